@@ -1,0 +1,33 @@
+/**
+ * Bundle the Electron main process (ESM) and the preload (CommonJS: a sandboxed preload cannot load ES modules)
+ * into dist/electron/. Native and heavy packages stay external and load from node_modules (unpacked from asar
+ * when packaged).
+ */
+import { build } from 'esbuild';
+
+const external = ['electron', 'better-sqlite3', 'node-llama-cpp', 'ws', 'vite'];
+
+await Promise.all([
+  build({
+    entryPoints: ['src-main/electron-main/main.ts'],
+    outfile: 'dist/electron/main.js',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  }),
+  build({
+    entryPoints: ['src-main/electron-preload/preload.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    external: ['electron'],
+    logLevel: 'warning',
+  }),
+]);
+console.log('Built dist/electron/main.js and dist/electron/preload.cjs');

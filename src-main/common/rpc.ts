@@ -1,0 +1,354 @@
+import * as v from 'valibot';
+import {
+  ERROR_CODES,
+  RpcError,
+  type ErrorCode,
+  type EventOf,
+  type MethodName,
+  type PushEvents,
+  type ResultOf,
+} from './contract';
+import { parseParams, schemas, type MethodInput, type MethodParams } from './schemas';
+
+/**
+ * The RPC core: requests with ids, typed errors, cancellation and per-request event streams, over any transport
+ * that can send and receive plain JSON-safe values. Used unchanged over Electron IPC, a WebSocket and an
+ * in-memory pair.
+ *
+ * Wire messages (protocol 1):
+ *   client → server  {t:'req', id, method, params}   {t:'cancel', id}
+ *   server → client  {t:'res', id, ok:true, result}  {t:'res', id, ok:false, error:{code,message,details?}}
+ *                    {t:'evt', id, event}            {t:'push', event}
+ *                    {t:'err', error}  (a message that could not be tied to a request)
+ */
+
+/** Two functions and an optional close signal: all the RPC layer needs from a channel. */
+export interface Transport {
+  send(message: unknown): void;
+  /** Subscribe to incoming messages; returns an unsubscribe function. */
+  onMessage(listener: (message: unknown) => void): () => void;
+  /** Subscribe to the channel closing for good (socket closed, window gone); returns an unsubscribe function. */
+  onClose?(listener: () => void): () => void;
+}
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** The largest request id accepted; ids are positive safe integers. */
+const RequestId = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+const ClientMessage = v.variant('t', [
+  v.object({ t: v.literal('req'), id: RequestId, method: v.string(), params: v.optional(v.unknown()) }),
+  v.object({ t: v.literal('cancel'), id: RequestId }),
+]);
+
+const WireErrorSchema = v.object({
+  code: v.picklist(ERROR_CODES),
+  message: v.string(),
+  details: v.optional(v.unknown()),
+});
+
+const ServerMessage = v.variant('t', [
+  v.object({ t: v.literal('res'), id: RequestId, ok: v.literal(true), result: v.unknown() }),
+  v.object({ t: v.literal('res'), id: RequestId, ok: v.literal(false), error: WireErrorSchema }),
+  v.object({ t: v.literal('evt'), id: RequestId, event: v.unknown() }),
+  v.object({ t: v.literal('push'), event: v.unknown() }),
+  v.object({ t: v.literal('err'), error: WireErrorSchema }),
+]);
+
+function toWireError(error: unknown): WireError {
+  if (error instanceof RpcError) {
+    return error.details === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, details: error.details };
+  }
+  // Never leak stacks across the boundary; the message is enough to report a bug.
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: `Internal error: ${message}` };
+}
+
+function fromWireError(error: WireError): RpcError {
+  return new RpcError(error.code, error.message, error.details);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server
+
+/** What a handler gets besides its params. */
+export interface HandlerContext<K extends MethodName> {
+  /** Aborted when the caller cancels or disconnects. */
+  signal: AbortSignal;
+  /** Stream an event to the caller of this request. */
+  emit(event: EventOf<K>): void;
+}
+
+export type Handler<K extends MethodName> = (
+  params: MethodParams[K],
+  context: HandlerContext<K>,
+) => Promise<ResultOf<K>> | ResultOf<K>;
+
+/** One handler per contract method: the compiler makes sure none is missing. */
+export type Handlers = { [K in MethodName]: Handler<K> };
+
+export interface RpcServer {
+  /** Send a push event to this peer. */
+  push(event: PushEvents): void;
+  /** Abort every request in flight and stop listening. */
+  close(): void;
+  /** Requests currently running (for tests and diagnostics). */
+  readonly inFlight: number;
+}
+
+export interface ServeOptions {
+  /** Called for handler failures that are not `RpcError`s (bugs), for logging. */
+  onInternalError?: (method: string, error: unknown) => void;
+  /** The most requests one peer may have running at once; more get `BUSY`. */
+  maxInFlight?: number;
+}
+
+/**
+ * Serve `handlers` to one peer over `transport`. Every message is checked against the wire schema and every
+ * request's params against the contract schema before a handler runs; a malformed message gets a typed error and
+ * the connection stays usable.
+ */
+export function serveRpc(transport: Transport, handlers: Handlers, options: ServeOptions = {}): RpcServer {
+  const maxInFlight = options.maxInFlight ?? 64;
+  const running = new Map<number, AbortController>();
+  let closed = false;
+
+  const send = (message: unknown): void => {
+    if (closed) return;
+    try {
+      transport.send(message);
+    } catch {
+      // The peer is gone; the close handler cleans up.
+    }
+  };
+  const reject = (id: number, error: WireError): void => send({ t: 'res', id, ok: false, error });
+
+  const handleRequest = async (id: number, method: string, rawParams: unknown): Promise<void> => {
+    if (running.has(id)) {
+      reject(id, { code: 'BAD_REQUEST', message: `Request id ${id} is already in use.` });
+      return;
+    }
+    if (!Object.hasOwn(schemas, method)) {
+      reject(id, { code: 'UNKNOWN_METHOD', message: `Unknown method "${method}".` });
+      return;
+    }
+    if (running.size >= maxInFlight) {
+      reject(id, { code: 'BUSY', message: 'Too many requests at once.' });
+      return;
+    }
+    const name = method as MethodName;
+    const parsed = parseParams(name, rawParams ?? {});
+    if (!parsed.ok) {
+      reject(id, {
+        code: 'BAD_REQUEST',
+        message: `Invalid params for ${name}: ${parsed.issues.join('; ')}`,
+        details: parsed.issues,
+      });
+      return;
+    }
+    const controller = new AbortController();
+    running.set(id, controller);
+    const handler = handlers[name] as Handler<MethodName>;
+    try {
+      const result = await handler(parsed.value as never, {
+        signal: controller.signal,
+        emit: (event) => {
+          if (running.get(id) === controller) send({ t: 'evt', id, event });
+        },
+      });
+      send({ t: 'res', id, ok: true, result: result ?? null });
+    } catch (error) {
+      if (!(error instanceof RpcError)) {
+        if (controller.signal.aborted) {
+          reject(id, { code: 'ABORTED', message: 'The request was cancelled.' });
+          return;
+        }
+        options.onInternalError?.(name, error);
+      }
+      reject(id, toWireError(error));
+    } finally {
+      running.delete(id);
+    }
+  };
+
+  const unsubscribe = transport.onMessage((raw) => {
+    if (closed) return;
+    const parsed = v.safeParse(ClientMessage, raw);
+    if (!parsed.success) {
+      const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+      const error: WireError = { code: 'BAD_REQUEST', message: 'Malformed message: it does not match the protocol.' };
+      if (v.is(RequestId, id) && !running.has(id)) reject(id, error);
+      else send({ t: 'err', error });
+      return;
+    }
+    const message = parsed.output;
+    if (message.t === 'cancel') {
+      running.get(message.id)?.abort();
+      return;
+    }
+    void handleRequest(message.id, message.method, message.params);
+  });
+
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    unsubscribeClose?.();
+    for (const controller of running.values()) controller.abort();
+  };
+  const unsubscribeClose = transport.onClose?.(close);
+
+  return {
+    push: (event) => send({ t: 'push', event }),
+    close,
+    get inFlight() {
+      return running.size;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client
+
+export interface CallOptions<K extends MethodName> {
+  /**
+   * Aborting sends a cancel across the wire. The call still settles with the server's answer: a method that
+   * keeps partial work (like `chat.send`) resolves with it; others reject with `ABORTED`.
+   */
+  signal?: AbortSignal;
+  /** Receives this request's stream events, in order. */
+  onEvent?: (event: EventOf<K>) => void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: RpcError): void;
+  onEvent?: (event: never) => void;
+  cleanup(): void;
+}
+
+/** The caller's side: typed calls, push subscriptions, protocol errors surfaced to a listener. */
+export class RpcClient {
+  readonly #transport: Transport;
+  readonly #pending = new Map<number, Pending>();
+  readonly #pushListeners = new Set<(event: PushEvents) => void>();
+  readonly #errorListeners = new Set<(error: RpcError) => void>();
+  readonly #unsubscribe: () => void;
+  readonly #unsubscribeClose: (() => void) | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+    this.#unsubscribe = transport.onMessage((raw) => this.#receive(raw));
+    this.#unsubscribeClose = transport.onClose?.(() => this.#fail('The connection closed.'));
+  }
+
+  /** Call `method` with `params`; resolves with its result or rejects with an `RpcError`. */
+  call<K extends MethodName>(method: K, params: MethodInput[K], options: CallOptions<K> = {}): Promise<ResultOf<K>> {
+    if (this.#closed) return Promise.reject(new RpcError('DISCONNECTED', 'The connection is closed.'));
+    const id = this.#nextId++;
+    return new Promise<ResultOf<K>>((resolve, reject) => {
+      const { signal } = options;
+      const onAbort = (): void => this.#trySend({ t: 'cancel', id });
+      const pending: Pending = {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      if (options.onEvent) pending.onEvent = options.onEvent as (event: never) => void;
+      this.#pending.set(id, pending);
+      if (!this.#trySend({ t: 'req', id, method, params })) {
+        this.#pending.delete(id);
+        reject(new RpcError('DISCONNECTED', 'The connection is closed.'));
+        return;
+      }
+      if (signal) {
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Subscribe to push events; returns an unsubscribe function. */
+  onPush(listener: (event: PushEvents) => void): () => void {
+    this.#pushListeners.add(listener);
+    return () => this.#pushListeners.delete(listener);
+  }
+
+  /** Subscribe to protocol errors the server could not tie to a request. */
+  onProtocolError(listener: (error: RpcError) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /** Number of calls waiting for an answer. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Stop listening; every pending call rejects with `DISCONNECTED`. */
+  close(): void {
+    this.#fail('The client was closed.');
+  }
+
+  #trySend(message: unknown): boolean {
+    try {
+      this.#transport.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #fail(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#unsubscribeClose?.();
+    for (const pending of this.#pending.values()) {
+      pending.cleanup();
+      pending.reject(new RpcError('DISCONNECTED', reason));
+    }
+    this.#pending.clear();
+  }
+
+  #receive(raw: unknown): void {
+    const parsed = v.safeParse(ServerMessage, raw);
+    if (!parsed.success) {
+      this.#emitProtocolError(new RpcError('BAD_REQUEST', 'The server sent a message that does not match the protocol.'));
+      return;
+    }
+    const message = parsed.output;
+    switch (message.t) {
+      case 'push':
+        for (const listener of this.#pushListeners) listener(message.event as PushEvents);
+        return;
+      case 'err':
+        this.#emitProtocolError(fromWireError(message.error));
+        return;
+      case 'evt':
+        this.#pending.get(message.id)?.onEvent?.(message.event as never);
+        return;
+      case 'res': {
+        const pending = this.#pending.get(message.id);
+        if (!pending) return;
+        this.#pending.delete(message.id);
+        pending.cleanup();
+        if (message.ok) pending.resolve(message.result);
+        else pending.reject(fromWireError(message.error));
+        return;
+      }
+    }
+  }
+
+  #emitProtocolError(error: RpcError): void {
+    for (const listener of this.#errorListeners) listener(error);
+  }
+}

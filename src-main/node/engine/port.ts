@@ -1,0 +1,90 @@
+import type { EngineStatus, ReplyStats, StopReason } from '../../common/types';
+
+/** One turn of the conversation as the engine sees it. */
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** Sampling settings for one reply. Every field has a sensible Phi-2 default in the engine. */
+export interface GenerationSettings {
+  /** 0 = greedy. */
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  repeatPenalty?: number;
+  /** Fixed seed for reproducible sampling; omitted = random. */
+  seed?: number;
+  /** Cap on generated tokens for this reply. */
+  maxTokens?: number;
+}
+
+export interface GenerateRequest {
+  /** Pinned instruction placed before the turns. Empty or omitted = none. */
+  systemPrompt?: string;
+  /** The conversation so far, oldest first; the last turn is the user's message to answer. */
+  turns: ChatTurn[];
+  settings?: GenerationSettings;
+  /**
+   * A key for KV-cache reuse (usually the conversation id): requests with the same key that extend the
+   * previous prompt evaluate only the new tokens.
+   */
+  cacheKey?: string;
+}
+
+export interface GenerateOptions {
+  /** Aborting stops generation at once; `generate` then resolves with stopReason `aborted` and the text so far. */
+  signal?: AbortSignal;
+  /** Called with each new piece of reply text, in order, never with stop text. */
+  onText?: (delta: string) => void;
+}
+
+export interface GenerateResult {
+  /** The whole reply text (the concatenation of every `onText` delta). */
+  text: string;
+  stopReason: StopReason;
+  stats: ReplyStats;
+}
+
+export interface LoadOptions {
+  /** Load progress, 0..1. */
+  onProgress?: (progress: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The engine as every service sees it: node-llama-cpp behind it in the app, a scripted fake in tests that need
+ * exact text. Implementations never throw for an aborted generation; they throw `EngineError` for anything else.
+ */
+export interface ChatEngine {
+  status(): EngineStatus;
+  /** Subscribe to status changes; returns an unsubscribe function. */
+  onStatus(listener: (status: EngineStatus) => void): () => void;
+  /** Load (or replace) the model. On failure the previous model, if any, stays loaded. */
+  load(modelPath: string, options?: LoadOptions): Promise<void>;
+  /** Stream a reply to the conversation. Requests are served one at a time, in order. */
+  generate(request: GenerateRequest, options?: GenerateOptions): Promise<GenerateResult>;
+  /** Free every native resource. The engine cannot be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+export type EngineErrorCode =
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_INVALID'
+  | 'MODEL_LOAD_FAILED'
+  | 'NO_MODEL'
+  | 'CONTEXT_OVERFLOW'
+  | 'GENERATION_FAILED'
+  | 'DISPOSED';
+
+/** An engine failure with a code a service can map to the contract's typed errors. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}

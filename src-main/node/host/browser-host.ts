@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { ChatEngine, LoadOptions } from '../engine/port';
+import { LlamaEngine } from '../engine/llama-engine';
+import { APP_VERSION } from './app-version';
+import { composeApp, type ComposedApp } from './compose';
+import { startLoopbackServer } from './loopback-server';
+
+/** The built renderer inside this checkout (`npm run build:renderer` writes it). */
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
+
+export interface BrowserHostOptions {
+  /** Folder for the conversation database. */
+  dataDir: string;
+  /** A GGUF model to load before serving. Without it the app starts with no model. */
+  modelPath?: string;
+  /** The engine to use (tests pass a scripted one); a `LlamaEngine` by default. */
+  engine?: ChatEngine;
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Folder with the built renderer; `dist/renderer` by default. */
+  rendererDir?: string;
+  /** Model load progress, 0..1. */
+  onLoadProgress?: LoadOptions['onProgress'];
+}
+
+export interface BrowserHost {
+  /** The full URL to open, token included. */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  readonly app: ComposedApp;
+  /** Close every connection and the server, then dispose the engine and close the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The browser host: the whole app (store, engine, services) served to a browser on 127.0.0.1 — the same renderer
+ * and the same contract as the desktop app, over a WebSocket. If anything fails while starting, everything opened
+ * so far is closed again before the error is thrown.
+ */
+export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
+  const engine = options.engine ?? new LlamaEngine();
+  let app: ComposedApp;
+  try {
+    app = composeApp({ dataDir: path.resolve(options.dataDir), engine, host: 'browser', version: APP_VERSION });
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  try {
+    if (options.modelPath) {
+      await engine.load(path.resolve(options.modelPath), options.onLoadProgress ? { onProgress: options.onLoadProgress } : {});
+    }
+    const server = await startLoopbackServer({
+      app,
+      rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
+      ...(options.port === undefined ? {} : { port: options.port }),
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      url: server.url,
+      port: server.port,
+      token: server.token,
+      app,
+      close() {
+        closing ??= server.close().finally(() => app.dispose());
+        return closing;
+      },
+    };
+  } catch (error) {
+    await app.dispose();
+    throw error;
+  }
+}

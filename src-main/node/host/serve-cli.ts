@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EngineError } from '../engine/port';
+import { defaultDataDir } from '../paths/data-dir';
+import { StoreError } from '../store/store-error';
+import { DEFAULT_RENDERER_DIR, startBrowserHost } from './browser-host';
+import { LoopbackServerError } from './loopback-server';
+import { ensureRendererBuilt } from './renderer-build';
+
+const USAGE = `Usage: npm run serve -- [--model <file.gguf>] [--data <dir>] [--port <n>]
+
+Serves Phi Desk to a browser on 127.0.0.1 and prints the URL to open (it carries a per-launch token).
+  --model <file>   GGUF model to load (a synthetic one: npm run make-model -- --out tiny.gguf)
+  --data <dir>     where conversations are stored (default: ${defaultDataDir()})
+  --port <n>       port on 127.0.0.1 (default: any free port)
+Stop with Ctrl+C.`;
+
+class UsageError extends Error {}
+
+function parseCommandLine(argv: string[]): { model?: string; data: string; port: number } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, not "${values.port}".`);
+  }
+  return { ...(values.model === undefined ? {} : { model: values.model }), data: values.data ?? defaultDataDir(), port };
+}
+
+/** A progress line that rewrites itself on a terminal and prints sparsely elsewhere. */
+function progressPrinter(label: string): (fraction: number) => void {
+  let lastPercent = -1;
+  return (fraction) => {
+    const percent = Math.floor(fraction * 100);
+    if (percent === lastPercent || (!process.stderr.isTTY && percent % 25 !== 0 && percent !== 100)) return;
+    lastPercent = percent;
+    process.stderr.write(process.stderr.isTTY ? `\r${label} ${percent}%` : `${label} ${percent}%\n`);
+    if (process.stderr.isTTY && percent === 100) process.stderr.write('\n');
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parseCommandLine(process.argv.slice(2));
+  if (options.model !== undefined && !existsSync(options.model)) {
+    throw new EngineError('MODEL_NOT_FOUND', `Model file not found: ${options.model}`);
+  }
+  await ensureRendererBuilt(DEFAULT_RENDERER_DIR, (line) => process.stderr.write(`${line}\n`));
+
+  const hostReady = startBrowserHost({
+    dataDir: options.data,
+    ...(options.model === undefined ? {} : { modelPath: options.model }),
+    port: options.port,
+    onLoadProgress: progressPrinter('Loading model'),
+  });
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: shutting down…\n`);
+    // Stopping while the model still loads: let the start finish or fail, then close what it opened.
+    await hostReady.then((host) => host.close(), () => {});
+    process.stderr.write('Stopped. The engine is disposed and the database closed.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const host = await hostReady;
+  process.stderr.write(`Phi Desk is serving on 127.0.0.1:${host.port} (data: ${options.data}). Open this URL:\n`);
+  console.log(host.url);
+  return new Promise<number>(() => {});
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`phi-desk: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof EngineError || error instanceof StoreError || error instanceof LoopbackServerError) {
+    console.error(`phi-desk: ${error.message}`);
+    process.exit(1);
+  }
+  console.error('phi-desk: could not start:', error);
+  process.exit(1);
+});

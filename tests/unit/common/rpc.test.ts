@@ -1,0 +1,274 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RpcError, type PushEvents } from '../../../src-main/common/contract';
+import { RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
+import { createMemoryTransportPair, type MemoryTransportPair } from '../../../src-main/common/transports/memory';
+import type { Conversation, Message } from '../../../src-main/common/types';
+
+const conversation = (id: string, title = 'New chat'): Conversation => ({ id, title, createdAt: 1, updatedAt: 1 });
+const message = (id: string, content: string, status: Message['status'] = 'complete'): Message => ({
+  id,
+  conversationId: 'c1',
+  parentId: null,
+  role: 'assistant',
+  content,
+  status,
+  createdAt: 1,
+  stats: null,
+  error: null,
+});
+
+function notImplemented(): never {
+  throw new RpcError('INTERNAL', 'not used in this test');
+}
+
+/** Handlers that behave like a tiny service, so the RPC layer is tested with realistic calls. */
+function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
+  return {
+    'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp' }),
+    'engine.getStatus': notImplemented,
+    'conversations.list': () => [conversation('c1')],
+    'conversations.create': (params) => conversation('new', params.title ?? 'New chat'),
+    'conversations.get': ({ id }) => {
+      throw new RpcError('NOT_FOUND', `No conversation ${id}.`);
+    },
+    'conversations.rename': ({ id, title }) => conversation(id, title),
+    'conversations.delete': () => null,
+    'chat.send': async ({ text }, { signal, emit }) => {
+      emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
+      let reply = '';
+      for (const word of ['one ', 'two ', 'three ']) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (signal.aborted) return message('a', reply, 'stopped');
+        reply += word;
+        emit({ type: 'onDelta', messageId: 'a', text: word });
+      }
+      return message('a', reply);
+    },
+    ...overrides,
+  };
+}
+
+let pair: MemoryTransportPair;
+let server: RpcServer;
+let client: RpcClient;
+
+function connect(handlers: Handlers = makeHandlers()): void {
+  pair = createMemoryTransportPair();
+  server = serveRpc(pair.server, handlers);
+  client = new RpcClient(pair.client);
+}
+
+/** Send a raw message from the client end and collect what the server answers. */
+async function rawExchange(message: unknown): Promise<unknown[]> {
+  const received: unknown[] = [];
+  const off = pair.client.onMessage((m) => received.push(m));
+  pair.client.send(message);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  off();
+  return received;
+}
+
+afterEach(() => {
+  client?.close();
+  server?.close();
+});
+
+describe('RPC over an in-memory transport pair', () => {
+  it('answers a call with the handler result', async () => {
+    connect();
+    await expect(client.call('conversations.create', { title: 'Plans' })).resolves.toMatchObject({ title: 'Plans' });
+  });
+
+  it('carries typed errors across the wire', async () => {
+    connect();
+    const error = await client.call('conversations.get', { id: 'missing' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', message: 'No conversation missing.' });
+  });
+
+  it('rejects params that do not match the schema before the handler runs', async () => {
+    let ran = false;
+    connect(makeHandlers({ 'conversations.rename': () => ((ran = true), conversation('x')) }));
+    const error = await client.call('conversations.rename', { id: 'c1', title: '   ' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect((error as RpcError).message).toContain('title');
+    expect(ran).toBe(false);
+  });
+
+  it('rejects unknown properties (strict objects)', async () => {
+    connect();
+    const error = await client
+      .call('conversations.create', { title: 'x', admin: true } as never)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('hides internal error details but keeps the message', async () => {
+    const errors: unknown[] = [];
+    pair = createMemoryTransportPair();
+    server = serveRpc(
+      pair.server,
+      makeHandlers({
+        'conversations.list': () => {
+          throw new TypeError('boom');
+        },
+      }),
+      { onInternalError: (_method, error) => errors.push(error) },
+    );
+    client = new RpcClient(pair.client);
+    const error = await client.call('conversations.list', {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTERNAL', message: 'Internal error: boom' });
+    expect(JSON.stringify(error)).not.toContain('at ');
+    expect(errors).toHaveLength(1);
+  });
+
+  it('streams events keyed by request, in order', async () => {
+    connect();
+    const events: string[] = [];
+    const result = await client.call(
+      'chat.send',
+      { conversationId: 'c1', text: 'hi' },
+      { onEvent: (event) => events.push(event.type === 'onDelta' ? event.text : event.type) },
+    );
+    expect(events).toEqual(['onStarted', 'one ', 'two ', 'three ']);
+    expect(result.content).toBe('one two three ');
+  });
+
+  it('cancellation crosses the wire and the call settles with the partial result', async () => {
+    connect();
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    const done = client.call(
+      'chat.send',
+      { conversationId: 'c1', text: 'hi' },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type !== 'onDelta') return;
+          deltas.push(event.text);
+          controller.abort();
+        },
+      },
+    );
+    const result = await done;
+    expect(result.status).toBe('stopped');
+    expect(result.content).toBe('one ');
+    expect(deltas).toEqual(['one ']);
+    expect(server.inFlight).toBe(0);
+  });
+
+  it('a handler that throws after cancel reports ABORTED', async () => {
+    connect(
+      makeHandlers({
+        'conversations.list': (_params, { signal }) =>
+          new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
+      }),
+    );
+    const controller = new AbortController();
+    const call = client.call('conversations.list', {}, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 5);
+    await expect(call).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('keeps many concurrent calls apart', async () => {
+    connect(
+      makeHandlers({
+        'conversations.rename': async ({ id, title }) => {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+          return conversation(id, title);
+        },
+      }),
+    );
+    const calls = Array.from({ length: 50 }, (_, i) => client.call('conversations.rename', { id: `c${i}`, title: `T${i}` }));
+    const results = await Promise.all(calls);
+    results.forEach((result, i) => expect(result).toMatchObject({ id: `c${i}`, title: `T${i}` }));
+    expect(client.pendingCount).toBe(0);
+  });
+
+  it('delivers push events to subscribers', async () => {
+    connect();
+    const seen: PushEvents[] = [];
+    client.onPush((event) => seen.push(event));
+    server.push({ type: 'onConversationsChanged' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toEqual([{ type: 'onConversationsChanged' }]);
+  });
+
+  it('rejects pending calls with DISCONNECTED when the transport closes, and aborts the handlers', async () => {
+    let handlerSignal: AbortSignal | undefined;
+    connect(
+      makeHandlers({
+        'conversations.list': (_params, { signal }) => {
+          handlerSignal = signal;
+          return new Promise(() => {});
+        },
+      }),
+    );
+    const call = client.call('conversations.list', {});
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    pair.close();
+    await expect(call).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    expect(handlerSignal?.aborted).toBe(true);
+    await expect(client.call('conversations.list', {})).rejects.toMatchObject({ code: 'DISCONNECTED' });
+  });
+});
+
+describe('malformed messages', () => {
+  it.each([
+    ['a string', 'hello'],
+    ['null', null],
+    ['an array', [1, 2]],
+    ['an unknown kind', { t: 'bogus', id: 1 }],
+    ['a request without method', { t: 'req', id: 7 }],
+    ['a negative id', { t: 'req', id: -1, method: 'conversations.list' }],
+    ['a fractional id', { t: 'req', id: 1.5, method: 'conversations.list' }],
+  ])('%s gets a typed error and the connection stays usable', async (_name, raw) => {
+    connect();
+    const replies = await rawExchange(raw);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    await expect(client.call('conversations.list', {})).resolves.toHaveLength(1);
+  });
+
+  it('an unknown method gets UNKNOWN_METHOD, including prototype names', async () => {
+    connect();
+    for (const method of ['nope', '__proto__', 'constructor', 'toString']) {
+      const replies = await rawExchange({ t: 'req', id: 9, method, params: {} });
+      expect(replies[0]).toMatchObject({ t: 'res', id: 9, ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    }
+  });
+
+  it('a reused in-flight id is refused without disturbing the first request', async () => {
+    connect(
+      makeHandlers({
+        'conversations.list': async () => {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return [conversation('slow')];
+        },
+      }),
+    );
+    const received: unknown[] = [];
+    pair.client.onMessage((m) => received.push(m));
+    pair.client.send({ t: 'req', id: 5, method: 'conversations.list', params: {} });
+    pair.client.send({ t: 'req', id: 5, method: 'conversations.list', params: {} });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(received).toEqual([
+      { t: 'res', id: 5, ok: false, error: { code: 'BAD_REQUEST', message: 'Request id 5 is already in use.' } },
+      { t: 'res', id: 5, ok: true, result: [conversation('slow')] },
+    ]);
+  });
+
+  it('the client ignores garbage from the server and reports it', async () => {
+    connect();
+    const errors: RpcError[] = [];
+    client.onProtocolError((error) => errors.push(error));
+    pair.server.send({ t: 'res', id: 'x' });
+    pair.server.send({ t: 'err', error: { code: 'BAD_REQUEST', message: 'you sent junk' } });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(errors.map((e) => e.message)).toEqual([
+      'The server sent a message that does not match the protocol.',
+      'you sent junk',
+    ]);
+    await expect(client.call('conversations.list', {})).resolves.toHaveLength(1);
+  });
+});
