@@ -17,7 +17,7 @@ export interface Methods {
   /** Every conversation, most recently updated first. */
   'conversations.list': { params: MethodParams['conversations.list']; result: Conversation[]; events: never };
 
-  /** Start an empty conversation (title "New chat" unless given). */
+  /** Start an empty conversation (title "New conversation" unless given). */
   'conversations.create': { params: MethodParams['conversations.create']; result: Conversation; events: never };
 
   /** One conversation and the messages of its current branch, oldest first. Fails with `NOT_FOUND`. */

@@ -256,7 +256,7 @@ export class RpcClient {
     const id = this.#nextId++;
     return new Promise<ResultOf<K>>((resolve, reject) => {
       const { signal } = options;
-      const onAbort = (): void => this.#trySend({ t: 'cancel', id });
+      const onAbort = (): void => void this.#trySend({ t: 'cancel', id });
       const pending: Pending = {
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -279,13 +279,13 @@ export class RpcClient {
   /** Subscribe to push events; returns an unsubscribe function. */
   onPush(listener: (event: PushEvents) => void): () => void {
     this.#pushListeners.add(listener);
-    return () => this.#pushListeners.delete(listener);
+    return () => void this.#pushListeners.delete(listener);
   }
 
   /** Subscribe to protocol errors the server could not tie to a request. */
   onProtocolError(listener: (error: RpcError) => void): () => void {
     this.#errorListeners.add(listener);
-    return () => this.#errorListeners.delete(listener);
+    return () => void this.#errorListeners.delete(listener);
   }
 
   /** Number of calls waiting for an answer. */

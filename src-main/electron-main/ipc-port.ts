@@ -60,11 +60,11 @@ export class IpcPort {
         },
         onMessage: (listener) => {
           messageListeners.add(listener);
-          return () => messageListeners.delete(listener);
+          return () => void messageListeners.delete(listener);
         },
         onClose: (listener) => {
           closeListeners.add(listener);
-          return () => closeListeners.delete(listener);
+          return () => void closeListeners.delete(listener);
         },
       },
       this.#handlers,

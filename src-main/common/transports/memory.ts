@@ -29,11 +29,11 @@ export function createMemoryTransportPair(): MemoryTransportPair {
       },
       onMessage(listener) {
         listeners[self].add(listener);
-        return () => listeners[self].delete(listener);
+        return () => void listeners[self].delete(listener);
       },
       onClose(listener) {
         closeListeners.add(listener);
-        return () => closeListeners.delete(listener);
+        return () => void closeListeners.delete(listener);
       },
     };
   };

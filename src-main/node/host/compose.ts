@@ -16,6 +16,8 @@ export interface ComposeOptions {
   engine: ChatEngine;
   host: AppInfo['host'];
   version: string;
+  /** A better-sqlite3 addon built for Electron's ABI (the desktop app); Node's build from node_modules otherwise. */
+  nativeBinding?: string;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -34,7 +36,10 @@ export interface ComposedApp {
  * and maps every contract method to them. Knows nothing of Electron or HTTP.
  */
 export function composeApp(options: ComposeOptions): ComposedApp {
-  const store = ConversationStore.open(path.join(options.dataDir, DATABASE_FILE));
+  const store = ConversationStore.open(
+    path.join(options.dataDir, DATABASE_FILE),
+    options.nativeBinding ? { nativeBinding: options.nativeBinding } : {},
+  );
   store.markStreamingAsInterrupted();
   const { engine } = options;
   const listeners = new Set<(event: PushEvents) => void>();
@@ -83,7 +88,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     store,
     onPush(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => void listeners.delete(listener);
     },
     dispose() {
       disposed ??= (async () => {

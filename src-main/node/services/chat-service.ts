@@ -2,7 +2,7 @@ import { RpcError, type ChatSendEvents } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
 import type { Message } from '../../common/types';
 import { EngineError, type ChatEngine, type ChatTurn } from '../engine/port';
-import type { ConversationStore } from '../store/conversation-store';
+import { DEFAULT_CONVERSATION_TITLE, type ConversationStore } from '../store/conversation-store';
 
 /** How often streamed text is written to the database: whichever comes first. */
 export interface StreamFlushPolicy {
@@ -13,7 +13,6 @@ export interface StreamFlushPolicy {
 }
 
 const DEFAULT_FLUSH: StreamFlushPolicy = { intervalMs: 100, maxPendingChars: 512 };
-const DEFAULT_TITLE = 'New chat';
 const TITLE_LENGTH = 60;
 
 export interface ChatServiceOptions {
@@ -76,7 +75,7 @@ export class ChatService {
     const history = this.#store.listMessages(conversationId);
     const parentId = history.at(-1)?.id ?? null;
     const userMessage = this.#store.appendMessage({ conversationId, parentId, role: 'user', content: text, status: 'complete' });
-    if (title === DEFAULT_TITLE && history.length === 0) {
+    if (title === DEFAULT_CONVERSATION_TITLE && history.length === 0) {
       this.#store.renameConversation(conversationId, titleFrom(text));
     }
     const assistant = this.#store.appendMessage({
@@ -133,7 +132,7 @@ export class ChatService {
 
 function titleFrom(text: string): string {
   const line = text.trim().split('\n')[0]?.trim() ?? '';
-  if (line.length <= TITLE_LENGTH) return line || DEFAULT_TITLE;
+  if (line.length <= TITLE_LENGTH) return line || DEFAULT_CONVERSATION_TITLE;
   return `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…`;
 }
 
