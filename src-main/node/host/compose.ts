@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { RpcError, type PushEvents } from '../../common/contract';
-import type { Handlers } from '../../common/rpc';
+import { RpcError, type MethodName, type PushEvents } from '../../common/contract';
+import type { Handler, Handlers } from '../../common/rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
+import { toRpcError } from '../services/rpc-errors';
 import { ConversationStore } from '../store/conversation-store';
 
 /** The file name of the conversation database inside the data folder. */
@@ -56,7 +57,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     return conversation;
   };
 
-  const handlers: Handlers = {
+  const handlers: Handlers = withContractErrors({
     'app.getInfo': () => ({ name: 'Phi Desk', version: options.version, host: options.host, dataDir: options.dataDir }),
     'engine.getStatus': () => engine.status(),
     'conversations.list': () => store.listConversations(),
@@ -79,7 +80,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       return null;
     },
     'chat.send': (params, context) => chat.send(params, context),
-  };
+  });
 
   let disposed: Promise<void> | undefined;
   return {
@@ -103,4 +104,19 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       return disposed;
     },
   };
+}
+
+/** Wrap every handler so engine and store failures cross the wire as the contract's typed errors. */
+function withContractErrors(handlers: Handlers): Handlers {
+  const wrapped: Record<string, Handler<MethodName>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [MethodName, Handler<MethodName>][]) {
+    wrapped[name] = async (params, context) => {
+      try {
+        return await handler(params, context);
+      } catch (error) {
+        throw toRpcError(error);
+      }
+    };
+  }
+  return wrapped as Handlers;
 }

@@ -1,8 +1,9 @@
 import { RpcError, type ChatSendEvents } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
 import type { Message } from '../../common/types';
-import { EngineError, type ChatEngine, type ChatTurn } from '../engine/port';
+import type { ChatEngine, ChatTurn } from '../engine/port';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore } from '../store/conversation-store';
+import { toRpcError } from './rpc-errors';
 
 /** How often streamed text is written to the database: whichever comes first. */
 export interface StreamFlushPolicy {
@@ -121,9 +122,16 @@ export class ChatService {
       this.#onChanged();
       return final;
     } catch (error) {
-      writePending();
-      const reason = describeEngineFailure(error);
-      this.#store.finishMessage(assistant.id, { status: 'error', error: reason.message });
+      const reason = toRpcError(error);
+      const message = reason instanceof Error ? reason.message : String(reason);
+      try {
+        // Keep every streamed word, and say why the reply ended.
+        writePending();
+        this.#store.finishMessage(assistant.id, { status: 'error', error: message });
+      } catch {
+        // The store itself failed (disk full, locked): the row stays `streaming` and is marked `interrupted` at the
+        // next start, with the text written so far.
+      }
       this.#onChanged();
       throw reason;
     }
@@ -134,19 +142,4 @@ function titleFrom(text: string): string {
   const line = text.trim().split('\n')[0]?.trim() ?? '';
   if (line.length <= TITLE_LENGTH) return line || DEFAULT_CONVERSATION_TITLE;
   return `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…`;
-}
-
-function describeEngineFailure(error: unknown): RpcError {
-  if (error instanceof RpcError) return error;
-  if (error instanceof EngineError) {
-    switch (error.code) {
-      case 'CONTEXT_OVERFLOW':
-        return new RpcError('CONTEXT_OVERFLOW', error.message);
-      case 'NO_MODEL':
-        return new RpcError('NO_MODEL', error.message);
-      default:
-        return new RpcError('ENGINE_FAILED', error.message);
-    }
-  }
-  return new RpcError('ENGINE_FAILED', `Generation failed: ${error instanceof Error ? error.message : String(error)}`);
 }
