@@ -7,7 +7,7 @@ import { APP_SCHEME } from '../common/ipc-channel';
 export const APP_CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'none'",

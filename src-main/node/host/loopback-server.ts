@@ -35,7 +35,7 @@ export function contentSecurityPolicy(port: number): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src ws://${HOST_ADDRESS}:${port} ws://localhost:${port}`,

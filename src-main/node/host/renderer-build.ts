@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Sources the renderer bundle is built from: a change in any of them makes the bundle stale. */
 const SOURCE_DIRS = ['src-renderer', 'src-main/common'].map((dir) => path.join(ROOT, dir));
-const CONFIG_FILES = ['vite.config.ts', 'package.json'].map((file) => path.join(ROOT, file));
+const CONFIG_FILES = ['vite.config.ts', 'svelte.config.js', 'package.json'].map((file) => path.join(ROOT, file));
 
 async function newestMtime(entry: string): Promise<number> {
   const info = await stat(entry).catch(() => null);

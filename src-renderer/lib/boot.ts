@@ -1,0 +1,21 @@
+import { mount, type Component } from 'svelte';
+import { RpcClient } from '../../src-main/common/rpc';
+import { ChatState, type ChatStateOptions } from './chat.svelte';
+import { ConnectionState } from './connection.svelte';
+import { connectTransport } from './transport';
+
+export type RootProps = { chat: ChatState; connection: ConnectionState };
+
+/**
+ * Start a window: connect (Electron bridge or WebSocket), create its state, mount `root` into `#app`, and fetch
+ * the first state from the app.
+ */
+export function boot(root: Component<RootProps>, options: ChatStateOptions = {}): void {
+  const target = document.getElementById('app');
+  if (!target) throw new Error('The page has no #app element.');
+  const transport = connectTransport();
+  const connection = new ConnectionState(transport);
+  const chat = new ChatState(new RpcClient(transport), options);
+  mount(root, { target, props: { chat, connection } });
+  void chat.start();
+}

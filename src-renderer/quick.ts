@@ -1,0 +1,6 @@
+import './styles/global.css';
+import QuickApp from './components/QuickApp.svelte';
+import { boot } from './lib/boot';
+
+// Each time the popup opens it starts a new chat; nothing to remember.
+boot(QuickApp);
