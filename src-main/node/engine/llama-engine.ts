@@ -1,0 +1,453 @@
+import { randomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import {
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
+import type { EngineStatus, StopReason } from '../../common/types';
+import { anySignal, raceAbort, settle } from './abort';
+import { acquireLlama, type LlamaLease } from './llama-runtime';
+import { inspectModelFile, type ModelFileInfo } from './model-file';
+import { formatPhi2Prompt, PHI2_STOP_STRINGS } from './phi2-format';
+import {
+  EngineError,
+  type ChatEngine,
+  type GenerateOptions,
+  type GenerateRequest,
+  type GenerateResult,
+  type GenerationSettings,
+  type LoadOptions,
+} from './port';
+import { SerialQueue } from './serial-queue';
+import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
+import { ReplyTextFilter } from './stop-text-filter';
+import { TokenTextDecoder } from './token-text-decoder';
+
+/**
+ * Sampling defaults for Phi-2, for any setting a request leaves out.
+ * - temperature 0.3: Phi-2 is a small base model; at the usual 0.7–0.8 it drifts off topic and invents facts, while
+ *   fully greedy decoding (0) loops. A low temperature keeps answers focused but not stuck.
+ * - topK 40 / topP 0.9: trim the long tail of a 51,200-token vocabulary.
+ * - repeatPenalty 1.1 over the reply's last 64 tokens: curbs Phi-2's habit of repeating a sentence; the prompt is
+ *   not penalised, so the answer may reuse the question's words.
+ * - maxTokens 512: a long answer, about 380 words; generation also stops when the context is full.
+ */
+export const PHI2_DEFAULT_SETTINGS: Readonly<Required<Omit<GenerationSettings, 'seed'>>> = {
+  temperature: 0.3,
+  topK: 40,
+  topP: 0.9,
+  repeatPenalty: 1.1,
+  maxTokens: 512,
+};
+
+export interface LlamaEngineOptions {
+  /** CPU threads for evaluation. Default: all cores but one (at least 1), so the UI stays responsive. */
+  threads?: number;
+  /**
+   * Context tokens kept free for the reply: a prompt longer than the context minus this is refused with
+   * `CONTEXT_OVERFLOW`. Default 256.
+   */
+  replyReserveTokens?: number;
+  /** Upper bound on the context window, in tokens. Default: the size the model was trained with (2048 for Phi-2). */
+  maxContextSize?: number;
+  /** `general.architecture` values `load` accepts. Default `['phi2']`: the prompt format is Phi-2's. */
+  architectures?: readonly string[];
+  /** Settings used where a request leaves one out; merged over `PHI2_DEFAULT_SETTINGS`. */
+  defaults?: GenerationSettings;
+  /** Prompt tokens evaluated per step; an abort takes effect between steps. Default 128. */
+  promptChunkTokens?: number;
+  /**
+   * Memory-map the model file. Default false: on the CPU, llama.cpp repacks Q4_0 weights into an interleaved copy
+   * for its SIMD kernels, and with mmap the file's pages stay resident next to that copy. Measured with a Phi-2-sized
+   * Q4_0 file (1.46 GiB): RSS after load 3.1 GiB with mmap, 1.7 GiB without; loading takes ~1 s longer without.
+   */
+  useMmap?: boolean;
+  /** Receives llama.cpp's warnings and errors. Default: dropped (recent errors still go into error messages). */
+  onLog?: (level: 'error' | 'warn', message: string) => void;
+}
+
+/**
+ * The chat engine on node-llama-cpp: Phi-2 on the CPU, one request at a time, streaming, with KV-cache reuse.
+ *
+ * How a reply is made: the conversation is formatted as a Phi-2 prompt and tokenized; the longest prefix already in
+ * the sequence's KV cache is kept and only the rest is evaluated (in small steps, so an abort is quick); tokens are
+ * then sampled one by one, decoded to text without splitting UTF-8 characters, and passed through the stop-text
+ * filter before reaching `onText`.
+ *
+ * KV-cache reuse compares tokens, not `cacheKey`: the cached state of a token prefix is the same whichever
+ * conversation it came from, so any request that shares a prefix with the previous one (the same conversation, or
+ * just the same system prompt) skips it. `timeToFirstTokenMs` counts from the `generate` call, queueing included:
+ * the wait the user sees.
+ */
+export class LlamaEngine implements ChatEngine {
+  private readonly statusEmitter = new EngineStatusEmitter();
+  private readonly queue = new SerialQueue();
+  private readonly disposeController = new AbortController();
+  private readonly settings: Required<Omit<GenerationSettings, 'seed'>> & Pick<GenerationSettings, 'seed'>;
+  private lease: Promise<LlamaLease> | null = null;
+  private loaded: LoadedModel | null = null;
+  private disposing: Promise<void> | null = null;
+  private readonly recentErrors: string[] = [];
+
+  constructor(private readonly options: LlamaEngineOptions = {}) {
+    this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
+  }
+
+  status(): EngineStatus {
+    return this.statusEmitter.get();
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): () => void {
+    return this.statusEmitter.subscribe(listener);
+  }
+
+  /**
+   * Loads a model, replacing the current one once the new one is ready (both are in memory for a moment; the price
+   * of keeping the old model usable when the new one fails). Waits for a running generation to finish first.
+   */
+  async load(modelPath: string, options: LoadOptions = {}): Promise<void> {
+    this.assertUsable();
+    const path = resolve(modelPath);
+    const signal = anySignal(options.signal, this.disposeController.signal);
+    const release = await this.queue.acquire(signal);
+    if (!release) throw loadCancelled(signal);
+    try {
+      await this.loadNow(path, options.onProgress, signal);
+    } finally {
+      release();
+    }
+  }
+
+  async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+    const requestedAt = performance.now();
+    this.assertUsable();
+    const signal = anySignal(options.signal, this.disposeController.signal);
+    const release = await this.queue.acquire(signal);
+    if (!release) return abortedBeforeStart(requestedAt);
+    let background: Promise<void> | undefined;
+    try {
+      const run = await this.generateNow(request, options.onText, signal, requestedAt);
+      background = run.settled;
+      return run.result;
+    } finally {
+      // After an abort, native work may still be finishing; the next request waits for it, this caller does not.
+      void settle(background).then(release);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.disposing ??= this.disposeNow();
+    return this.disposing;
+  }
+
+  private async loadNow(
+    path: string,
+    onProgress: ((progress: number) => void) | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const previous = this.loaded;
+    const name = basename(path);
+    let progress = 0;
+    let progressOpen = true;
+    const reportProgress = (value: number): void => {
+      // node-llama-cpp may deliver progress after loadModel has resolved; never report it outside `loading`.
+      if (!progressOpen || value < progress + 0.01) return;
+      progress = Math.min(1, value);
+      onProgress?.(progress);
+      this.statusEmitter.set({ ...loadingStatus(path, name), loadProgress: progress });
+    };
+    this.statusEmitter.set(loadingStatus(path, name));
+    onProgress?.(0);
+
+    let model: LlamaModel | null = null;
+    try {
+      const info = await inspectModelFile(path);
+      const architectures = this.options.architectures ?? ['phi2'];
+      if (!architectures.includes(info.architecture)) {
+        throw new EngineError(
+          'MODEL_INVALID',
+          `${path} is a '${info.architecture}' model; this app runs ${architectures.join(' or ')} models.`,
+        );
+      }
+      if (signal.aborted) throw loadCancelled(signal);
+      const llama = await this.getLlama();
+      this.recentErrors.length = 0;
+      model = await llama.loadModel({
+        modelPath: path,
+        gpuLayers: 0,
+        useMmap: this.options.useMmap ?? false,
+        defaultContextFlashAttention: false,
+        loadSignal: signal,
+        onLoadProgress: reportProgress,
+      });
+      const context = await model.createContext({
+        contextSize: Math.min(this.options.maxContextSize ?? Number.POSITIVE_INFINITY, model.trainContextSize),
+        // Measured: with flash attention on, Phi-2 on the CPU gets 2–8× slower as the context fills.
+        flashAttention: false,
+        threads: this.threadCount(),
+        sequences: 1,
+        createSignal: signal,
+      });
+      reportProgress(1); // llama.cpp's own progress may still be in flight: end the bar at 100% before `ready`
+      progressOpen = false;
+      this.loaded = { path, info, model, context, sequence: context.getSequence() };
+      this.statusEmitter.set(readyStatus(this.loaded));
+    } catch (error) {
+      progressOpen = false;
+      await model?.dispose().catch(() => undefined);
+      const failure = signal.aborted ? loadCancelled(signal) : this.toLoadError(error, path);
+      this.statusEmitter.set(
+        previous
+          ? readyStatus(previous)
+          : { ...loadingStatus(path, name), state: 'error', loadProgress: null, error: failure.message },
+      );
+      throw failure;
+    }
+    // Only now that the new model is in place is the old one freed.
+    if (previous) await disposeLoaded(previous);
+  }
+
+  private async generateNow(
+    request: GenerateRequest,
+    onText: ((delta: string) => void) | undefined,
+    signal: AbortSignal,
+    requestedAt: number,
+  ): Promise<{ result: GenerateResult; settled?: Promise<void> }> {
+    const loaded = this.loaded;
+    if (!loaded) throw new EngineError('NO_MODEL', 'No model is loaded.');
+    if (signal.aborted) return { result: abortedBeforeStart(requestedAt) };
+    const { model, context, sequence } = loaded;
+    const settings = { ...this.settings, ...definedOnly(request.settings ?? {}) };
+
+    const promptTokens = model.tokenize(formatPhi2Prompt(request), false);
+    const contextSize = context.contextSize;
+    const reserve = this.options.replyReserveTokens ?? 256;
+    if (promptTokens.length + reserve > contextSize) {
+      throw new EngineError(
+        'CONTEXT_OVERFLOW',
+        `The conversation is ${promptTokens.length} tokens long; with ${reserve} kept for the reply it does not fit ` +
+          `the model's ${contextSize}-token context.`,
+      );
+    }
+
+    const stats = new StatsClock(requestedAt, promptTokens.length);
+    const text = new TextSink(onText);
+    const generated: Token[] = [];
+    let pending: Promise<unknown> | undefined; // native work in flight, awaited before the lock is released
+    let iterator: AsyncGenerator<Token, void, void | Token | Token[]> | undefined;
+    const cleanup = async (): Promise<void> => {
+      await settle(pending);
+      await iterator?.return(undefined).catch(() => undefined);
+    };
+    const finish = (stopReason: StopReason): { result: GenerateResult; settled: Promise<void> } => ({
+      result: { text: text.value, stopReason, stats: stats.finish(generated.length, stopReason) },
+      settled: cleanup(),
+    });
+
+    try {
+      // Keep the cached prefix; at least the last prompt token is evaluated again, for its logits.
+      const reuse = Math.min(sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptTokens.length - 1);
+      if (sequence.nextTokenIndex > reuse) {
+        await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
+      }
+      stats.cachedPromptTokens = sequence.nextTokenIndex;
+
+      const chunk = Math.max(1, this.options.promptChunkTokens ?? 128);
+      const rest = promptTokens.slice(sequence.nextTokenIndex);
+      for (let start = 0; start < rest.length - 1; start += chunk) {
+        const end = Math.min(start + chunk, rest.length - 1);
+        const evaluation = sequence.evaluateWithoutGeneratingNewTokens(rest.slice(start, end));
+        pending = evaluation;
+        const step = await raceAbort(evaluation, signal);
+        if (step.aborted) return finish('aborted');
+      }
+
+      const maxTokens = Math.min(Math.max(0, settings.maxTokens), contextSize - 1 - promptTokens.length);
+      if (maxTokens === 0) return finish('maxTokens');
+      const decoder = new TokenTextDecoder(model, promptTokens);
+      const filter = new ReplyTextFilter(PHI2_STOP_STRINGS);
+      iterator = sequence.evaluate(rest.slice(-1), {
+        temperature: settings.temperature,
+        topK: settings.topK,
+        topP: settings.topP,
+        seed: settings.seed ?? randomInt(0, 2 ** 31),
+        repeatPenalty:
+          settings.repeatPenalty === 1
+            ? undefined
+            : { penalty: settings.repeatPenalty, punishTokens: () => generated.slice(-64), maxPunishTokens: 64 },
+      });
+
+      let stopReason: StopReason = 'eos';
+      for (;;) {
+        const next = iterator.next();
+        pending = next;
+        const step = await raceAbort(next, signal);
+        if (step.aborted) return finish('aborted');
+        if (step.value.done) break;
+        generated.push(step.value.value);
+        stats.tokenArrived();
+        text.append(filter.push(decoder.push(step.value.value)));
+        if (filter.stopped) {
+          stopReason = 'stopText';
+          break;
+        }
+        if (generated.length >= maxTokens) {
+          stopReason = 'maxTokens';
+          break;
+        }
+      }
+      text.append(filter.push(decoder.flush()));
+      if (filter.stopped) stopReason = 'stopText';
+      text.append(filter.flush());
+      return finish(stopReason);
+    } catch (error) {
+      await cleanup();
+      if (error instanceof EngineError) throw error;
+      throw new EngineError('GENERATION_FAILED', `Generation failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  private async disposeNow(): Promise<void> {
+    this.disposeController.abort(new EngineError('DISPOSED', 'The engine was disposed.'));
+    const release = await this.queue.acquire(); // running work sees the abort and settles quickly
+    try {
+      const loaded = this.loaded;
+      this.loaded = null;
+      if (loaded) await disposeLoaded(loaded);
+      const lease = await this.lease?.catch(() => null);
+      await lease?.release();
+    } finally {
+      release?.();
+      this.statusEmitter.set({ ...NO_MODEL_STATUS });
+      this.statusEmitter.clear();
+    }
+  }
+
+  /** The shared llama.cpp runtime, held from the first load until `dispose`. */
+  private async getLlama() {
+    this.lease ??= acquireLlama((level, message) => this.onLlamaLog(level, message)).catch((error: unknown) => {
+      this.lease = null;
+      throw new EngineError('MODEL_LOAD_FAILED', `The llama.cpp runtime could not start: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    });
+    return (await this.lease).llama;
+  }
+
+  private onLlamaLog(level: 'error' | 'warn', message: string): void {
+    if (level === 'error') {
+      this.recentErrors.push(message);
+      if (this.recentErrors.length > 5) this.recentErrors.shift();
+    }
+    this.options.onLog?.(level, message);
+  }
+
+  private threadCount(): number {
+    return Math.max(1, Math.floor(this.options.threads ?? availableParallelism() - 1));
+  }
+
+  private toLoadError(error: unknown, path: string): EngineError {
+    if (error instanceof EngineError) return error;
+    const detail = this.recentErrors.length > 0 ? ` (llama.cpp: ${this.recentErrors.join('; ')})` : '';
+    return new EngineError('MODEL_LOAD_FAILED', `Could not load ${path}: ${errorMessage(error)}${detail}`, {
+      cause: error,
+    });
+  }
+
+  private assertUsable(): void {
+    if (this.disposing) throw new EngineError('DISPOSED', 'The engine was disposed.');
+  }
+}
+
+interface LoadedModel {
+  path: string;
+  info: ModelFileInfo;
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+}
+
+async function disposeLoaded(loaded: LoadedModel): Promise<void> {
+  await loaded.context.dispose();
+  await loaded.model.dispose();
+}
+
+function loadingStatus(path: string, name: string): EngineStatus {
+  return { state: 'loading', modelPath: path, modelName: name, loadProgress: 0, contextSize: null, error: null };
+}
+
+function readyStatus(loaded: LoadedModel): EngineStatus {
+  return {
+    state: 'ready',
+    modelPath: loaded.path,
+    modelName: loaded.info.name ?? basename(loaded.path),
+    loadProgress: null,
+    contextSize: loaded.context.contextSize,
+    error: null,
+  };
+}
+
+function loadCancelled(signal: AbortSignal): EngineError {
+  if (signal.reason instanceof EngineError && signal.reason.code === 'DISPOSED') return signal.reason;
+  return new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.', { cause: signal.reason });
+}
+
+function abortedBeforeStart(requestedAt: number): GenerateResult {
+  return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted') };
+}
+
+/** Times one reply and turns the counts into `ReplyStats`. */
+class StatsClock {
+  cachedPromptTokens = 0;
+  private firstTokenAt: number | null = null;
+  private lastTokenAt: number | null = null;
+
+  constructor(
+    private readonly requestedAt: number,
+    private readonly promptTokens: number,
+  ) {}
+
+  tokenArrived(): void {
+    const now = performance.now();
+    this.firstTokenAt ??= now;
+    this.lastTokenAt = now;
+  }
+
+  finish(generatedTokens: number, stopReason: StopReason): GenerateResult['stats'] {
+    const first = this.firstTokenAt;
+    const last = this.lastTokenAt;
+    const generationSeconds = first !== null && last !== null ? (last - first) / 1000 : 0;
+    return {
+      promptTokens: this.promptTokens,
+      evaluatedPromptTokens: this.promptTokens - this.cachedPromptTokens,
+      generatedTokens,
+      // Without any token, the time until the reply ended: that is how long the user waited for nothing.
+      timeToFirstTokenMs: Math.round((first ?? performance.now()) - this.requestedAt),
+      tokensPerSecond: generatedTokens > 1 && generationSeconds > 0 ? (generatedTokens - 1) / generationSeconds : 0,
+      stopReason,
+    };
+  }
+}
+
+/** Collects the reply text and forwards each non-empty piece to `onText`. */
+class TextSink {
+  value = '';
+  constructor(private readonly onText: ((delta: string) => void) | undefined) {}
+  append(delta: string): void {
+    if (!delta) return;
+    this.value += delta;
+    this.onText?.(delta);
+  }
+}
+
+/** The object without its `undefined` fields, so spreading it does not erase defaults. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,241 @@
+import { basename, resolve } from 'node:path';
+import type { EngineStatus, StopReason } from '../../common/types';
+import { anySignal, delay } from './abort';
+import { inspectModelFile } from './model-file';
+import { formatPhi2Prompt } from './phi2-format';
+import {
+  EngineError,
+  type ChatEngine,
+  type GenerateOptions,
+  type GenerateRequest,
+  type GenerateResult,
+  type LoadOptions,
+} from './port';
+import { SerialQueue } from './serial-queue';
+import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
+
+/**
+ * A reply the fake engine gives: plain text (streamed, then stopReason `eos`), or the full form to script the ending.
+ */
+export type ScriptedReply =
+  | string
+  | {
+      text: string;
+      /** How the reply ends when it is streamed in full. Default `eos`. */
+      stopReason?: 'eos' | 'stopText' | 'maxTokens';
+      /** Thrown after `text` has been streamed: simulates a failure mid-reply. */
+      error?: EngineError;
+    };
+
+export interface ScriptedEngineOptions {
+  /**
+   * The reply to any request without a queued one (`queueReply`): fixed text or a function of the request.
+   * Default: `You said: <the last user message>`.
+   */
+  reply?: ScriptedReply | ((request: GenerateRequest) => ScriptedReply);
+  /** Characters (code points) per streamed delta; each delta counts as one generated token. Default 4. */
+  deltaChars?: number;
+  /** Wait before each delta, in ms. Default 0 (still yields to the event loop between deltas). */
+  deltaDelayMs?: number;
+  /** Wait before each of the three load-progress steps, in ms. Default 0. */
+  loadDelayMs?: number;
+  /** Context size reported once a model is "loaded". Default 2048, Phi-2's. */
+  contextSize?: number;
+  /** Validate the file on `load` like the real engine (missing → MODEL_NOT_FOUND, not GGUF → MODEL_INVALID). */
+  checkModelFile?: boolean;
+  /** Start as if this model file were already loaded (state `ready`). */
+  initialModelPath?: string;
+}
+
+/**
+ * A fake `ChatEngine` for tests that need exact text (services, UI). It streams scripted replies in small deltas,
+ * serves requests one at a time, honours abort and `maxTokens`, and goes through the same status changes as the
+ * real engine, without any model.
+ */
+export class ScriptedEngine implements ChatEngine {
+  /** Every request received, in order, for assertions. */
+  readonly requests: GenerateRequest[] = [];
+  private readonly statusEmitter = new EngineStatusEmitter();
+  private readonly queue = new SerialQueue();
+  private readonly disposeController = new AbortController();
+  private readonly queuedReplies: ScriptedReply[] = [];
+  private disposed = false;
+
+  constructor(private readonly options: ScriptedEngineOptions = {}) {
+    if (options.initialModelPath !== undefined) {
+      this.statusEmitter.set(this.readyStatus(resolve(options.initialModelPath)));
+    }
+  }
+
+  /** Queues replies for the next requests, first in first out; they take precedence over the `reply` option. */
+  queueReply(...replies: ScriptedReply[]): void {
+    this.queuedReplies.push(...replies);
+  }
+
+  status(): EngineStatus {
+    return this.statusEmitter.get();
+  }
+
+  onStatus(listener: (status: EngineStatus) => void): () => void {
+    return this.statusEmitter.subscribe(listener);
+  }
+
+  async load(modelPath: string, options: LoadOptions = {}): Promise<void> {
+    this.assertUsable();
+    const path = resolve(modelPath);
+    const signal = anySignal(options.signal, this.disposeController.signal);
+    const release = await this.queue.acquire(signal);
+    if (!release) throw this.cancelled();
+    const previous = this.statusEmitter.get();
+    const name = basename(path);
+    try {
+      const loading: EngineStatus = {
+        ...NO_MODEL_STATUS,
+        state: 'loading',
+        modelPath: path,
+        modelName: name,
+        loadProgress: 0,
+      };
+      this.statusEmitter.set(loading);
+      options.onProgress?.(0);
+      if (this.options.checkModelFile) await inspectModelFile(path);
+      for (const progress of [0.5, 1]) {
+        await delay(this.options.loadDelayMs ?? 0, signal);
+        if (signal.aborted) throw this.cancelled();
+        this.statusEmitter.set({ ...loading, loadProgress: progress });
+        options.onProgress?.(progress);
+      }
+      this.statusEmitter.set(this.readyStatus(path));
+    } catch (error) {
+      const failure = error instanceof EngineError ? error : new EngineError('MODEL_LOAD_FAILED', String(error));
+      this.statusEmitter.set(
+        previous.state === 'ready'
+          ? previous
+          : { ...NO_MODEL_STATUS, state: 'error', modelPath: path, modelName: name, error: failure.message },
+      );
+      throw failure;
+    } finally {
+      release();
+    }
+  }
+
+  async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+    const requestedAt = performance.now();
+    this.assertUsable();
+    this.requests.push(request);
+    const signal = anySignal(options.signal, this.disposeController.signal);
+    const release = await this.queue.acquire(signal);
+    if (!release) return result('', 'aborted', { requestedAt, promptTokens: 0, generated: 0, firstAt: null });
+    try {
+      if (this.statusEmitter.get().state !== 'ready') throw new EngineError('NO_MODEL', 'No model is loaded.');
+      const reply = normalize(this.nextReply(request));
+      const deltas = splitIntoDeltas(reply.text, Math.max(1, this.options.deltaChars ?? 4));
+      const maxTokens = request.settings?.maxTokens ?? Number.POSITIVE_INFINITY;
+      const clock: ReplyClock = {
+        requestedAt,
+        promptTokens: estimateTokens(formatPhi2Prompt(request)),
+        generated: 0,
+        firstAt: null,
+      };
+      let text = '';
+      for (const delta of deltas) {
+        if (clock.generated >= maxTokens) return result(text, 'maxTokens', clock);
+        await delay(this.options.deltaDelayMs ?? 0, signal);
+        if (!this.options.deltaDelayMs) await new Promise<void>((done) => setImmediate(done));
+        if (signal.aborted) return result(text, 'aborted', clock);
+        clock.firstAt ??= performance.now();
+        clock.generated++;
+        text += delta;
+        options.onText?.(delta);
+      }
+      if (reply.error) throw reply.error;
+      return result(text, reply.stopReason, clock);
+    } finally {
+      release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposeController.abort();
+    const release = await this.queue.acquire();
+    release?.();
+    this.statusEmitter.set({ ...NO_MODEL_STATUS });
+    this.statusEmitter.clear();
+  }
+
+  private nextReply(request: GenerateRequest): ScriptedReply {
+    const queued = this.queuedReplies.shift();
+    if (queued !== undefined) return queued;
+    const reply = this.options.reply;
+    if (typeof reply === 'function') return reply(request);
+    if (reply !== undefined) return reply;
+    const lastUser = [...request.turns].reverse().find((turn) => turn.role === 'user');
+    return `You said: ${lastUser?.content ?? ''}`;
+  }
+
+  private readyStatus(path: string): EngineStatus {
+    return {
+      state: 'ready',
+      modelPath: path,
+      modelName: basename(path),
+      loadProgress: null,
+      contextSize: this.options.contextSize ?? 2048,
+      error: null,
+    };
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new EngineError('DISPOSED', 'The engine was disposed.');
+  }
+
+  private cancelled(): EngineError {
+    return this.disposed
+      ? new EngineError('DISPOSED', 'The engine was disposed.')
+      : new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.');
+  }
+}
+
+function normalize(reply: ScriptedReply): { text: string; stopReason: StopReason; error?: EngineError } {
+  if (typeof reply === 'string') return { text: reply, stopReason: 'eos' };
+  return { text: reply.text, stopReason: reply.stopReason ?? 'eos', error: reply.error };
+}
+
+/** Splits by code points, so a delta never ends in half a surrogate pair. */
+function splitIntoDeltas(text: string, size: number): string[] {
+  const chars = Array.from(text);
+  const deltas: string[] = [];
+  for (let i = 0; i < chars.length; i += size) deltas.push(chars.slice(i, i + size).join(''));
+  return deltas;
+}
+
+/** About four characters per token, the usual rule of thumb for English with a GPT-2 tokenizer. */
+function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** What a scripted reply has done so far, for its stats. */
+interface ReplyClock {
+  requestedAt: number;
+  promptTokens: number;
+  generated: number;
+  firstAt: number | null;
+}
+
+function result(text: string, stopReason: StopReason, clock: ReplyClock): GenerateResult {
+  const now = performance.now();
+  const seconds = clock.firstAt === null ? 0 : (now - clock.firstAt) / 1000;
+  return {
+    text,
+    stopReason,
+    stats: {
+      promptTokens: clock.promptTokens,
+      evaluatedPromptTokens: clock.promptTokens,
+      generatedTokens: clock.generated,
+      timeToFirstTokenMs: Math.round((clock.firstAt ?? now) - clock.requestedAt),
+      tokensPerSecond: clock.generated > 1 && seconds > 0 ? (clock.generated - 1) / seconds : 0,
+      stopReason,
+    },
+  };
+}

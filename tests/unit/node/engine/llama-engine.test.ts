@@ -1,0 +1,306 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineStatus } from '../../../../src-main/common/types';
+import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
+import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
+import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TokenTextDecoder } from '../../../../src-main/node/engine/token-text-decoder';
+import { getTinyModelPath } from '../../../fixtures/models';
+
+// The real engine (node-llama-cpp, llama.cpp CPU build) on the tiny synthetic Phi-2 model: ~1000+ tokens/s on two
+// cores, so every test here runs real inference in milliseconds. The model's weights are random, so tests assert
+// behaviour (streaming, stopping, caching, determinism), never particular words.
+
+let dir: string;
+let modelPath: string;
+/** One engine for most tests: loading is the slow part. Tests that need a fresh state create their own. */
+let engine: LlamaEngine;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'phi-desk-engine-'));
+  modelPath = await getTinyModelPath();
+  engine = new LlamaEngine({ threads: 2 });
+  await engine.load(modelPath);
+});
+
+afterAll(async () => {
+  await engine?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function ask(content: string, settings: GenerateRequest['settings'] = {}): GenerateRequest {
+  return { turns: [{ role: 'user', content }], settings: { seed: 1, ...settings } };
+}
+
+async function engineError(promise: Promise<unknown>): Promise<EngineError> {
+  const error = await promise.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(EngineError);
+  return error as EngineError;
+}
+
+describe('LlamaEngine loading', () => {
+  it('goes noModel → loading with rising progress → ready with the model name and context size', async () => {
+    const fresh = new LlamaEngine({ threads: 2 });
+    const statuses: EngineStatus[] = [];
+    const progress: number[] = [];
+    fresh.onStatus((status) => statuses.push(status));
+    expect(fresh.status().state).toBe('noModel');
+    try {
+      await fresh.load(modelPath, { onProgress: (value) => progress.push(value) });
+
+      expect(statuses[0]).toMatchObject({ state: 'loading', modelPath, loadProgress: 0 });
+      expect(statuses.at(-1)).toEqual({
+        state: 'ready',
+        modelPath,
+        modelName: TINY_SHAPE.name,
+        loadProgress: null,
+        contextSize: 2048,
+        error: null,
+      });
+      const loading = statuses.slice(0, -1);
+      expect(loading.every((status) => status.state === 'loading')).toBe(true);
+      expect(progress[0]).toBe(0);
+      expect(progress.at(-1)).toBe(1);
+      expect([...progress].sort((a, b) => a - b)).toEqual(progress); // never goes backwards
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('rejects a missing file with MODEL_NOT_FOUND and keeps the loaded model ready', async () => {
+    const error = await engineError(engine.load(join(dir, 'missing.gguf')));
+    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath });
+  });
+
+  it('rejects a file that is not GGUF with MODEL_INVALID and keeps the loaded model ready', async () => {
+    const path = join(dir, 'notes.gguf');
+    await writeFile(path, 'not a model');
+    const error = await engineError(engine.load(path));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath, error: null });
+    const result = await engine.generate(ask('Still there?', { maxTokens: 3 }));
+    expect(result.stats.generatedTokens).toBeGreaterThan(0);
+  });
+
+  it('rejects a model of another architecture with MODEL_INVALID', async () => {
+    const path = join(dir, 'llama.gguf');
+    await writeGguf(path, { metadata: [['general.architecture', gguf.str('llama')]], tensors: [] });
+    const error = await engineError(engine.load(path));
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toContain("'llama'");
+  });
+
+  it('reports a GGUF llama.cpp cannot load (a missing tensor) as MODEL_LOAD_FAILED, without crashing', async () => {
+    const path = join(dir, 'missing-tensor.gguf');
+    const model = describeSyntheticPhi2Model(TINY_SHAPE, 1);
+    await writeGguf(path, { ...model, tensors: model.tensors.filter((tensor) => tensor.name !== 'output.bias') });
+    const error = await engineError(engine.load(path));
+    expect(error.code).toBe('MODEL_LOAD_FAILED');
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath });
+  });
+
+  it('ends in state error when the first load fails', async () => {
+    const fresh = new LlamaEngine();
+    try {
+      await engineError(fresh.load(join(dir, 'missing.gguf')));
+      expect(fresh.status()).toMatchObject({ state: 'error', contextSize: null });
+      expect(fresh.status().error).toContain('not found');
+      const error = await engineError(fresh.generate(ask('Hello')));
+      expect(error.code).toBe('NO_MODEL');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});
+
+describe('LlamaEngine generation', () => {
+  it('streams text deltas that concatenate to the result, with stats', async () => {
+    const deltas: string[] = [];
+    const result = await engine.generate(ask('Tell me a story.', { maxTokens: 40 }), {
+      onText: (delta) => deltas.push(delta),
+    });
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.every((delta) => delta.length > 0)).toBe(true);
+    expect(deltas.join('')).toBe(result.text);
+    expect(result.text).toBe(result.text.trim());
+    expect(result.stats.promptTokens).toBeGreaterThan(3);
+    expect(result.stats.generatedTokens).toBeGreaterThan(3);
+    expect(result.stats.generatedTokens).toBeLessThanOrEqual(40);
+    expect(result.stats.tokensPerSecond).toBeGreaterThan(0);
+    expect(result.stats.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+    expect(result.stats.stopReason).toBe(result.stopReason);
+  });
+
+  it('respects maxTokens', async () => {
+    const result = await engine.generate(ask('Count to a hundred.', { maxTokens: 5 }));
+    expect(result.stopReason).toBe('maxTokens');
+    expect(result.stats.generatedTokens).toBe(5);
+  });
+
+  it('gives identical output for the same seed, and different output for another seed', async () => {
+    const settings = { temperature: 0.8, maxTokens: 30 };
+    const other = ask('Something unrelated', { maxTokens: 4 });
+    const prompt = (seed: number): GenerateRequest => ({
+      ...ask('Describe the sea.'),
+      settings: { ...settings, seed },
+    });
+    // Same cache state before each run (the other conversation), so both runs compute exactly the same thing.
+    await engine.generate(other);
+    const first = await engine.generate(prompt(7));
+    await engine.generate(other);
+    const second = await engine.generate(prompt(7));
+    await engine.generate(other);
+    const third = await engine.generate(prompt(8));
+    expect(first.stats.generatedTokens).toBeGreaterThan(5);
+    expect(second.text).toBe(first.text);
+    expect(third.text).not.toBe(first.text);
+  });
+
+  it('reuses the KV cache for a follow-up turn: only the new tokens are evaluated', async () => {
+    const firstRequest = ask('What is the capital of France?', { maxTokens: 12 });
+    const first = await engine.generate(firstRequest);
+    const followUp = await engine.generate({
+      turns: [
+        ...firstRequest.turns,
+        { role: 'assistant', content: first.text },
+        { role: 'user', content: 'And Spain?' },
+      ],
+      settings: { seed: 1, maxTokens: 4 },
+      cacheKey: 'conversation-1',
+    });
+    const cached = followUp.stats.promptTokens - followUp.stats.evaluatedPromptTokens;
+    expect(followUp.stats.evaluatedPromptTokens).toBeGreaterThan(0);
+    expect(cached).toBeGreaterThanOrEqual(first.stats.promptTokens); // the whole first prompt came from the cache
+  });
+
+  it('re-evaluates only the last token when the same prompt is asked again', async () => {
+    await engine.generate(ask('Repeat after me.', { maxTokens: 3 }));
+    const again = await engine.generate(ask('Repeat after me.', { maxTokens: 3 }));
+    expect(again.stats.evaluatedPromptTokens).toBe(1);
+  });
+
+  it('stops at once when aborted mid-stream, keeping the text so far', async () => {
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    let abortedAt = 0;
+    const result = await engine.generate(ask('Write a long essay.', { maxTokens: 1500, temperature: 1 }), {
+      signal: controller.signal,
+      onText: (delta) => {
+        deltas.push(delta);
+        if (deltas.length === 5) {
+          abortedAt = performance.now();
+          controller.abort();
+        }
+      },
+    });
+    expect(performance.now() - abortedAt).toBeLessThan(200);
+    expect(result.stopReason).toBe('aborted');
+    expect(result.stats.stopReason).toBe('aborted');
+    expect(deltas).toHaveLength(5);
+    expect(result.text).toBe(deltas.join(''));
+    expect(result.stats.generatedTokens).toBeLessThan(50);
+  });
+
+  it('resolves as aborted, without evaluating, when the signal is already aborted', async () => {
+    const result = await engine.generate(ask('Never mind.'), { signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ text: '', stopReason: 'aborted', stats: { generatedTokens: 0 } });
+  });
+
+  it('stops during prompt evaluation, and the part already evaluated is reused next time', async () => {
+    // Small prompt steps make evaluating this ~1500-token prompt take far longer than the 50 ms before the abort.
+    const stepwise = new LlamaEngine({ threads: 1, promptChunkTokens: 8 });
+    try {
+      await stepwise.load(modelPath);
+      const longQuestion = ask('please explain it again '.repeat(100), { maxTokens: 3 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const result = await stepwise.generate(longQuestion, { signal: controller.signal });
+      expect(result).toMatchObject({ text: '', stopReason: 'aborted', stats: { generatedTokens: 0 } });
+      expect(result.stats.promptTokens).toBeGreaterThan(1000);
+      const retry = await stepwise.generate(longQuestion);
+      expect(retry.stats.evaluatedPromptTokens).toBeLessThan(retry.stats.promptTokens - 8);
+    } finally {
+      await stepwise.dispose();
+    }
+  });
+
+  it('lets a queued request be aborted without waiting for the one in front of it', async () => {
+    const controller = new AbortController();
+    let firstDone = false;
+    const first = engine.generate(ask('Take your time.', { maxTokens: 300 })).then((result) => {
+      firstDone = true;
+      return result;
+    });
+    const queued = engine.generate(ask('Me next?'), { signal: controller.signal });
+    controller.abort();
+    await expect(queued).resolves.toMatchObject({ text: '', stopReason: 'aborted' });
+    expect(firstDone).toBe(false);
+    await first;
+  });
+
+  it('serves concurrent requests one at a time, in order', async () => {
+    const log: string[] = [];
+    const a = engine.generate(ask('First?', { maxTokens: 10 }), { onText: () => log.push('a') });
+    const b = engine.generate(ask('Second?', { maxTokens: 10 }), { onText: () => log.push('b') });
+    const [resultA, resultB] = await Promise.all([a, b]);
+    expect(resultA.text.length).toBeGreaterThan(0);
+    expect(resultB.text.length).toBeGreaterThan(0);
+    expect(log.join('')).toMatch(/^a+b+$/);
+  });
+
+  it('refuses a prompt that does not fit the context with CONTEXT_OVERFLOW', async () => {
+    const error = await engineError(engine.generate(ask('tell me more '.repeat(1000))));
+    expect(error.code).toBe('CONTEXT_OVERFLOW');
+    expect(error.message).toContain('2048-token context');
+    const after = await engine.generate(ask('Short again.', { maxTokens: 3 }));
+    expect(after.stats.generatedTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('LlamaEngine with the model tokenizer', () => {
+  it('decodes multi-byte characters that span several byte tokens without splitting them', async () => {
+    const lease = await acquireLlama();
+    const model = await lease.llama.loadModel({ modelPath, vocabOnly: true });
+    try {
+      const text = 'Grüße, 日本, 🎉!';
+      const tokens = model.tokenize(text, false);
+      expect(tokens.length).toBeGreaterThan([...text].length); // the tiny vocab spells these byte by byte
+      const decoder = new TokenTextDecoder(model);
+      const pieces = [...tokens.map((token) => decoder.push(token)), decoder.flush()];
+      expect(pieces.join('')).toBe(text);
+      expect(pieces.some((piece) => piece.includes('\uFFFD'))).toBe(false);
+    } finally {
+      await model.dispose();
+      await lease.release();
+    }
+  });
+});
+
+describe('LlamaEngine disposal', () => {
+  it('aborts a running generation, frees everything, and refuses further use', async () => {
+    const fresh = new LlamaEngine({ threads: 2 });
+    await fresh.load(modelPath);
+    const statuses: EngineStatus[] = [];
+    fresh.onStatus((status) => statuses.push(status));
+    let running: Promise<unknown> | undefined;
+    const firstDelta = new Promise<void>((resolve) => {
+      running = fresh.generate(ask('Go on and on.', { maxTokens: 1500, temperature: 1 }), { onText: () => resolve() });
+    });
+    await firstDelta;
+    await fresh.dispose();
+    await expect(running).resolves.toMatchObject({ stopReason: 'aborted' });
+    expect(fresh.status().state).toBe('noModel');
+    expect(statuses.at(-1)?.state).toBe('noModel');
+    expect((await engineError(fresh.generate(ask('Hello?')))).code).toBe('DISPOSED');
+    expect((await engineError(fresh.load(modelPath))).code).toBe('DISPOSED');
+    await fresh.dispose(); // idempotent
+  });
+});

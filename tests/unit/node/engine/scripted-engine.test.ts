@@ -1,0 +1,148 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineStatus } from '../../../../src-main/common/types';
+import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
+import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'phi-desk-scripted-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const hello: GenerateRequest = { turns: [{ role: 'user', content: 'Hello' }] };
+
+async function loadedEngine(options: ConstructorParameters<typeof ScriptedEngine>[0] = {}): Promise<ScriptedEngine> {
+  const engine = new ScriptedEngine(options);
+  await engine.load('/models/phi-2.Q4_0.gguf');
+  return engine;
+}
+
+describe('ScriptedEngine', () => {
+  it('streams the queued reply in small deltas that concatenate to the result', async () => {
+    const engine = await loadedEngine({ deltaChars: 3 });
+    engine.queueReply('Paris is the capital of France.');
+    const deltas: string[] = [];
+    const result = await engine.generate(hello, { onText: (delta) => deltas.push(delta) });
+    expect(result.text).toBe('Paris is the capital of France.');
+    expect(deltas.join('')).toBe(result.text);
+    expect(deltas.every((delta) => [...delta].length <= 3)).toBe(true);
+    expect(result.stopReason).toBe('eos');
+    expect(result.stats.generatedTokens).toBe(deltas.length);
+    expect(engine.requests).toEqual([hello]);
+  });
+
+  it('uses queued replies first, in order, then the reply function', async () => {
+    const engine = await loadedEngine({ reply: (request) => `echo: ${request.turns.at(-1)?.content ?? ''}` });
+    engine.queueReply('one', 'two');
+    const texts = [];
+    for (let i = 0; i < 3; i++) texts.push((await engine.generate(hello)).text);
+    expect(texts).toEqual(['one', 'two', 'echo: Hello']);
+  });
+
+  it('answers "You said: …" by default', async () => {
+    const engine = await loadedEngine();
+    expect((await engine.generate(hello)).text).toBe('You said: Hello');
+  });
+
+  it('never splits an emoji between deltas', async () => {
+    const engine = await loadedEngine({ deltaChars: 1 });
+    engine.queueReply('a🎉b');
+    const deltas: string[] = [];
+    await engine.generate(hello, { onText: (delta) => deltas.push(delta) });
+    expect(deltas).toEqual(['a', '🎉', 'b']);
+  });
+
+  it('stops at maxTokens (one token per delta)', async () => {
+    const engine = await loadedEngine({ deltaChars: 2 });
+    engine.queueReply('abcdefgh');
+    const result = await engine.generate({ ...hello, settings: { maxTokens: 2 } });
+    expect(result).toMatchObject({ text: 'abcd', stopReason: 'maxTokens', stats: { generatedTokens: 2 } });
+  });
+
+  it('stops at once on abort, keeping the text so far', async () => {
+    const engine = await loadedEngine({ deltaChars: 1, deltaDelayMs: 5 });
+    engine.queueReply('a long scripted answer');
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    const result = await engine.generate(hello, {
+      signal: controller.signal,
+      onText: (delta) => {
+        deltas.push(delta);
+        if (deltas.length === 3) controller.abort();
+      },
+    });
+    expect(result).toMatchObject({ text: 'a l', stopReason: 'aborted' });
+    expect(deltas).toEqual(['a', ' ', 'l']);
+  });
+
+  it('scripts a failure after partial text', async () => {
+    const engine = await loadedEngine();
+    const failure = new EngineError('GENERATION_FAILED', 'boom');
+    engine.queueReply({ text: 'partial', error: failure });
+    const deltas: string[] = [];
+    await expect(engine.generate(hello, { onText: (delta) => deltas.push(delta) })).rejects.toBe(failure);
+    expect(deltas.join('')).toBe('partial');
+  });
+
+  it('serves concurrent requests one at a time, in order', async () => {
+    const engine = await loadedEngine({ deltaChars: 1, deltaDelayMs: 1 });
+    engine.queueReply('aaa', 'bbb');
+    const log: string[] = [];
+    await Promise.all([
+      engine.generate(hello, { onText: (delta) => log.push(delta) }),
+      engine.generate(hello, { onText: (delta) => log.push(delta) }),
+    ]);
+    expect(log.join('')).toBe('aaabbb');
+  });
+
+  it('goes through loading with progress to ready, like the real engine', async () => {
+    const engine = new ScriptedEngine({ contextSize: 4096 });
+    const statuses: EngineStatus[] = [];
+    engine.onStatus((status) => statuses.push(status));
+    await engine.load('/models/phi-2.Q4_0.gguf');
+    expect(statuses.map((status) => [status.state, status.loadProgress])).toEqual([
+      ['loading', 0],
+      ['loading', 0.5],
+      ['loading', 1],
+      ['ready', null],
+    ]);
+    expect(engine.status()).toMatchObject({ modelName: 'phi-2.Q4_0.gguf', contextSize: 4096 });
+  });
+
+  it('refuses to generate before a model is loaded', async () => {
+    const error = await new ScriptedEngine().generate(hello).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'NO_MODEL' });
+  });
+
+  it('can start ready, and validate files like the real engine, keeping the previous model on failure', async () => {
+    const engine = new ScriptedEngine({ initialModelPath: '/models/a.gguf', checkModelFile: true });
+    expect(engine.status()).toMatchObject({ state: 'ready', modelName: 'a.gguf' });
+    const notModel = join(dir, 'notes.gguf');
+    await writeFile(notModel, 'hello');
+    await expect(engine.load(join(dir, 'missing.gguf'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(engine.load(notModel)).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    expect(engine.status()).toMatchObject({ state: 'ready', modelName: 'a.gguf' });
+  });
+
+  it('ends in state error when its first load fails', async () => {
+    const engine = new ScriptedEngine({ checkModelFile: true });
+    await expect(engine.load(join(dir, 'missing.gguf'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    expect(engine.status().state).toBe('error');
+  });
+
+  it('aborts a running reply on dispose and refuses further use', async () => {
+    const engine = await loadedEngine({ deltaChars: 1, deltaDelayMs: 5 });
+    engine.queueReply('x'.repeat(1000));
+    const running = engine.generate(hello);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await engine.dispose();
+    await expect(running).resolves.toMatchObject({ stopReason: 'aborted' });
+    expect(engine.status().state).toBe('noModel');
+    await expect(engine.generate(hello)).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+});
