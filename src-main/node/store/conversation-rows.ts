@@ -1,5 +1,9 @@
-import type { Conversation, Message, MessageRole, MessageStatus, ReplyStats } from '../../common/types';
+import * as v from 'valibot';
+import type { Message, MessageRole, MessageStatus, ReplyStats } from '../../common/types';
+import { GenerationOverridesSchema } from './settings-schemas';
+import type { GenerationOverrides } from './settings-schemas';
 import { StoreError } from './store-error';
+import type { ConversationRecord } from './store-types';
 
 /** A `conversations` row as SQLite returns it. */
 export interface ConversationRow {
@@ -8,6 +12,11 @@ export interface ConversationRow {
   created_at: number;
   updated_at: number;
   current_leaf_id: string | null;
+  pinned: number;
+  archived: number;
+  system_prompt: string | null;
+  generation_json: string;
+  model: string | null;
 }
 
 /** A `messages` row as SQLite returns it. */
@@ -27,9 +36,32 @@ export interface MessageRow {
 const ROLES: ReadonlySet<string> = new Set<MessageRole>(['user', 'assistant']);
 const STATUSES: ReadonlySet<string> = new Set<MessageStatus>(['complete', 'streaming', 'stopped', 'interrupted', 'error']);
 
-/** The shared shape of a conversation row. */
-export function toConversation(row: ConversationRow): Conversation {
-  return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at };
+/** The store's shape of a conversation row (a `Conversation` with its settings). */
+export function toConversation(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    title: row.title,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    pinned: row.pinned === 1,
+    archived: row.archived === 1,
+    systemPrompt: row.system_prompt,
+    generation: toGenerationOverrides(row),
+    model: row.model,
+  };
+}
+
+/**
+ * The stored overrides, validated: a value out of range (written by another tool, or by a newer app with wider
+ * ranges) is dropped so the app default applies, rather than making the whole conversation unreadable.
+ */
+function toGenerationOverrides(row: ConversationRow): GenerationOverrides {
+  const stored = JSON.parse(row.generation_json) as Record<string, unknown>;
+  const valid: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stored)) {
+    if (v.is(GenerationOverridesSchema, { [key]: value })) valid[key] = value;
+  }
+  return valid as GenerationOverrides;
 }
 
 /**

@@ -3,23 +3,49 @@
  * store prepares. Values are always bound parameters (`@name`), never spliced into the text.
  */
 
-const CONVERSATION_COLUMNS = 'id, title, created_at, updated_at, current_leaf_id';
-const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, seq, role, content, status, created_at, stats_json, error';
+const CONVERSATION_COLUMNS =
+  'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model';
+/** The message columns, for statements that name the table `m`. */
+export const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, seq, role, content, status, created_at, stats_json, error';
+export const M_MESSAGE_COLUMNS = MESSAGE_COLUMNS.split(', ')
+  .map((column) => `m.${column}`)
+  .join(', ');
 
 export const conversationSql = {
   insertConversation: `
-    INSERT INTO conversations (id, title, created_at, updated_at, current_leaf_id)
-    VALUES (@id, @title, @now, @now, NULL)`,
+    INSERT INTO conversations (id, title, created_at, updated_at, current_leaf_id, system_prompt, generation_json, model)
+    VALUES (@id, @title, @now, @now, NULL, @systemPrompt, @generationJson, @model)
+    RETURNING ${CONVERSATION_COLUMNS}`,
 
-  /** Most recently updated first; ties (same millisecond) broken by creation, then id, so the order is stable. */
+  /**
+   * The list the UI shows: archived or not, pinned first, then most recently updated; ties (same millisecond)
+   * broken by creation, then id, so the order is stable. One backwards walk of `conversations_by_list`, no sort.
+   */
   listConversations: `
     SELECT ${CONVERSATION_COLUMNS} FROM conversations
-    ORDER BY updated_at DESC, created_at DESC, id DESC`,
+    WHERE archived = @archived
+    ORDER BY pinned DESC, updated_at DESC, created_at DESC, id DESC`,
 
   getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = @id`,
 
   renameConversation: `
     UPDATE conversations SET title = @title
+    WHERE id = @id
+    RETURNING ${CONVERSATION_COLUMNS}`,
+
+  /**
+   * Change the fields whose `@set…` flag is 1, keep the rest. Flags rather than coalesce, because `null` is a real
+   * value for the system prompt and the model ("use the default", "unknown"). Settings do not move `updated_at`:
+   * pinning a conversation must not reorder the list by recency.
+   */
+  updateConversation: `
+    UPDATE conversations SET
+      title           = CASE WHEN @setTitle        THEN @title          ELSE title           END,
+      pinned          = CASE WHEN @setPinned       THEN @pinned         ELSE pinned          END,
+      archived        = CASE WHEN @setArchived     THEN @archived       ELSE archived        END,
+      system_prompt   = CASE WHEN @setSystemPrompt THEN @systemPrompt   ELSE system_prompt   END,
+      generation_json = CASE WHEN @setGeneration   THEN @generationJson ELSE generation_json END,
+      model           = CASE WHEN @setModel        THEN @model          ELSE model           END
     WHERE id = @id
     RETURNING ${CONVERSATION_COLUMNS}`,
 
@@ -48,22 +74,29 @@ export const conversationSql = {
   /**
    * The current branch: from the conversation's current leaf up through each parent to the root, returned root
    * first. Each step is a primary-key lookup, so the cost is the branch length, not the conversation size.
+   * CROSS JOIN fixes the join order: with statistics (`PRAGMA optimize`) the planner would otherwise scan every
+   * message and probe the branch, which is fine on an empty file and hundreds of milliseconds on a large one.
    */
   listBranch: `
     WITH RECURSIVE branch (id, depth) AS (
       SELECT current_leaf_id, 0 FROM conversations WHERE id = @conversationId AND current_leaf_id IS NOT NULL
       UNION ALL
-      SELECT m.parent_id, b.depth + 1 FROM branch AS b JOIN messages AS m ON m.id = b.id
+      SELECT m.parent_id, b.depth + 1 FROM branch AS b CROSS JOIN messages AS m ON m.id = b.id
       WHERE m.parent_id IS NOT NULL
     )
-    SELECT ${MESSAGE_COLUMNS.split(', ').map((column) => `m.${column}`).join(', ')}
-    FROM branch AS b JOIN messages AS m ON m.id = b.id
+    SELECT ${M_MESSAGE_COLUMNS}
+    FROM branch AS b CROSS JOIN messages AS m ON m.id = b.id
     ORDER BY b.depth DESC`,
 
-  /** Append streamed text. Guarded by status so a late delta cannot change a finished message. */
+  /**
+   * Append streamed text. Guarded by status so a late delta cannot change a finished message, and by length so a
+   * runaway reply stops at the limit (SQLite's `length` counts code points; for the BMP text a model writes that is
+   * the same as JavaScript's UTF-16 length). Only the message row changes: no index entry (a streaming reply is not
+   * yet in the search index) and not the conversation, so a batch costs one small page write.
+   */
   appendToMessage: `
     UPDATE messages SET content = content || @delta
-    WHERE id = @id AND status = 'streaming'`,
+    WHERE id = @id AND status = 'streaming' AND length(content) + @deltaLength <= @maxLength`,
 
   finishMessage: `
     UPDATE messages SET status = @status, stats_json = @statsJson, error = @error, content = content || @tail

@@ -2,8 +2,10 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { assertNotTooNew, MIGRATIONS, runMigrations } from './migrations';
-import type { Migration } from './migrations';
+import { backupDatabaseSync, DEFAULT_BACKUPS_TO_KEEP } from './backups';
+import type { BackupInfo } from './backups';
+import { assertNotTooNew, MIGRATIONS, readSchemaVersion, runMigrations } from './migrations';
+import type { Migration, MigrationResult } from './migrations';
 import { StoreError, toStoreError } from './store-error';
 
 /**
@@ -25,6 +27,13 @@ export interface OpenDatabaseOptions {
    * node_modules keeps the Node build the tests and the browser host use.
    */
   nativeBinding?: string;
+  /**
+   * The backup taken before migrating an existing database (see backups.ts): how many backups to keep (default
+   * 7), or `false` for none (tests of the migration runner).
+   */
+  backupBeforeMigration?: { keep?: number; now?: () => number } | false;
+  /** Told what the migrations did, and which backup was taken first (if any). */
+  onMigrated?: (result: MigrationResult & { backup: BackupInfo | null }) => void;
 }
 
 /**
@@ -42,6 +51,10 @@ export interface OpenDatabaseOptions {
  *   on laptop disks (far more with macOS F_FULLFSYNC) for little gain in a chat log. If the filesystem refuses WAL
  *   (some network shares), the file stays in rollback-journal mode, where NORMAL is not safe enough, so FULL is used.
  *
+ * Before migrating a database that already holds a schema (version 1 or later), an online backup is written to
+ * `backups/` beside it (`VACUUM INTO`), so an update can never cost the user their history: a failed or faulty
+ * migration can be undone with `restoreBackup`. If the backup cannot be written the migration does not run.
+ *
  * The checks happen before anything is written: a file that is not a database fails with `DB_CORRUPT`, and one from
  * a newer app version with `DB_TOO_NEW`, both untouched. The connection is closed on every failure.
  *
@@ -49,7 +62,7 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   const path = resolve(file);
-  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, migrations = MIGRATIONS, nativeBinding } = options;
+  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, migrations = MIGRATIONS, nativeBinding, backupBeforeMigration = {} } = options;
   prepareLocation(path);
 
   let db: Database;
@@ -64,7 +77,18 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     assertNotTooNew(db, migrations);
     const journalMode = db.pragma('journal_mode = WAL', { simple: true });
     db.pragma(journalMode === 'wal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    runMigrations(db, migrations);
+    const version = readSchemaVersion(db);
+    const latest = migrations.at(-1)?.version ?? 0;
+    const backup =
+      backupBeforeMigration !== false && version > 0 && version < latest
+        ? backupDatabaseSync(db, path, {
+            reason: 'pre-migration',
+            keep: backupBeforeMigration.keep ?? DEFAULT_BACKUPS_TO_KEEP,
+            ...(backupBeforeMigration.now ? { now: backupBeforeMigration.now } : {}),
+          })
+        : null;
+    const result = runMigrations(db, migrations);
+    options.onMigrated?.({ ...result, backup });
     return db;
   } catch (error) {
     db.close();

@@ -17,6 +17,9 @@
  * - `DB_CLOSED`: the store or its database was already closed.
  * - `NOT_FOUND`: the conversation or message named by an id does not exist.
  * - `NOT_STREAMING`: text was appended to, or an outcome recorded for, a message that is no longer streaming.
+ * - `INVALID_INPUT`: a value failed validation (a setting out of range, an unknown settings key, a sibling of a
+ *   message that cannot have one); the message says which field and why.
+ * - `TOO_LARGE`: a text is longer than its limit (message text, title, system prompt); the message names the limit.
  * - `DB_ERROR`: any other SQLite failure (a bug, most likely); `cause` holds the original error.
  */
 export type StoreErrorCode =
@@ -30,6 +33,8 @@ export type StoreErrorCode =
   | 'DB_CLOSED'
   | 'NOT_FOUND'
   | 'NOT_STREAMING'
+  | 'INVALID_INPUT'
+  | 'TOO_LARGE'
   | 'DB_ERROR';
 
 /** A store failure with a stable, machine-readable `code`. */

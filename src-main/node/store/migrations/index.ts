@@ -1,12 +1,20 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../store-error';
 import { migration001Initial } from './001-initial';
+import { migration002ConversationOptions } from './002-conversation-options';
+import { migration003AppSettings } from './003-app-settings';
+import { migration004SearchIndex } from './004-search-index';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every migration, oldest first. Append only; never edit, reorder or remove a shipped entry. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial,
+  migration002ConversationOptions,
+  migration003AppSettings,
+  migration004SearchIndex,
+];
 
 /** The schema version this build of the app reads and writes. */
 export const LATEST_SCHEMA_VERSION: number = latestVersion(MIGRATIONS);

@@ -7,7 +7,7 @@ import { MIGRATIONS } from '../../../../src-main/node/store/migrations';
 import { closeDatabase, openDatabase } from '../../../../src-main/node/store/open-database';
 import { isStoreError } from '../../../../src-main/node/store/store-error';
 import type { StoreErrorCode } from '../../../../src-main/node/store/store-error';
-import { onCleanup, queryPlan, tempDbPath } from './temp-store';
+import { analyzedDatabase, onCleanup, queryPlan, tempDbPath } from './temp-store';
 
 /** A clock the test moves by hand, so ordering by time is exact. */
 function manualClock(start = 1_700_000_000_000) {
@@ -62,7 +62,17 @@ describe('ConversationStore', () => {
       const named = store.createConversation({ title: '  Trip to Lisbon  ' });
       const unnamed = store.createConversation();
 
-      expect(named).toEqual({ id: expect.any(String), title: 'Trip to Lisbon', createdAt: clock.now(), updatedAt: clock.now() });
+      expect(named).toEqual({
+        id: expect.any(String),
+        title: 'Trip to Lisbon',
+        createdAt: clock.now(),
+        updatedAt: clock.now(),
+        pinned: false,
+        archived: false,
+        systemPrompt: null,
+        generation: {},
+        model: null,
+      });
       expect(unnamed.title).toBe(DEFAULT_CONVERSATION_TITLE);
       expect(named.id).not.toBe(unnamed.id);
       expect(store.getConversation(named.id)).toEqual(named);
@@ -356,9 +366,10 @@ describe('ConversationStore', () => {
   describe('the store’s own statements use indexes', () => {
     /** What each statement must use; a lookup by key must never scan a table. */
     const expectedIndex: Partial<Record<keyof typeof conversationSql, RegExp>> = {
-      listConversations: /SCAN conversations USING INDEX conversations_by_recency/,
+      listConversations: /SEARCH conversations USING INDEX conversations_by_list \(archived=\?\)/,
       getConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       renameConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
+      updateConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       deleteConversation: /SEARCH messages USING (COVERING )?INDEX/,
       touchConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       nextMessageSeq: /SEARCH messages USING COVERING INDEX messages_by_conversation_seq/,
@@ -369,11 +380,11 @@ describe('ConversationStore', () => {
       listBranch: /SEARCH m USING (INDEX|PRIMARY KEY)/,
       appendToMessage: /SEARCH messages USING (INDEX|PRIMARY KEY)/,
       finishMessage: /SEARCH messages USING (INDEX|PRIMARY KEY)/,
-      markStreamingAsInterrupted: /SEARCH messages USING INDEX messages_streaming/,
+      markStreamingAsInterrupted: /SEARCH messages USING (COVERING )?INDEX messages_streaming/,
     };
 
     it.each(Object.entries(conversationSql))('%s', (name, sql) => {
-      const db = openDatabase(tempDbPath());
+      const db = analyzedDatabase((file) => openDatabase(file));
       onCleanup(() => closeDatabase(db));
       const plan = queryPlan(db, sql).join('\n');
 

@@ -8,7 +8,7 @@ import type { OpenDatabaseOptions } from '../../../../src-main/node/store/open-d
 import { ConversationStore } from '../../../../src-main/node/store/conversation-store';
 import { StoreError } from '../../../../src-main/node/store/store-error';
 import type { StoreErrorCode } from '../../../../src-main/node/store/store-error';
-import { holdWriteLock, onCleanup, runningAsRoot, tempDbPath, tempFolder } from './temp-store';
+import { corruptBTrees, holdWriteLock, onCleanup, runningAsRoot, tempDbPath, tempFolder } from './temp-store';
 
 function open(file: string, options?: OpenDatabaseOptions) {
   const db = openDatabase(file, options);
@@ -101,12 +101,7 @@ describe('openDatabase', () => {
       for (let i = 0; i < 300; i++) store.createConversation({ title: `conversation ${i} ${'x'.repeat(100)}` });
       store.close(); // the last connection checkpoints the WAL into the main file and removes it
       expect(existsSync(`${file}-wal`)).toBe(false);
-      const bytes = readFileSync(file);
-      const pageSize = bytes.readUInt16BE(16);
-      expect(bytes.length).toBeGreaterThan(4 * pageSize);
-      // Keep page 1 (header and schema) so the file opens; overwrite every other page (0xAB is no valid page type).
-      bytes.fill(0xab, pageSize);
-      writeFileSync(file, bytes);
+      corruptBTrees(file, ['conversations', 'conversations_by_list']);
 
       const reopened = ConversationStore.open(file);
       onCleanup(() => reopened.close());

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 
 /**
@@ -86,4 +87,51 @@ export async function holdWriteLock(file: string): Promise<LockHolder> {
     if (!released) child.kill('SIGKILL');
   });
   return { release };
+}
+
+/**
+ * Damage a closed database file the way a bad disk or a half-copied sync would: overwrite the root pages of the
+ * named tables and indexes with bytes that are no valid page type (0xAB), keeping the schema pages intact so the
+ * file still opens and the damage is found only when those b-trees are read.
+ */
+export function corruptBTrees(file: string, names: readonly string[]): void {
+  const reader = new Sqlite(file, { readonly: true });
+  const placeholders = names.map(() => '?').join(', ');
+  const roots = reader.prepare(`SELECT rootpage FROM sqlite_schema WHERE name IN (${placeholders})`).pluck().all(...names) as number[];
+  reader.close();
+  if (roots.length !== names.length) throw new Error(`not every b-tree of ${names.join(', ')} exists`);
+  const bytes = readFileSync(file);
+  const pageSize = bytes.readUInt16BE(16);
+  for (const root of roots) bytes.fill(0xab, (root - 1) * pageSize, root * pageSize);
+  writeFileSync(file, bytes);
+}
+
+/**
+ * A migrated database with a realistic spread of rows (many conversations, one long chain, some branches) and
+ * planner statistics (`ANALYZE`), as a user's file has them after `PRAGMA optimize`. Query plans on an empty file can
+ * differ from the plans SQLite picks once it has statistics, so plan tests run on this.
+ */
+export function analyzedDatabase(open: (file: string) => Database): Database {
+  const db = open(tempDbPath());
+  const conversation = db.prepare('INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, 0, ?)');
+  const message = db.prepare(
+    `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, created_at)
+     VALUES (?, ?, ?, ?, 'user', ?, 'complete', 0)`,
+  );
+  const leaf = db.prepare('UPDATE conversations SET current_leaf_id = ? WHERE id = ?');
+  db.transaction(() => {
+    for (let c = 0; c < 200; c++) {
+      const id = `c${c}`;
+      conversation.run(id, `title ${c}`, c);
+      const length = c === 0 ? 2000 : 10;
+      for (let seq = 1; seq <= length; seq++) {
+        // Every fifth message is an alternative to the one before it (same parent).
+        const parentSeq = seq % 5 === 0 ? seq - 2 : seq - 1;
+        message.run(`${id}-${seq}`, id, parentSeq > 0 ? `${id}-${parentSeq}` : null, seq, `text ${seq} of ${id}`);
+      }
+      leaf.run(`${id}-${length}`, id);
+    }
+  })();
+  db.exec('ANALYZE');
+  return db;
 }

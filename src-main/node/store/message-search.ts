@@ -1,0 +1,185 @@
+import type { Database } from 'better-sqlite3';
+import type { MessageRole } from '../../common/types';
+import { buildMatchExpression, parseSearchTerms, toMarkedRuns } from './search-query';
+import { foldTokens, rankCandidates } from './search-ranking';
+import { searchSql as sql } from './search-sql';
+import { StoreConnection } from './store-connection';
+import type { Prepared } from './store-connection';
+import { StoreError } from './store-error';
+import type { ConversationSearchHit, MessageSearchHit, SearchOptions } from './store-types';
+
+/** Hits per page when the caller does not say. */
+export const DEFAULT_SEARCH_LIMIT = 50;
+/** The most hits one call returns. */
+export const MAX_SEARCH_LIMIT = 200;
+/** Words of context in a message snippet (FTS5 allows up to 64). */
+const SNIPPET_TOKENS = 16;
+/**
+ * How many of the newest matching messages are ranked (see `searchMessages` in search-sql.ts and
+ * search-ranking.ts): enough that a query matching fewer messages is ranked in full, few enough that a common word
+ * stays within the 50 ms budget on a large history. Paging (`offset`) stays within these.
+ */
+export const RANKED_CANDIDATES = 250;
+
+interface MessageHitRow {
+  rowid: number;
+  content: string;
+  messageId: string;
+  conversationId: string;
+  conversationTitle: string;
+  role: MessageRole;
+  createdAt: number;
+}
+
+interface ConversationHitRow {
+  conversationId: string;
+  title: string;
+  updatedAt: number;
+  archived: number;
+}
+
+/** Both kinds of hit for one query. */
+export interface SearchResults {
+  conversations: ConversationSearchHit[];
+  messages: MessageSearchHit[];
+}
+
+/**
+ * Full-text search over message text (every branch of every conversation, archived ones included) and conversation
+ * titles, using the FTS5 indexes that migration 004 keeps in sync by triggers. Message hits are ranked BM25-style
+ * (term frequency and length, see search-ranking.ts) among the newest {@link RANKED_CANDIDATES} matches, titles by
+ * FTS5's bm25; hits carry a highlighted snippet as plain-text runs, and name the conversation and message so the UI
+ * can open it exactly.
+ *
+ * A reply is searchable once it stops streaming (see migration 004).
+ */
+export class MessageSearch {
+  readonly #connection: StoreConnection;
+  readonly #statements: Prepared<typeof sql>;
+
+  /**
+   * Use an open, migrated database; {@link close} does not close it.
+   * @throws StoreError `DB_SCHEMA_MISMATCH`.
+   */
+  constructor(db: Database) {
+    this.#connection = new StoreConnection(db);
+    this.#statements = this.#connection.prepareAll(sql, 'search');
+  }
+
+  /** Messages and conversation titles matching `query`; see {@link searchMessages} for the query language. */
+  search(query: string, options: SearchOptions = {}): SearchResults {
+    return { conversations: this.searchConversations(query, options), messages: this.searchMessages(query, options) };
+  }
+
+  /**
+   * Messages matching what the user typed, best first. Words are ANDed and each is a prefix ("lisb" finds
+   * "Lisbon"); `"in quotes"` is an exact phrase; case and accents are ignored; FTS5 operators in the text are
+   * treated as plain words. Nothing to search for (blank, only punctuation) gives no hits. When more than
+   * {@link RANKED_CANDIDATES} messages match, the best of the newest that many are returned. To open a hit, call
+   * `MessageTree.revealMessage(messageId)`: it switches to the hit's branch if it is not the one shown.
+   * @throws StoreError `INVALID_INPUT` for a limit outside 1–200, a negative offset, or a bad date range.
+   */
+  searchMessages(query: string, options: SearchOptions = {}): MessageSearchHit[] {
+    return this.#connection.run('search messages', () => {
+      const params = this.#params(query, options);
+      if (!params) return [];
+      const range = params.conversationId === null
+        ? { low: 0, high: Number.MAX_SAFE_INTEGER }
+        : (this.#statements.conversationRowids.get({ conversationId: params.conversationId }) as { low: number | null; high: number | null });
+      if (range.low === null || range.high === null) return [];
+      const rows = this.#statements.searchMessages.all({
+        ...params,
+        candidates: RANKED_CANDIDATES,
+        lowRowid: range.low,
+        highRowid: range.high,
+      }) as MessageHitRow[];
+      const terms = parseSearchTerms(query).map((term) => ({ tokens: foldTokens(term.text), prefix: term.prefix }));
+      const page = rankCandidates(rows, terms).slice(params.offset, params.offset + params.limit);
+      const snippet = this.#statements.messageSnippet.pluck();
+      return page.map((row) => ({
+        conversationId: row.conversationId,
+        conversationTitle: row.conversationTitle,
+        messageId: row.messageId,
+        role: row.role,
+        createdAt: row.createdAt,
+        snippet: toMarkedRuns(
+          (snippet.get({ match: params.match, rowid: row.rowid, snippetTokens: SNIPPET_TOKENS }) as string | undefined) ?? '',
+        ),
+      }));
+    });
+  }
+
+  /**
+   * Conversations whose title matches, best first; `from`/`to` filter on the last update.
+   * @throws StoreError `INVALID_INPUT` as {@link searchMessages}.
+   */
+  searchConversations(query: string, options: SearchOptions = {}): ConversationSearchHit[] {
+    return this.#connection.run('search conversation titles', () => {
+      const params = this.#params(query, options);
+      if (!params) return [];
+      return (this.#statements.searchConversations.all(params) as ConversationHitRow[]).map((row) => ({
+        conversationId: row.conversationId,
+        title: toMarkedRuns(row.title),
+        updatedAt: row.updatedAt,
+        archived: row.archived === 1,
+      }));
+    });
+  }
+
+  /**
+   * Rebuild both indexes from the messages and titles, in one transaction: the repair for an index that
+   * {@link verifySearchIndex} finds out of step (after a manual edit of the file, say). Takes seconds on a large
+   * history; the old index serves searches until it commits.
+   */
+  rebuildSearchIndex(): void {
+    this.#connection.run('rebuild the search index', () =>
+      this.#connection.write(() => {
+        this.#statements.rebuildMessages.run({});
+        this.#statements.rebuildConversations.run({});
+      }),
+    );
+  }
+
+  /** True when both indexes match the rows they index (FTS5's integrity-check against the content). */
+  verifySearchIndex(): boolean {
+    return this.#connection.run('check the search index', () => {
+      try {
+        this.#statements.checkMessages.run({});
+        this.#statements.checkConversations.run({});
+        return true;
+      } catch (error) {
+        // FTS5 reports a mismatch as SQLITE_CORRUPT_VTAB; anything else is a real failure.
+        if (error instanceof Error && 'code' in error && String(error.code).startsWith('SQLITE_CORRUPT')) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Merge the indexes' segments (FTS5 `optimize`): smaller and faster afterwards; for idle time, e.g. after a backup. */
+  optimizeSearchIndex(): void {
+    this.#connection.run('optimize the search index', () =>
+      this.#connection.write(() => {
+        this.#statements.optimizeMessages.run({});
+        this.#statements.optimizeConversations.run({});
+      }),
+    );
+  }
+
+  /** Stop using the database: later calls fail with `DB_CLOSED`. Idempotent. */
+  close(): void {
+    this.#connection.close();
+  }
+
+  #params(query: string, options: SearchOptions) {
+    const { conversationId = null, from = null, to = null, limit = DEFAULT_SEARCH_LIMIT, offset = 0 } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+      throw new StoreError('INVALID_INPUT', `A search returns 1 to ${MAX_SEARCH_LIMIT} hits, not ${limit}`);
+    }
+    if (!Number.isInteger(offset) || offset < 0) throw new StoreError('INVALID_INPUT', `Invalid search offset ${offset}`);
+    for (const time of [from, to]) {
+      if (time !== null && !Number.isFinite(time)) throw new StoreError('INVALID_INPUT', `Invalid search date ${time}`);
+    }
+    const match = buildMatchExpression(query);
+    return match === null ? null : { match, conversationId, from, to, limit, offset };
+  }
+}

@@ -1,0 +1,132 @@
+import * as v from 'valibot';
+import { StoreError } from './store-error';
+import { TEXT_LIMITS } from './input-limits';
+
+/**
+ * Typed, validated settings: what the app stores per conversation and app-wide. These schemas use only valibot (no
+ * Node), so the lead can move them to `src-main/common` for the contract unchanged.
+ */
+
+const bounded = (min: number, max: number) => v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
+const integer = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+/**
+ * Sampling settings for one reply. Ranges are what llama.cpp accepts and what is still useful for Phi-2:
+ * - `temperature` 0–2 (0 is greedy);
+ * - `topP` 0–1 (1 turns it off), `topK` 0–1000 (0 turns it off);
+ * - `repeatPenalty` 1–2 (1 turns it off; below 1 would reward repetition);
+ * - `seed` a 32-bit unsigned integer, or `null` for a random seed per reply;
+ * - `maxTokens` 1–2048 (Phi-2's whole context window).
+ */
+export const GenerationSettingsSchema = v.strictObject({
+  temperature: bounded(0, 2),
+  topP: bounded(0, 1),
+  topK: integer(0, 1000),
+  repeatPenalty: bounded(1, 2),
+  seed: v.nullable(integer(0, 0xffff_ffff)),
+  maxTokens: integer(1, 2048),
+});
+
+/** Complete sampling settings (the app default). */
+export type GenerationSettings = v.InferOutput<typeof GenerationSettingsSchema>;
+
+/** A conversation's overrides: any subset; a missing field falls back to the app default. */
+export const GenerationOverridesSchema = v.partial(GenerationSettingsSchema);
+
+/** A conversation's sampling overrides. */
+export type GenerationOverrides = v.InferOutput<typeof GenerationOverridesSchema>;
+
+/** Phi-2 defaults the app starts with. */
+export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
+  temperature: 0.7,
+  topP: 0.9,
+  topK: 40,
+  repeatPenalty: 1.1,
+  seed: null,
+  maxTokens: 512,
+};
+
+/** The settings one reply uses: the conversation's overrides over the app's defaults. */
+export function resolveGenerationSettings(defaults: GenerationSettings, overrides: GenerationOverrides): GenerationSettings {
+  return { ...defaults, ...overrides };
+}
+
+const SystemPrompt = v.pipe(v.string(), v.maxLength(TEXT_LIMITS.systemPrompt));
+
+/**
+ * App-wide settings, one row per key in `app_settings`. Every key has a default ({@link DEFAULT_APP_SETTINGS}), so
+ * reading never fails and a new key needs no migration.
+ */
+export const AppSettingsSchema = v.strictObject({
+  /** Colour scheme. */
+  theme: v.picklist(['system', 'light', 'dark']),
+  /** Which key sends a message: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter. */
+  sendShortcut: v.picklist(['enter', 'mod+enter']),
+  /** The system prompt of a new conversation. */
+  defaultSystemPrompt: SystemPrompt,
+  /** Sampling settings of a conversation that overrides nothing. */
+  defaultGeneration: GenerationSettingsSchema,
+  /** The model file to load at start, or `null` to ask. */
+  modelPath: v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(TEXT_LIMITS.model))),
+  /** Take a backup of the database once a day. */
+  dailyBackups: v.boolean(),
+  /** How many backups to keep in the `backups/` folder. */
+  backupsToKeep: integer(1, 100),
+});
+
+/** App-wide settings. */
+export type AppSettings = v.InferOutput<typeof AppSettingsSchema>;
+/** A settings key. */
+export type AppSettingKey = keyof AppSettings;
+
+/** Settings of a fresh install. */
+export const DEFAULT_APP_SETTINGS: AppSettings = {
+  theme: 'system',
+  sendShortcut: 'enter',
+  defaultSystemPrompt: '',
+  defaultGeneration: DEFAULT_GENERATION_SETTINGS,
+  modelPath: null,
+  dailyBackups: true,
+  backupsToKeep: 7,
+};
+
+/** Every key, for iteration. */
+export const APP_SETTING_KEYS = Object.keys(AppSettingsSchema.entries) as AppSettingKey[];
+
+/** A change to some app settings. */
+export const AppSettingsPatchSchema = v.partial(AppSettingsSchema);
+
+/** The value for `key` checked against its schema. @throws StoreError `INVALID_INPUT`. */
+export function parseAppSetting<K extends AppSettingKey>(key: K, value: unknown): AppSettings[K] {
+  if (!Object.hasOwn(AppSettingsSchema.entries, key)) {
+    throw new StoreError('INVALID_INPUT', `There is no setting "${String(key)}"`);
+  }
+  return parseOrThrow(AppSettingsSchema.entries[key], value, `the setting "${key}"`) as AppSettings[K];
+}
+
+/**
+ * `value` parsed by `schema`.
+ * @throws StoreError `INVALID_INPUT` whose message lists each problem with its path ("topK: Invalid value…").
+ */
+export function parseOrThrow<S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) => {
+    const path = v.getDotPath(issue);
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  throw new StoreError('INVALID_INPUT', `Invalid ${what}: ${problems.join('; ')}`);
+}
+
+/**
+ * A change to a conversation ({@link ConversationPatch} in store-types). Text lengths are checked separately, so an
+ * over-long text fails with `TOO_LARGE` rather than a generic `INVALID_INPUT`.
+ */
+export const ConversationPatchSchema = v.strictObject({
+  title: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'a title cannot be empty'))),
+  pinned: v.optional(v.boolean()),
+  archived: v.optional(v.boolean()),
+  systemPrompt: v.optional(v.nullable(v.string())),
+  generation: v.optional(GenerationOverridesSchema),
+  model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1)))),
+});

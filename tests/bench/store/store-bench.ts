@@ -1,0 +1,284 @@
+/**
+ * Store benchmark (not a test): builds a synthetic history (by default 100,000 conversations and 1,000,000
+ * messages, one of them a 10,000-message conversation) in a temp folder and measures what the user feels:
+ * search latency, the first page of a long conversation, the cost of one streamed batch, and the size per message.
+ *
+ *   npx tsx tests/bench/store/store-bench.ts [--conversations N] [--messages N] [--long N] [--queries N] [--seed N]
+ *     [--folder DIR] [--keep] [--json out.json]
+ *
+ * Prints a human summary to stderr and the JSON figures to the `--json` file or stdout.
+ */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { closeDatabase, openDatabase } from '../../../src-main/node/store/open-database';
+import { openStore } from '../../../src-main/node/store/open-store';
+import { seededRandom, WordList } from './synthetic-text';
+
+/** What to build and measure. */
+export interface StoreBenchOptions {
+  conversations?: number;
+  messages?: number;
+  /** Length of the one long conversation (a single chain). */
+  longConversation?: number;
+  queries?: number;
+  seed?: number;
+  /** Folder for the database; a new temp folder (deleted afterwards unless `keep`) by default. */
+  folder?: string;
+  keep?: boolean;
+  /** Progress lines (stderr by default). */
+  log?: (line: string) => void;
+}
+
+/** Latency figures, milliseconds unless named otherwise. */
+export interface StoreBenchResult {
+  conversations: number;
+  messages: number;
+  buildSeconds: number;
+  databaseBytes: number;
+  bytesPerMessage: number;
+  search: { queries: number; p50Ms: number; p95Ms: number; maxMs: number; meanHits: number };
+  firstPage: { messages: number; coldMs: number; p50Ms: number; p95Ms: number };
+  streamingBatch: { batches: number; charsPerBatch: number; p50Us: number; p95Us: number };
+  /** Opening the built database with `check: 'always'` (a full `quick_check`). */
+  openQuickCheckMs: number;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/** Build the history and measure; returns the figures. */
+export async function runStoreBench(options: StoreBenchOptions = {}): Promise<StoreBenchResult> {
+  const {
+    conversations = 100_000,
+    messages = 1_000_000,
+    longConversation = 10_000,
+    queries = 200,
+    seed = 42,
+    keep = false,
+    log = (line: string) => process.stderr.write(`${line}\n`),
+  } = options;
+  const folder = options.folder ?? mkdtempSync(join(tmpdir(), 'phi-desk-store-bench-'));
+  const file = join(folder, 'conversations.sqlite');
+  const random = seededRandom(seed);
+  const words = new WordList(random);
+
+  try {
+    log(`building ${conversations.toLocaleString('en-US')} conversations / ${messages.toLocaleString('en-US')} messages in ${file}`);
+    const buildStarted = performance.now();
+    const { longId, start } = build(file, { conversations, messages, longConversation, random, words, log });
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    log(`built in ${buildSeconds.toFixed(1)} s`);
+
+    const checkStarted = performance.now();
+    const store = openStore(file, { check: 'always' });
+    const openQuickCheckMs = performance.now() - checkStarted;
+    try {
+      // Search: a mix of common and rare words, prefixes, two-word queries, and filtered searches.
+      const latencies: number[] = [];
+      let hits = 0;
+      for (let i = 0; i < queries; i++) {
+        const query = queryFor(i, words, random);
+        const filter =
+          i % 10 === 7 ? { conversationId: longId } : i % 10 === 9 ? { from: start, to: start + 30 * 24 * 3600 * 1000 } : {};
+        const started = performance.now();
+        hits += store.search.searchMessages(query, { limit: 20, ...filter }).length;
+        latencies.push(performance.now() - started);
+      }
+      latencies.sort((a, b) => a - b);
+
+      // First page of the long conversation: cold (first read after open), then warm.
+      const coldStarted = performance.now();
+      const firstPage = store.tree.listMessagesPage(longId, { limit: 50 });
+      const coldMs = performance.now() - coldStarted;
+      const pageTimes: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const started = performance.now();
+        store.tree.listMessagesPage(longId, { limit: 50 });
+        pageTimes.push(performance.now() - started);
+      }
+      pageTimes.sort((a, b) => a - b);
+
+      // One streamed reply in the long conversation, written in batches of ~16 tokens.
+      const leaf = firstPage.messages.at(-1)!;
+      const reply = store.conversations.appendMessage({ conversationId: longId, parentId: leaf.id, role: 'assistant', content: '', status: 'streaming' });
+      const batchTimes: number[] = [];
+      let chars = 0;
+      for (let i = 0; i < 500; i++) {
+        const batch = `${words.text(16, 16).slice(0, -1)} `;
+        chars += batch.length;
+        const started = process.hrtime.bigint();
+        store.conversations.appendToMessage(reply.id, batch);
+        batchTimes.push(Number(process.hrtime.bigint() - started) / 1000);
+      }
+      store.conversations.finishMessage(reply.id, { status: 'complete' });
+      batchTimes.sort((a, b) => a - b);
+
+      store.close();
+      const databaseBytes = statSync(file).size;
+
+      const result: StoreBenchResult = {
+        conversations,
+        messages,
+        buildSeconds: round(buildSeconds, 1),
+        databaseBytes,
+        bytesPerMessage: round(databaseBytes / messages, 0),
+        search: {
+          queries,
+          p50Ms: round(percentile(latencies, 50)),
+          p95Ms: round(percentile(latencies, 95)),
+          maxMs: round(latencies.at(-1) ?? Number.NaN),
+          meanHits: round(hits / queries, 1),
+        },
+        firstPage: {
+          messages: firstPage.messages.length,
+          coldMs: round(coldMs),
+          p50Ms: round(percentile(pageTimes, 50), 3),
+          p95Ms: round(percentile(pageTimes, 95), 3),
+        },
+        streamingBatch: {
+          batches: batchTimes.length,
+          charsPerBatch: round(chars / batchTimes.length, 0),
+          p50Us: round(percentile(batchTimes, 50), 0),
+          p95Us: round(percentile(batchTimes, 95), 0),
+        },
+        openQuickCheckMs: round(openQuickCheckMs, 0),
+      };
+      log(summary(result));
+      return result;
+    } finally {
+      store.close();
+    }
+  } finally {
+    if (!keep && !options.folder) rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Query `i`: rotate through kinds so every run has the same mix. */
+function queryFor(i: number, words: WordList, random: () => number): string {
+  const rank = (low: number, high: number) => words.words[low + Math.floor(random() * (high - low))]!;
+  switch (i % 5) {
+    case 0:
+      return rank(0, 50); // a very common word
+    case 1:
+      return rank(1000, 20_000); // a rare word
+    case 2:
+      return rank(50, 2000).slice(0, 3); // a 3-letter prefix, as typed
+    case 3:
+      return `${rank(0, 500)} ${rank(500, 5000)}`; // two words
+    default:
+      return `${rank(100, 3000).slice(0, 4)} ${rank(0, 200)}`; // prefix and a common word
+  }
+}
+
+interface BuildOptions {
+  conversations: number;
+  messages: number;
+  longConversation: number;
+  random: () => number;
+  words: WordList;
+  log: (line: string) => void;
+}
+
+/** Insert everything in one transaction with prepared statements; the search triggers index as rows go in. */
+function build(file: string, options: BuildOptions): { longId: string; start: number } {
+  const { conversations, messages, longConversation, random, words, log } = options;
+  const db = openDatabase(file);
+  const start = Date.UTC(2023, 0, 1);
+  const insertConversation = db.prepare(
+    'INSERT INTO conversations (id, title, created_at, updated_at) VALUES (@id, @title, @createdAt, @updatedAt)',
+  );
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, created_at)
+     VALUES (@id, @conversationId, @parentId, @seq, @role, @content, 'complete', @createdAt)`,
+  );
+  const setLeaf = db.prepare('UPDATE conversations SET current_leaf_id = @leaf WHERE id = @id');
+  let longId = '';
+  db.transaction(() => {
+    let remaining = messages;
+    for (let c = 0; c < conversations; c++) {
+      const id = randomUUID();
+      const createdAt = start + Math.floor((c / conversations) * 730 * 24 * 3600 * 1000);
+      const left = conversations - c;
+      const count = c === 0 ? Math.min(longConversation, remaining) : Math.max(0, Math.round(remaining / left + (random() - 0.5) * 8));
+      const length = c === conversations - 1 ? remaining : Math.min(count, remaining);
+      remaining -= length;
+      insertConversation.run({ id, title: words.text(2, 6).slice(0, -1), createdAt, updatedAt: createdAt + length * 60_000 });
+      if (c === 0) longId = id;
+      let parentId: string | null = null;
+      for (let seq = 1; seq <= length; seq++) {
+        const messageId = randomUUID();
+        const user = seq % 2 === 1;
+        insertMessage.run({
+          id: messageId,
+          conversationId: id,
+          parentId,
+          seq,
+          role: user ? 'user' : 'assistant',
+          content: user ? words.text(5, 30) : words.text(20, 90),
+          createdAt: createdAt + seq * 30_000,
+        });
+        parentId = messageId;
+      }
+      if (parentId) setLeaf.run({ leaf: parentId, id });
+      if (c % 10_000 === 0 && c > 0) log(`  ${c.toLocaleString('en-US')} conversations, ${(messages - remaining).toLocaleString('en-US')} messages`);
+    }
+  })();
+  log('  optimizing the search index');
+  db.prepare("INSERT INTO messages_search (messages_search) VALUES ('optimize')").run();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  closeDatabase(db);
+  return { longId, start };
+}
+
+function summary(result: StoreBenchResult): string {
+  return [
+    `database: ${(result.databaseBytes / 1e6).toFixed(0)} MB, ${result.bytesPerMessage} bytes per message`,
+    `search (${result.search.queries} queries): p50 ${result.search.p50Ms} ms, p95 ${result.search.p95Ms} ms, max ${result.search.maxMs} ms (target p95 < 50 ms)`,
+    `first page of a ${result.firstPage.messages}-message page of the long conversation: cold ${result.firstPage.coldMs} ms, warm p50 ${result.firstPage.p50Ms} ms (target < 50 ms)`,
+    `streaming batch (~${result.streamingBatch.charsPerBatch} chars): p50 ${result.streamingBatch.p50Us} µs, p95 ${result.streamingBatch.p95Us} µs`,
+    `open with quick_check: ${result.openQuickCheckMs} ms`,
+  ].join('\n');
+}
+
+function parseArguments(argv: string[]): StoreBenchOptions & { json?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'string' },
+      folder: { type: 'string' },
+      keep: { type: 'boolean' },
+      conversations: { type: 'string' },
+      messages: { type: 'string' },
+      long: { type: 'string' },
+      queries: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+  const options: StoreBenchOptions & { json?: string } = {};
+  const set = <K extends keyof typeof options>(key: K, value: (typeof options)[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('json', values.json);
+  set('folder', values.folder);
+  set('keep', values.keep);
+  set('conversations', number(values.conversations));
+  set('messages', number(values.messages));
+  set('longConversation', number(values.long));
+  set('queries', number(values.queries));
+  set('seed', number(values.seed));
+  return options;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { json, ...options } = parseArguments(process.argv.slice(2));
+  const result = await runStoreBench(options);
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  if (json) writeFileSync(json, text);
+  else process.stdout.write(text);
+}
