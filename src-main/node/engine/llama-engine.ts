@@ -9,6 +9,7 @@ import {
 } from 'node-llama-cpp';
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
+import { fitContextWindow } from './context-window';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import { formatPhi2Prompt, PHI2_STOP_STRINGS } from './phi2-format';
@@ -17,6 +18,7 @@ import {
   type ChatEngine,
   type GenerateOptions,
   type GenerateRequest,
+  type ContextWindowInfo,
   type GenerateResult,
   type GenerationSettings,
   type LoadOptions,
@@ -47,8 +49,9 @@ export interface LlamaEngineOptions {
   /** CPU threads for evaluation. Default: all cores but one (at least 1), so the UI stays responsive. */
   threads?: number;
   /**
-   * Context tokens kept free for the reply: a prompt longer than the context minus this is refused with
-   * `CONTEXT_OVERFLOW`. Default 256.
+   * Context tokens kept free for the reply (capped by the reply's `maxTokens`): the oldest turns are dropped until the
+   * prompt leaves this much room, and a last message that alone does not is refused with `CONTEXT_OVERFLOW`.
+   * Default 256.
    */
   replyReserveTokens?: number;
   /** Upper bound on the context window, in tokens. Default: the size the model was trained with (2048 for Phi-2). */
@@ -126,10 +129,10 @@ export class LlamaEngine implements ChatEngine {
     this.assertUsable();
     const signal = anySignal(options.signal, this.disposeController.signal);
     const release = await this.queue.acquire(signal);
-    if (!release) return abortedBeforeStart(requestedAt);
+    if (!release) return abortedBeforeStart(requestedAt, request);
     let background: Promise<void> | undefined;
     try {
-      const run = await this.generateNow(request, options.onText, signal, requestedAt);
+      const run = await this.generateNow(request, options, signal, requestedAt);
       background = run.settled;
       return run.result;
     } finally {
@@ -212,29 +215,29 @@ export class LlamaEngine implements ChatEngine {
 
   private async generateNow(
     request: GenerateRequest,
-    onText: ((delta: string) => void) | undefined,
+    options: GenerateOptions,
     signal: AbortSignal,
     requestedAt: number,
   ): Promise<{ result: GenerateResult; settled?: Promise<void> }> {
     const loaded = this.loaded;
     if (!loaded) throw new EngineError('NO_MODEL', 'No model is loaded.');
-    if (signal.aborted) return { result: abortedBeforeStart(requestedAt) };
+    if (signal.aborted) return { result: abortedBeforeStart(requestedAt, request) };
     const { model, context, sequence } = loaded;
     const settings = { ...this.settings, ...definedOnly(request.settings ?? {}) };
 
-    const promptTokens = model.tokenize(formatPhi2Prompt(request), false);
     const contextSize = context.contextSize;
-    const reserve = this.options.replyReserveTokens ?? 256;
-    if (promptTokens.length + reserve > contextSize) {
-      throw new EngineError(
-        'CONTEXT_OVERFLOW',
-        `The conversation is ${promptTokens.length} tokens long; with ${reserve} kept for the reply it does not fit ` +
-          `the model's ${contextSize}-token context.`,
-      );
-    }
+    const fitted = fitContextWindow(request, {
+      contextSize,
+      replyReserve: this.replyReserve(settings.maxTokens),
+      format: formatPhi2Prompt,
+      tokenize: (prompt) => model.tokenize(prompt, false),
+    });
+    const promptTokens = fitted.tokens;
+    const contextInfo = fitted.info;
+    options.onContext?.({ ...contextInfo });
 
     const stats = new StatsClock(requestedAt, promptTokens.length);
-    const text = new TextSink(onText);
+    const text = new TextSink(options.onText);
     const generated: Token[] = [];
     let pending: Promise<unknown> | undefined; // native work in flight, awaited before the lock is released
     let iterator: AsyncGenerator<Token, void, void | Token | Token[]> | undefined;
@@ -243,7 +246,12 @@ export class LlamaEngine implements ChatEngine {
       await iterator?.return(undefined).catch(() => undefined);
     };
     const finish = (stopReason: StopReason): { result: GenerateResult; settled: Promise<void> } => ({
-      result: { text: text.value, stopReason, stats: stats.finish(generated.length, stopReason) },
+      result: {
+        text: text.value,
+        stopReason,
+        stats: stats.finish(generated.length, stopReason),
+        context: { ...contextInfo },
+      },
       settled: cleanup(),
     });
 
@@ -345,6 +353,11 @@ export class LlamaEngine implements ChatEngine {
     this.options.onLog?.(level, message);
   }
 
+  /** Tokens kept free for the reply: the configured reserve, but never more than the reply may use. */
+  private replyReserve(maxTokens: number): number {
+    return Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens));
+  }
+
   private threadCount(): number {
     return Math.max(1, Math.floor(this.options.threads ?? availableParallelism() - 1));
   }
@@ -395,8 +408,10 @@ function loadCancelled(signal: AbortSignal): EngineError {
   return new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.', { cause: signal.reason });
 }
 
-function abortedBeforeStart(requestedAt: number): GenerateResult {
-  return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted') };
+/** The result of a request aborted before its prompt was even tokenized: nothing measured, nothing dropped. */
+function abortedBeforeStart(requestedAt: number, request: GenerateRequest): GenerateResult {
+  const context: ContextWindowInfo = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
+  return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted'), context };
 }
 
 /** Times one reply and turns the counts into `ReplyStats`. */

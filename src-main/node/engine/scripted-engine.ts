@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, delay } from './abort';
+import { fitContextWindow } from './context-window';
 import { inspectModelFile } from './model-file';
 import { formatPhi2Prompt } from './phi2-format';
 import {
@@ -8,6 +9,7 @@ import {
   type ChatEngine,
   type GenerateOptions,
   type GenerateRequest,
+  type ContextWindowInfo,
   type GenerateResult,
   type LoadOptions,
 } from './port';
@@ -39,8 +41,13 @@ export interface ScriptedEngineOptions {
   deltaDelayMs?: number;
   /** Wait before each of the three load-progress steps, in ms. Default 0. */
   loadDelayMs?: number;
-  /** Context size reported once a model is "loaded". Default 2048, Phi-2's. */
+  /**
+   * Context size reported once a model is "loaded", and the window requests are fitted into (tokens estimated as
+   * one per four characters, see `estimateTokens`). Default 2048, Phi-2's.
+   */
   contextSize?: number;
+  /** Tokens kept free for the reply when fitting the window (capped by `maxTokens`). Default 256, as the real engine. */
+  replyReserveTokens?: number;
   /** Validate the file on `load` like the real engine (missing → MODEL_NOT_FOUND, not GGUF → MODEL_INVALID). */
   checkModelFile?: boolean;
   /** Start as if this model file were already loaded (state `ready`). */
@@ -125,17 +132,28 @@ export class ScriptedEngine implements ChatEngine {
     this.requests.push(request);
     const signal = anySignal(options.signal, this.disposeController.signal);
     const release = await this.queue.acquire(signal);
-    if (!release) return result('', 'aborted', { requestedAt, promptTokens: 0, generated: 0, firstAt: null });
+    if (!release) {
+      const context = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
+      return result('', 'aborted', { requestedAt, promptTokens: 0, generated: 0, firstAt: null, context });
+    }
     try {
       if (this.statusEmitter.get().state !== 'ready') throw new EngineError('NO_MODEL', 'No model is loaded.');
+      const maxTokens = request.settings?.maxTokens ?? Number.POSITIVE_INFINITY;
+      const fitted = fitContextWindow(request, {
+        contextSize: this.options.contextSize ?? 2048,
+        replyReserve: Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens)),
+        format: formatPhi2Prompt,
+        tokenize: estimatedTokens,
+      });
+      options.onContext?.({ ...fitted.info });
       const reply = normalize(this.nextReply(request));
       const deltas = splitIntoDeltas(reply.text, Math.max(1, this.options.deltaChars ?? 4));
-      const maxTokens = request.settings?.maxTokens ?? Number.POSITIVE_INFINITY;
       const clock: ReplyClock = {
         requestedAt,
-        promptTokens: estimateTokens(formatPhi2Prompt(request)),
+        promptTokens: fitted.info.promptTokens,
         generated: 0,
         firstAt: null,
+        context: fitted.info,
       };
       let text = '';
       for (const delta of deltas) {
@@ -210,9 +228,12 @@ function splitIntoDeltas(text: string, size: number): string[] {
   return deltas;
 }
 
-/** About four characters per token, the usual rule of thumb for English with a GPT-2 tokenizer. */
-function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/**
+ * Stand-in tokens: one per four characters (code units), the usual rule of thumb for English with a GPT-2 tokenizer.
+ * Only their count matters.
+ */
+function estimatedTokens(text: string): number[] {
+  return Array.from({ length: Math.ceil(text.length / 4) }, (_, index) => index);
 }
 
 /** What a scripted reply has done so far, for its stats. */
@@ -221,6 +242,7 @@ interface ReplyClock {
   promptTokens: number;
   generated: number;
   firstAt: number | null;
+  context: ContextWindowInfo;
 }
 
 function result(text: string, stopReason: StopReason, clock: ReplyClock): GenerateResult {
@@ -237,5 +259,6 @@ function result(text: string, stopReason: StopReason, clock: ReplyClock): Genera
       tokensPerSecond: clock.generated > 1 && seconds > 0 ? (clock.generated - 1) / seconds : 0,
       stopReason,
     },
+    context: { ...clock.context },
   };
 }

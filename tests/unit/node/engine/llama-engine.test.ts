@@ -265,6 +265,56 @@ describe('LlamaEngine generation', () => {
   });
 });
 
+describe('LlamaEngine context window', () => {
+  it('drops the oldest exchanges to fit a small window, keeps the system prompt, and reports it before the reply', async () => {
+    const small = new LlamaEngine({ threads: 2, maxContextSize: 256, replyReserveTokens: 64 });
+    try {
+      await small.load(modelPath);
+      expect(small.status().contextSize).toBe(256);
+      const turns: GenerateRequest['turns'] = [];
+      for (let i = 0; i < 12; i++) {
+        turns.push({ role: 'user', content: `question number ${i} about something` });
+        turns.push({ role: 'assistant', content: `answer number ${i} with a few words` });
+      }
+      turns.push({ role: 'user', content: 'the last question' });
+      const events: string[] = [];
+      let seen: unknown;
+      const result = await small.generate(
+        { systemPrompt: 'You are terse.', turns, settings: { seed: 1, maxTokens: 8 } },
+        {
+          onContext: (info) => {
+            events.push('context');
+            seen = info;
+          },
+          onText: () => events.push('text'),
+        },
+      );
+      expect(events[0]).toBe('context');
+      expect(events.filter((event) => event === 'context')).toHaveLength(1);
+      expect(seen).toEqual(result.context);
+      const { turnsInView, turnsDropped, promptTokens } = result.context;
+      expect(turnsDropped).toBeGreaterThan(0);
+      expect(turnsDropped % 2).toBe(0); // whole exchanges only
+      expect(turnsInView + turnsDropped).toBe(turns.length);
+      expect(turnsInView % 2).toBe(1); // exchanges + the new message
+      expect(promptTokens).toBe(result.stats.promptTokens);
+      // The reserve is min(64, maxTokens 8): the prompt fills up to 256 - 8, and one more exchange would not fit.
+      expect(promptTokens).toBeLessThanOrEqual(248);
+      expect(promptTokens).toBeGreaterThan(248 - 40);
+
+      const keptAll = await small.generate({ systemPrompt: 'You are terse.', turns: turns.slice(-3), settings: { maxTokens: 4 } });
+      expect(keptAll.context).toMatchObject({ turnsInView: 3, turnsDropped: 0 });
+
+      const error = await engineError(small.generate({ turns: [{ role: 'user', content: 'word '.repeat(300) }] }));
+      expect(error.code).toBe('CONTEXT_OVERFLOW');
+      expect(error.message).toMatch(/too long for the model: the prompt would be \d+ tokens/);
+      expect(error.message).toContain('256-token context');
+    } finally {
+      await small.dispose();
+    }
+  });
+});
+
 describe('LlamaEngine with the model tokenizer', () => {
   it('decodes multi-byte characters that span several byte tokens without splitting them', async () => {
     const lease = await acquireLlama();
