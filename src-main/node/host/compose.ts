@@ -1,11 +1,17 @@
 import path from 'node:path';
-import { RpcError, type MethodName, type PushEvents } from '../../common/contract';
-import type { Handler, Handlers } from '../../common/rpc';
+import type { PushEvents } from '../../common/contract';
+import type { Handlers } from '../../common/rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
-import { toRpcError } from '../services/rpc-errors';
-import { ConversationStore } from '../store/conversation-store';
+import { ConversationService } from '../services/conversation-service';
+import { ModelService, type ModelHostOptions } from '../services/model-service';
+import { NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
+import { SettingsService } from '../services/settings-service';
+import { openStore, type OpenStoreOptions, type Store } from '../store/open-store';
+import type { ReplyWriterOptions } from '../store/reply-writer';
+import { appHandlers } from './app-handlers';
+import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
@@ -19,104 +25,126 @@ export interface ComposeOptions {
   version: string;
   /** A better-sqlite3 addon built for Electron's ABI (the desktop app); Node's build from node_modules otherwise. */
   nativeBinding?: string;
+  /** The model manager's host parts (file dialog, download overrides for tests). */
+  models?: ModelHostOptions;
+  /** Store options for tests (clock, busy timeout, integrity check); the product uses the defaults. */
+  store?: Pick<OpenStoreOptions, 'now' | 'busyTimeoutMs' | 'check'>;
+  /** How streamed replies are batched into commits; the store's defaults otherwise. */
+  replyWriter?: ReplyWriterOptions;
+  /** How often to check whether the daily backup is due; hourly by default. */
+  backupCheckIntervalMs?: number;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
 export interface ComposedApp {
   readonly handlers: Handlers;
   readonly engine: ChatEngine;
-  readonly store: ConversationStore;
+  readonly store: Store;
+  readonly models: ModelService;
+  readonly notices: NoticeBoard;
+  /** The daily-backup check run at start and hourly. */
+  readonly backups: BackupSchedule;
   /** Subscribe to events for every connected renderer; returns an unsubscribe function. */
   onPush(listener: (event: PushEvents) => void): () => void;
-  /** Close the database and dispose the engine. Safe to call twice. */
+  /** Stop the backup timer and downloads, dispose the engine and close the database. Safe to call twice. */
   dispose(): Promise<void>;
 }
 
 /**
- * The composition root: opens the store (migrations first, crashed replies marked interrupted), wires the services
- * and maps every contract method to them. Knows nothing of Electron or HTTP.
+ * The composition root: opens the store (migrations, damage check and recovery from a backup, crashed replies marked
+ * interrupted — each reported to the user as a notice), wires the services, maps every contract method to them, and
+ * starts the daily-backup check. Knows nothing of Electron or HTTP.
+ * @throws StoreError when the database cannot be opened: `DB_LOCKED` (another running copy holds it),
+ * `DB_UNWRITABLE`, `DB_TOO_NEW`, …; nothing is left open then.
  */
 export function composeApp(options: ComposeOptions): ComposedApp {
-  const store = ConversationStore.open(
-    path.join(options.dataDir, DATABASE_FILE),
-    options.nativeBinding ? { nativeBinding: options.nativeBinding } : {},
-  );
-  store.markStreamingAsInterrupted();
+  const dataDir = path.resolve(options.dataDir);
+  const store = openStore(path.join(dataDir, DATABASE_FILE), {
+    ...options.store,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    markInterrupted: true,
+  });
   const { engine } = options;
   const listeners = new Set<(event: PushEvents) => void>();
   const push = (event: PushEvents): void => {
     for (const listener of listeners) listener(event);
   };
-  const offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
   const conversationsChanged = (): void => push({ type: 'onConversationsChanged' });
-  const chat = new ChatService(store, engine, { onConversationsChanged: conversationsChanged });
 
-  const requireConversation = (id: string) => {
-    const conversation = store.getConversation(id);
-    if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
-    return conversation;
-  };
+  const notices = new NoticeBoard((notice) => push({ type: 'onNotice', notice }));
+  for (const notice of noticesFromOpenReport(store.report)) notices.add(notice);
+  let models: ModelService | undefined;
+  let offStatus: (() => void) | undefined;
+  try {
+    const chat = new ChatService(store, engine, {
+      ...(options.replyWriter ? { writer: options.replyWriter } : {}),
+      onConversationsChanged: conversationsChanged,
+    });
+    const conversations = new ConversationService(store, {
+      onConversationsChanged: conversationsChanged,
+      isBusy: (id) => chat.isBusy(id),
+    });
+    const settings = new SettingsService(store.settings, {
+      onSettingsChanged: (changed) => push({ type: 'onSettingsChanged', settings: changed }),
+    });
+    models = new ModelService({
+      ...options.models,
+      dataDir,
+      engine,
+      setting: {
+        get: () => store.settings.getAppSetting('modelPath'),
+        set: (modelPath) => store.settings.setAppSetting('modelPath', modelPath),
+      },
+      onChanged: (state) => push({ type: 'onModelsChanged', state }),
+      onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
+    });
+    offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
+    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models });
+    const backups = scheduleBackups(
+      () => store.backupIfDue(),
+      (error) =>
+        notices.add({
+          id: 'backup-failed',
+          level: 'warning',
+          text: `The daily backup of your conversations failed: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      options.backupCheckIntervalMs ?? BACKUP_CHECK_INTERVAL_MS,
+    );
 
-  const handlers: Handlers = withContractErrors({
-    'app.getInfo': () => ({ name: 'Phi Desk', version: options.version, host: options.host, dataDir: options.dataDir }),
-    'engine.getStatus': () => engine.status(),
-    'conversations.list': () => store.listConversations(),
-    'conversations.create': ({ title }) => {
-      const conversation = store.createConversation(title === undefined ? {} : { title });
-      conversationsChanged();
-      return conversation;
-    },
-    'conversations.get': ({ id }) => ({ conversation: requireConversation(id), messages: store.listMessages(id) }),
-    'conversations.rename': ({ id, title }) => {
-      requireConversation(id);
-      const conversation = store.renameConversation(id, title);
-      conversationsChanged();
-      return conversation;
-    },
-    'conversations.delete': ({ id }) => {
-      requireConversation(id);
-      store.deleteConversation(id);
-      conversationsChanged();
-      return null;
-    },
-    'chat.send': (params, context) => chat.send(params, context),
-  });
-
-  let disposed: Promise<void> | undefined;
-  return {
-    handlers,
-    engine,
-    store,
-    onPush(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-    dispose() {
-      disposed ??= (async () => {
-        offStatus();
-        listeners.clear();
-        try {
-          await engine.dispose();
-        } finally {
-          store.close();
-        }
-      })();
-      return disposed;
-    },
-  };
-}
-
-/** Wrap every handler so engine and store failures cross the wire as the contract's typed errors. */
-function withContractErrors(handlers: Handlers): Handlers {
-  const wrapped: Record<string, Handler<MethodName>> = {};
-  for (const [name, handler] of Object.entries(handlers) as [MethodName, Handler<MethodName>][]) {
-    wrapped[name] = async (params, context) => {
-      try {
-        return await handler(params, context);
-      } catch (error) {
-        throw toRpcError(error);
-      }
+    const ownedModels = models;
+    const unsubscribeStatus = offStatus;
+    let disposed: Promise<void> | undefined;
+    return {
+      handlers,
+      engine,
+      store,
+      models: ownedModels,
+      notices,
+      backups,
+      onPush(listener) {
+        listeners.add(listener);
+        return () => void listeners.delete(listener);
+      },
+      dispose() {
+        disposed ??= (async () => {
+          unsubscribeStatus();
+          listeners.clear();
+          try {
+            await backups.stop();
+            await ownedModels.dispose();
+            await engine.dispose();
+          } finally {
+            store.close();
+          }
+        })();
+        return disposed;
+      },
     };
+  } catch (error) {
+    offStatus?.();
+    void models?.dispose();
+    store.close();
+    throw error;
   }
-  return wrapped as Handlers;
 }

@@ -1,54 +1,119 @@
 import { RpcError, type ChatSendEvents } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
-import type { Message } from '../../common/types';
-import type { ChatEngine, ChatTurn } from '../engine/port';
+import type { AppSettings, Message, ReplyStats } from '../../common/types';
+import type { ChatEngine } from '../engine/port';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore } from '../store/conversation-store';
+import { ReplyWriter, type ReplyWriterOptions } from '../store/reply-writer';
+import type { ConversationRecord } from '../store/store-types';
+import { buildReplyRequest, messagesInView, type MessagesInView } from './reply-request';
 import { toRpcError } from './rpc-errors';
 
-/** How often streamed text is written to the database: whichever comes first. */
-export interface StreamFlushPolicy {
-  /** Milliseconds since the last write. */
-  intervalMs: number;
-  /** Characters waiting to be written. */
-  maxPendingChars: number;
-}
-
-const DEFAULT_FLUSH: StreamFlushPolicy = { intervalMs: 100, maxPendingChars: 512 };
 const TITLE_LENGTH = 60;
 
+/** What a chat method gets from the RPC layer besides its params. */
+export interface ChatContext {
+  signal: AbortSignal;
+  emit: (event: ChatSendEvents) => void;
+}
+
+/** The parts of the store the chat service writes to and reads settings from. */
+export interface ChatStores {
+  conversations: ConversationStore;
+  settings: { getAppSettings(): Pick<AppSettings, 'defaultGeneration' | 'defaultSystemPrompt'> };
+}
+
 export interface ChatServiceOptions {
-  flush?: StreamFlushPolicy;
+  /** How streamed text is batched into commits (see `ReplyWriter`); the store's defaults otherwise. */
+  writer?: ReplyWriterOptions;
   /** Told when conversations change, so every window can refresh its list. */
   onConversationsChanged?: () => void;
 }
 
+/** A reply about to be generated: the stored messages it answers and the assistant row to fill. */
+interface PreparedReply {
+  conversation: ConversationRecord;
+  /** The current branch up to and including the user message being answered. */
+  branch: Message[];
+  userMessage: Message;
+  assistant: Message;
+}
+
 /**
- * Sends a user message and streams the reply: the user's message is committed before generation starts, the
- * assistant message exists from the start in `streaming` state and grows in small batches, and ends `complete`,
- * `stopped` (Stop keeps the text) or `error`.
+ * Chat on the message tree. `send` answers a new user message at the conversation's current leaf; `edit` adds the
+ * edited text as a sibling of a user message and answers it; `regenerate` writes another answer as a sibling of an
+ * assistant message. Old branches are never changed. Every user message is committed before generation starts; the
+ * assistant row exists from the start in `streaming` state, grows in batched commits (`ReplyWriter`), and ends
+ * `complete`, `stopped` (Stop keeps the text) or `error`. One reply at a time per conversation (`BUSY`).
  */
 export class ChatService {
-  readonly #store: ConversationStore;
+  readonly #stores: ChatStores;
   readonly #engine: ChatEngine;
-  readonly #flush: StreamFlushPolicy;
+  readonly #writerOptions: ReplyWriterOptions;
   readonly #onChanged: () => void;
   /** Conversations with a reply being generated: one at a time each. */
   readonly #busy = new Set<string>();
 
-  constructor(store: ConversationStore, engine: ChatEngine, options: ChatServiceOptions = {}) {
-    this.#store = store;
+  constructor(stores: ChatStores, engine: ChatEngine, options: ChatServiceOptions = {}) {
+    this.#stores = stores;
     this.#engine = engine;
-    this.#flush = options.flush ?? DEFAULT_FLUSH;
+    this.#writerOptions = options.writer ?? {};
     this.#onChanged = options.onConversationsChanged ?? (() => {});
   }
 
-  async send(
-    params: MethodParams['chat.send'],
-    context: { signal: AbortSignal; emit: (event: ChatSendEvents) => void },
-  ): Promise<Message> {
-    const { conversationId, text } = params;
-    const conversation = this.#store.getConversation(conversationId);
-    if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
+  /** True while a reply is being written in this conversation. */
+  isBusy(conversationId: string): boolean {
+    return this.#busy.has(conversationId);
+  }
+
+  /** `chat.send`: a new user message after the current leaf, and its reply. */
+  async send(params: MethodParams['chat.send'], context: ChatContext): Promise<Message> {
+    const conversation = this.#conversation(params.conversationId);
+    return this.#exclusive(conversation.id, context, () => {
+      const history = this.#stores.conversations.listMessages(conversation.id);
+      const userMessage = this.#stores.conversations.appendMessage({
+        conversationId: conversation.id,
+        parentId: history.at(-1)?.id ?? null,
+        role: 'user',
+        content: params.text,
+        status: 'complete',
+      });
+      return this.#startReply(conversation, [...history, userMessage], userMessage);
+    });
+  }
+
+  /** `chat.edit`: the edited text as a new sibling of a user message (the old branch stays), and its reply. */
+  async edit(params: MethodParams['chat.edit'], context: ChatContext): Promise<Message> {
+    const original = this.#message(params.messageId);
+    if (original.role !== 'user') throw new RpcError('BAD_REQUEST', 'Only your own messages can be edited; regenerate a reply instead.');
+    const conversation = this.#conversation(original.conversationId);
+    return this.#exclusive(conversation.id, context, () => {
+      const userMessage = this.#stores.conversations.createSibling(original.id, { content: params.text, status: 'complete' });
+      const branch = this.#stores.conversations.listMessages(conversation.id);
+      return this.#startReply(conversation, branch, userMessage);
+    });
+  }
+
+  /** `chat.regenerate`: another answer to the same user message, as a new sibling of an assistant message. */
+  async regenerate(params: MethodParams['chat.regenerate'], context: ChatContext): Promise<Message> {
+    const original = this.#message(params.messageId);
+    if (original.role !== 'assistant') throw new RpcError('BAD_REQUEST', 'Only a reply can be regenerated; edit your message instead.');
+    const userMessage = original.parentId === null ? null : this.#stores.conversations.getMessage(original.parentId);
+    if (!userMessage || userMessage.role !== 'user') {
+      throw new RpcError('BAD_REQUEST', 'This reply does not answer a message of yours, so it cannot be regenerated.');
+    }
+    const conversation = this.#conversation(original.conversationId);
+    return this.#exclusive(conversation.id, context, () => {
+      const assistant = this.#stores.conversations.createSibling(original.id, { content: '', status: 'streaming' });
+      const branch = this.#stores.conversations.listMessages(conversation.id).slice(0, -1);
+      return { conversation, branch, userMessage, assistant };
+    });
+  }
+
+  /**
+   * Checks the engine and the conversation's lock, runs `prepare` (which writes the user message and the empty
+   * reply), then streams the reply. Nothing is written when a check fails.
+   */
+  async #exclusive(conversationId: string, context: ChatContext, prepare: () => PreparedReply): Promise<Message> {
     const engineState = this.#engine.status().state;
     if (engineState !== 'ready') {
       throw new RpcError(
@@ -61,64 +126,65 @@ export class ChatService {
     }
     this.#busy.add(conversationId);
     try {
-      return await this.#generate(conversationId, text, conversation.title, context);
+      const reply = prepare();
+      this.#nameAfterFirstMessage(reply);
+      this.#onChanged();
+      context.emit({ type: 'onStarted', userMessage: reply.userMessage, assistantMessage: reply.assistant });
+      return await this.#stream(reply, context);
     } finally {
       this.#busy.delete(conversationId);
     }
   }
 
-  async #generate(
-    conversationId: string,
-    text: string,
-    title: string,
-    { signal, emit }: { signal: AbortSignal; emit: (event: ChatSendEvents) => void },
-  ): Promise<Message> {
-    const history = this.#store.listMessages(conversationId);
-    const parentId = history.at(-1)?.id ?? null;
-    const userMessage = this.#store.appendMessage({ conversationId, parentId, role: 'user', content: text, status: 'complete' });
-    if (title === DEFAULT_CONVERSATION_TITLE && history.length === 0) {
-      this.#store.renameConversation(conversationId, titleFrom(text));
-    }
-    const assistant = this.#store.appendMessage({
-      conversationId,
+  /** The empty assistant message under `userMessage`, with the branch it answers. */
+  #startReply(conversation: ConversationRecord, branch: Message[], userMessage: Message): PreparedReply {
+    const assistant = this.#stores.conversations.appendMessage({
+      conversationId: conversation.id,
       parentId: userMessage.id,
       role: 'assistant',
       content: '',
       status: 'streaming',
     });
-    this.#onChanged();
-    emit({ type: 'onStarted', userMessage, assistantMessage: assistant });
+    return { conversation, branch, userMessage, assistant };
+  }
 
-    const turns: ChatTurn[] = [...history, userMessage]
-      .filter((m) => m.content.length > 0)
-      .map((m) => ({ role: m.role, content: m.content }));
-
-    let pending = '';
-    let lastWrite = Date.now();
-    const writePending = (): void => {
-      if (!pending) return;
-      this.#store.appendToMessage(assistant.id, pending);
-      pending = '';
-      lastWrite = Date.now();
-    };
+  async #stream({ conversation, branch, assistant }: PreparedReply, { signal, emit }: ChatContext): Promise<Message> {
+    const store = this.#stores.conversations;
+    const { request, turnMessageIds } = buildReplyRequest(conversation, this.#stores.settings.getAppSettings(), branch);
+    const writer = new ReplyWriter(store, assistant.id, this.#writerOptions);
+    // Generation stops when the caller cancels, or when the store can no longer take the text.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (signal.aborted) controller.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    let storeFailure: unknown = null;
+    let inView: MessagesInView | null = null;
 
     try {
-      const result = await this.#engine.generate(
-        { turns, cacheKey: conversationId },
-        {
-          signal,
-          onText: (delta) => {
-            emit({ type: 'onDelta', messageId: assistant.id, text: delta });
-            pending += delta;
-            if (pending.length >= this.#flush.maxPendingChars || Date.now() - lastWrite >= this.#flush.intervalMs) {
-              writePending();
-            }
-          },
+      const result = await this.#engine.generate(request, {
+        signal: controller.signal,
+        onContext: (info) => {
+          inView = messagesInView(info, branch, turnMessageIds);
+          emit({ type: 'onContext', messageId: assistant.id, ...inView, promptTokens: info.promptTokens });
         },
-      );
-      writePending();
+        onText: (delta) => {
+          if (storeFailure) return;
+          emit({ type: 'onDelta', messageId: assistant.id, text: delta });
+          try {
+            writer.push(delta);
+          } catch (error) {
+            storeFailure = error;
+            controller.abort();
+          }
+        },
+      });
+      if (storeFailure) throw storeFailure;
+      writer.flush();
+      inView ??= messagesInView(result.context, branch, turnMessageIds);
+      const stats: ReplyStats = { ...result.stats, ...inView };
       const status = result.stopReason === 'aborted' ? 'stopped' : 'complete';
-      const final = this.#store.finishMessage(assistant.id, { status, stats: result.stats });
+      const final = store.finishMessage(assistant.id, { status, stats });
+      this.#rememberModel(conversation);
       this.#onChanged();
       return final;
     } catch (error) {
@@ -126,19 +192,55 @@ export class ChatService {
       const message = reason instanceof Error ? reason.message : String(reason);
       try {
         // Keep every streamed word, and say why the reply ended.
-        writePending();
-        this.#store.finishMessage(assistant.id, { status: 'error', error: message });
+        if (!storeFailure) writer.flush();
+        store.finishMessage(assistant.id, { status: 'error', error: message });
       } catch {
         // The store itself failed (disk full, locked): the row stays `streaming` and is marked `interrupted` at the
-        // next start, with the text written so far.
+        // next start, with the text committed so far.
       }
       this.#onChanged();
       throw reason;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** A conversation still called "New conversation" is named after its first message. */
+  #nameAfterFirstMessage({ conversation, userMessage }: PreparedReply): void {
+    if (userMessage.parentId !== null) return;
+    const current = this.#stores.conversations.getConversation(conversation.id);
+    if (current?.title === DEFAULT_CONVERSATION_TITLE) {
+      this.#stores.conversations.renameConversation(conversation.id, titleFrom(userMessage.content));
+    }
+  }
+
+  /** Records which model wrote the latest reply (best effort: the reply itself is already stored). */
+  #rememberModel(conversation: ConversationRecord): void {
+    const model = this.#engine.status().modelName;
+    if (!model) return;
+    try {
+      const current = this.#stores.conversations.getConversation(conversation.id);
+      if (current && current.model !== model) this.#stores.conversations.updateConversation(conversation.id, { model });
+    } catch {
+      // The reply is safe; the model name is only shown beside the conversation.
+    }
+  }
+
+  #conversation(id: string): ConversationRecord {
+    const conversation = this.#stores.conversations.getConversation(id);
+    if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
+    return conversation;
+  }
+
+  #message(id: string): Message {
+    const message = this.#stores.conversations.getMessage(id);
+    if (!message) throw new RpcError('NOT_FOUND', 'That message no longer exists.');
+    return message;
   }
 }
 
-function titleFrom(text: string): string {
+/** A title from the first line of a message, cut to a length that fits the list. */
+export function titleFrom(text: string): string {
   const line = text.trim().split('\n')[0]?.trim() ?? '';
   if (line.length <= TITLE_LENGTH) return line || DEFAULT_CONVERSATION_TITLE;
   return `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…`;

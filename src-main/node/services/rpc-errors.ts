@@ -5,6 +5,10 @@ import { StoreError } from '../store/store-error';
 /**
  * Map a service-side failure to the contract's typed error. Engine and store codes become the wire codes a renderer
  * can act on; anything else passes through (the RPC layer reports it as `INTERNAL`).
+ *
+ * Store codes: `NOT_FOUND` stays `NOT_FOUND`; `INVALID_INPUT` and `TOO_LARGE` are the caller's mistake
+ * (`BAD_REQUEST`, the store's message says which field and which limit); everything else is `STORE_FAILED` with
+ * `details.storeCode`, and a locked or damaged database gets a sentence a user can act on.
  */
 export function toRpcError(error: unknown): unknown {
   if (error instanceof RpcError) return error;
@@ -19,9 +23,31 @@ export function toRpcError(error: unknown): unknown {
     }
   }
   if (error instanceof StoreError) {
-    return error.code === 'NOT_FOUND'
-      ? new RpcError('NOT_FOUND', error.message)
-      : new RpcError('STORE_FAILED', error.message, { storeCode: error.code });
+    switch (error.code) {
+      case 'NOT_FOUND':
+        return new RpcError('NOT_FOUND', error.message);
+      case 'INVALID_INPUT':
+      case 'TOO_LARGE':
+        return new RpcError('BAD_REQUEST', error.message, { storeCode: error.code });
+      default:
+        return new RpcError('STORE_FAILED', storeFailureMessage(error), { storeCode: error.code });
+    }
   }
   return error;
+}
+
+/** A sentence for the user about a store failure, with the store's own message (file, operation) after it. */
+export function storeFailureMessage(error: StoreError): string {
+  switch (error.code) {
+    case 'DB_LOCKED':
+      return `The conversation database is in use by another program (another running copy of Phi Desk?). Close it and try again. (${error.message})`;
+    case 'DB_CORRUPT':
+      return `The conversation database is damaged. Restart Phi Desk to recover it from the newest backup. (${error.message})`;
+    case 'DB_FULL':
+      return `The disk is full: free some space and try again. (${error.message})`;
+    case 'DB_TOO_NEW':
+      return `The conversation database was written by a newer version of Phi Desk; update the app to open it. (${error.message})`;
+    default:
+      return error.message;
+  }
 }

@@ -4,7 +4,17 @@ import { RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src
 import { createMemoryTransportPair, type MemoryTransportPair } from '../../../src-main/common/transports/memory';
 import type { Conversation, Message } from '../../../src-main/common/types';
 
-const conversation = (id: string, title = 'New chat'): Conversation => ({ id, title, createdAt: 1, updatedAt: 1 });
+const conversation = (id: string, title = 'New chat'): Conversation => ({
+  id,
+  title,
+  createdAt: 1,
+  updatedAt: 1,
+  pinned: false,
+  archived: false,
+  systemPrompt: null,
+  generation: {},
+  model: null,
+});
 const message = (id: string, content: string, status: Message['status'] = 'complete'): Message => ({
   id,
   conversationId: 'c1',
@@ -33,6 +43,25 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     },
     'conversations.rename': ({ id, title }) => conversation(id, title),
     'conversations.delete': () => null,
+    'app.getNotices': () => [],
+    'app.dismissNotice': () => null,
+    'settings.get': notImplemented,
+    'settings.update': notImplemented,
+    'conversations.update': notImplemented,
+    'messages.page': notImplemented,
+    'messages.switchBranch': notImplemented,
+    'messages.deleteSubtree': notImplemented,
+    'search.query': notImplemented,
+    'search.reveal': notImplemented,
+    'models.getState': notImplemented,
+    'models.download': notImplemented,
+    'models.pauseDownload': notImplemented,
+    'models.resumeDownload': notImplemented,
+    'models.cancelDownload': notImplemented,
+    'models.useFile': notImplemented,
+    'models.chooseFile': notImplemented,
+    'chat.edit': notImplemented,
+    'chat.regenerate': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
       let reply = '';

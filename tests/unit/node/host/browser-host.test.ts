@@ -149,7 +149,10 @@ describe('browser host', () => {
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
     const replies: unknown[] = [];
-    socket.on('message', (data) => replies.push(JSON.parse(data.toString())));
+    socket.on('message', (data) => {
+      const reply = JSON.parse(data.toString()) as { t: string };
+      if (reply.t !== 'push') replies.push(reply); // pushes (models state, engine status) may arrive at any time
+    });
     socket.send('this is not json');
     socket.send(JSON.stringify({ t: 'req', id: 3, method: 'chat.send', params: { conversationId: 'x', text: 42 } }));
     socket.send(Buffer.from([1, 2, 3]), { binary: true });
@@ -194,7 +197,7 @@ describe('browser host', () => {
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await host?.close();
     await closed;
-    expect(() => app.store.listConversations()).toThrow(/closed/i);
+    expect(() => app.store.conversations.listConversations()).toThrow(/closed/i);
     await expect(engine.generate({ turns: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ code: 'DISPOSED' });
   });
 });

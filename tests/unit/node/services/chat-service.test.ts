@@ -7,19 +7,22 @@ import { EngineError } from '../../../../src-main/node/engine/port';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { ChatService } from '../../../../src-main/node/services/chat-service';
 import { ConversationStore } from '../../../../src-main/node/store/conversation-store';
+import { openStore, type Store } from '../../../../src-main/node/store/open-store';
 
 let dir: string;
 let file: string;
+let opened: Store;
 let store: ConversationStore;
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'phi-chat-'));
   file = path.join(dir, 'chat.sqlite');
-  store = ConversationStore.open(file);
+  opened = openStore(file);
+  store = opened.conversations;
 });
 
 afterEach(() => {
-  store.close();
+  opened.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -44,7 +47,7 @@ describe('ChatService.send', () => {
       deltaChars: 2,
       deltaDelayMs: 5,
     });
-    const service = new ChatService(store, engine, { flush: { intervalMs: 0, maxPendingChars: 4 } });
+    const service = new ChatService(opened, engine, { writer: { maxDelayMs: 0, maxTokens: 2 } });
     const { events, emit } = collect();
     let midStream = '';
     const reply = await service.send(
@@ -77,7 +80,7 @@ describe('ChatService.send', () => {
   it('sends the whole conversation so far to the engine, keyed for cache reuse', async () => {
     const conversation = store.createConversation();
     const engine = ready({ reply: (request) => `echo ${request.turns.length}` });
-    const service = new ChatService(store, engine);
+    const service = new ChatService(opened, engine);
     const context = { signal: new AbortController().signal, emit: () => {} };
     await service.send({ conversationId: conversation.id, text: 'one' }, context);
     await service.send({ conversationId: conversation.id, text: 'two' }, context);
@@ -94,7 +97,7 @@ describe('ChatService.send', () => {
   it('Stop keeps the text so far and marks the reply stopped', async () => {
     const conversation = store.createConversation();
     const engine = ready({ reply: 'word '.repeat(200), deltaChars: 5, deltaDelayMs: 2 });
-    const service = new ChatService(store, engine);
+    const service = new ChatService(opened, engine);
     const controller = new AbortController();
     let deltas = 0;
     const reply = await service.send(
@@ -114,7 +117,7 @@ describe('ChatService.send', () => {
   it('a failure mid-reply keeps the partial text, records the error and reports ENGINE_FAILED', async () => {
     const conversation = store.createConversation();
     const engine = ready({ reply: { text: 'partial', error: new EngineError('GENERATION_FAILED', 'llama.cpp decode failed') } });
-    const service = new ChatService(store, engine);
+    const service = new ChatService(opened, engine);
     const error = await service
       .send({ conversationId: conversation.id, text: 'x' }, { signal: new AbortController().signal, emit: () => {} })
       .catch((e: unknown) => e);
@@ -126,7 +129,7 @@ describe('ChatService.send', () => {
 
   it('refuses with NO_MODEL before storing anything when no model is loaded', async () => {
     const conversation = store.createConversation();
-    const service = new ChatService(store, new ScriptedEngine());
+    const service = new ChatService(opened, new ScriptedEngine());
     await expect(
       service.send({ conversationId: conversation.id, text: 'x' }, { signal: new AbortController().signal, emit: () => {} }),
     ).rejects.toMatchObject({ code: 'NO_MODEL' });
@@ -135,7 +138,7 @@ describe('ChatService.send', () => {
 
   it('NOT_FOUND for a missing conversation; BUSY for a second send to the same one', async () => {
     const conversation = store.createConversation();
-    const service = new ChatService(store, ready({ reply: 'slow reply', deltaDelayMs: 20, deltaChars: 1 }));
+    const service = new ChatService(opened, ready({ reply: 'slow reply', deltaDelayMs: 20, deltaChars: 1 }));
     const context = { signal: new AbortController().signal, emit: () => {} };
     await expect(service.send({ conversationId: 'nope', text: 'x' }, context)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const first = service.send({ conversationId: conversation.id, text: 'a' }, context);
@@ -145,7 +148,7 @@ describe('ChatService.send', () => {
 
   it('titles a new conversation from its first message', async () => {
     const conversation = store.createConversation();
-    const service = new ChatService(store, ready());
+    const service = new ChatService(opened, ready());
     const context = { signal: new AbortController().signal, emit: () => {} };
     await service.send({ conversationId: conversation.id, text: `  How do I bake bread?\nDetails follow ${'x'.repeat(100)}` }, context);
     expect(store.getConversation(conversation.id)?.title).toBe('How do I bake bread?');

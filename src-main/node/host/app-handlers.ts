@@ -1,0 +1,68 @@
+import type { MethodName } from '../../common/contract';
+import type { Handler, Handlers } from '../../common/rpc';
+import type { AppInfo } from '../../common/types';
+import type { ChatEngine } from '../engine/port';
+import type { ChatService } from '../services/chat-service';
+import type { ConversationService } from '../services/conversation-service';
+import { modelHandlers } from '../services/model-handlers';
+import type { ModelService } from '../services/model-service';
+import type { NoticeBoard } from '../services/notice-board';
+import { toRpcError } from '../services/rpc-errors';
+import type { SettingsService } from '../services/settings-service';
+
+/** The services every contract method is served by. */
+export interface AppServices {
+  info: AppInfo;
+  engine: ChatEngine;
+  notices: NoticeBoard;
+  settings: SettingsService;
+  conversations: ConversationService;
+  chat: ChatService;
+  models: ModelService;
+}
+
+/**
+ * Every contract method mapped to its service (params are already schema-checked by the RPC layer), with engine and
+ * store failures turned into the contract's typed errors.
+ */
+export function appHandlers(services: AppServices): Handlers {
+  const { conversations, chat, settings, notices, engine, info } = services;
+  return withContractErrors({
+    'app.getInfo': () => info,
+    'engine.getStatus': () => engine.status(),
+    'app.getNotices': () => notices.list(),
+    'app.dismissNotice': ({ id }) => notices.dismiss(id),
+    'settings.get': () => settings.get(),
+    'settings.update': (params) => settings.update(params),
+    'conversations.list': (params) => conversations.list(params),
+    'conversations.create': (params) => conversations.create(params),
+    'conversations.get': (params) => conversations.get(params),
+    'conversations.rename': (params) => conversations.rename(params),
+    'conversations.delete': (params) => conversations.delete(params),
+    'conversations.update': (params) => conversations.update(params),
+    'messages.page': (params) => conversations.page(params),
+    'messages.switchBranch': (params) => conversations.switchBranch(params),
+    'messages.deleteSubtree': (params) => conversations.deleteSubtree(params),
+    'search.query': (params) => conversations.search(params),
+    'search.reveal': (params) => conversations.reveal(params),
+    ...modelHandlers(services.models),
+    'chat.send': (params, context) => chat.send(params, context),
+    'chat.edit': (params, context) => chat.edit(params, context),
+    'chat.regenerate': (params, context) => chat.regenerate(params, context),
+  });
+}
+
+/** Wrap every handler so engine and store failures cross the wire as the contract's typed errors. */
+function withContractErrors(handlers: Handlers): Handlers {
+  const wrapped: Record<string, Handler<MethodName>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [MethodName, Handler<MethodName>][]) {
+    wrapped[name] = async (params, context) => {
+      try {
+        return await handler(params, context);
+      } catch (error) {
+        throw toRpcError(error);
+      }
+    };
+  }
+  return wrapped as Handlers;
+}

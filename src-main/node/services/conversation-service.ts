@@ -1,0 +1,155 @@
+import { RpcError } from '../../common/contract';
+import type { MethodParams } from '../../common/schemas';
+import type { Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
+import type { ConversationStore } from '../store/conversation-store';
+import type { MessageSearch } from '../store/message-search';
+import type { MessageTree } from '../store/message-tree';
+import type { ConversationPatch } from '../store/store-types';
+
+/** How many messages `conversations.get` (and every view that returns a `ConversationDetail`) shows at first. */
+export const NEWEST_PAGE_SIZE = 200;
+/** `messages.page` without a `limit`. */
+export const DEFAULT_OLDER_PAGE_SIZE = 100;
+
+export interface ConversationStores {
+  conversations: ConversationStore;
+  tree: MessageTree;
+  search: MessageSearch;
+}
+
+export interface ConversationServiceOptions {
+  /** Told when the list changes (created, renamed, updated, deleted, a message removed). */
+  onConversationsChanged?: () => void;
+  /** Messages in the newest page of a view; {@link NEWEST_PAGE_SIZE} by default. */
+  pageSize?: number;
+  /** True while a reply is being written in the conversation: its tree must not change under it. */
+  isBusy?: (conversationId: string) => boolean;
+}
+
+/**
+ * Conversations, their message trees and search, as the contract shows them: every view of a conversation is its
+ * newest page of the current branch, the "‹ 2/3 ›" positions of the messages that have alternatives, and a cursor
+ * for older messages.
+ */
+export class ConversationService {
+  readonly #stores: ConversationStores;
+  readonly #changed: () => void;
+  readonly #pageSize: number;
+  readonly #isBusy: (conversationId: string) => boolean;
+
+  constructor(stores: ConversationStores, options: ConversationServiceOptions = {}) {
+    this.#stores = stores;
+    this.#changed = options.onConversationsChanged ?? (() => {});
+    this.#pageSize = options.pageSize ?? NEWEST_PAGE_SIZE;
+    this.#isBusy = options.isBusy ?? (() => false);
+  }
+
+  list({ archived }: MethodParams['conversations.list']): Conversation[] {
+    return this.#stores.conversations.listConversations(archived === undefined ? {} : { archived });
+  }
+
+  create({ title }: MethodParams['conversations.create']): Conversation {
+    const conversation = this.#stores.conversations.createConversation(title === undefined ? {} : { title });
+    this.#changed();
+    return conversation;
+  }
+
+  get({ id }: MethodParams['conversations.get']): ConversationDetail {
+    return this.detail(id);
+  }
+
+  rename({ id, title }: MethodParams['conversations.rename']): Conversation {
+    this.#require(id);
+    const conversation = this.#stores.conversations.renameConversation(id, title);
+    this.#changed();
+    return conversation;
+  }
+
+  update({ id, ...fields }: MethodParams['conversations.update']): Conversation {
+    this.#require(id);
+    const patch: ConversationPatch = {};
+    if (fields.pinned !== undefined) patch.pinned = fields.pinned;
+    if (fields.archived !== undefined) patch.archived = fields.archived;
+    if (fields.systemPrompt !== undefined) patch.systemPrompt = fields.systemPrompt;
+    if (fields.generation !== undefined) patch.generation = withoutUndefined(fields.generation);
+    const conversation = this.#stores.conversations.updateConversation(id, patch);
+    this.#changed();
+    return conversation;
+  }
+
+  delete({ id }: MethodParams['conversations.delete']): null {
+    this.#require(id);
+    if (this.#isBusy(id)) throw busy();
+    this.#stores.conversations.deleteConversation(id);
+    this.#changed();
+    return null;
+  }
+
+  page({ conversationId, beforeSeq, limit }: MethodParams['messages.page']): { messages: Message[]; olderBefore: number | null } {
+    this.#require(conversationId);
+    const page = this.#stores.tree.listMessagesPage(conversationId, { beforeSeq, limit: limit ?? DEFAULT_OLDER_PAGE_SIZE });
+    return { messages: page.messages, olderBefore: page.beforeSeq };
+  }
+
+  switchBranch({ messageId }: MethodParams['messages.switchBranch']): ConversationDetail {
+    const message = this.#message(messageId);
+    if (this.#isBusy(message.conversationId)) throw busy();
+    this.#stores.tree.switchBranch(messageId);
+    return this.detail(message.conversationId);
+  }
+
+  deleteSubtree({ messageId }: MethodParams['messages.deleteSubtree']): ConversationDetail {
+    const message = this.#message(messageId);
+    if (this.#isBusy(message.conversationId)) throw busy();
+    this.#stores.tree.deleteSubtree(messageId);
+    this.#changed();
+    return this.detail(message.conversationId);
+  }
+
+  search({ query, ...options }: MethodParams['search.query']): SearchResults {
+    return this.#stores.search.search(query, options);
+  }
+
+  reveal({ messageId }: MethodParams['search.reveal']): ConversationDetail & { messageId: string } {
+    const message = this.#message(messageId);
+    if (this.#isBusy(message.conversationId)) {
+      // Switching branch mid-reply would move the leaf under the reply being written: show it only if it is shown.
+      const onBranch = this.#stores.conversations.listMessages(message.conversationId).some((m) => m.id === messageId);
+      if (!onBranch) throw busy();
+    } else {
+      this.#stores.tree.revealMessage(messageId);
+    }
+    return { ...this.detail(message.conversationId), messageId };
+  }
+
+  /** The view of a conversation: its newest page, the branch switchers on it, and the cursor for older messages. */
+  detail(conversationId: string): ConversationDetail {
+    const conversation = this.#require(conversationId);
+    const page = this.#stores.tree.listMessagesPage(conversationId, { limit: this.#pageSize });
+    const branches = this.#stores.tree
+      .getBranchPositions(page.messages.map((message) => message.id))
+      .filter((position) => position.count > 1);
+    return { conversation, messages: page.messages, branches, olderBefore: page.beforeSeq };
+  }
+
+  #require(id: string): Conversation {
+    const conversation = this.#stores.conversations.getConversation(id);
+    if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
+    return conversation;
+  }
+
+  #message(id: string): Message {
+    const message = this.#stores.conversations.getMessage(id);
+    if (!message) throw new RpcError('NOT_FOUND', 'That message no longer exists.');
+    return message;
+  }
+}
+
+function busy(): RpcError {
+  return new RpcError('BUSY', 'A reply is being written in this conversation; wait for it or press Stop first.');
+}
+
+/** `{ a: 1, b: undefined }` → `{ a: 1 }`: the store takes only the fields that are set. */
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
