@@ -1,5 +1,5 @@
 import { app, dialog, type BrowserWindow } from 'electron';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,14 +25,23 @@ function sqliteBinding(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-/** The model to load: `--model <file>`, else $PHI_DESK_MODEL, else the first .gguf in <userData>/models. */
-function findModel(dataDir: string): string | undefined {
+/** A model named at launch (`--model <file>`, else $PHI_DESK_MODEL); it becomes the saved model. */
+function modelFromCommandLine(): string | undefined {
   const { values } = parseArgs({ args: process.argv.slice(app.isPackaged ? 1 : 2), options: { model: { type: 'string' } }, strict: false });
   if (typeof values.model === 'string') return path.resolve(values.model);
   if (process.env.PHI_DESK_MODEL) return path.resolve(process.env.PHI_DESK_MODEL);
-  const models = path.join(dataDir, 'models');
-  const first = existsSync(models) ? readdirSync(models).filter((f) => f.endsWith('.gguf')).sort()[0] : undefined;
-  return first === undefined ? undefined : path.join(models, first);
+  return undefined;
+}
+
+/** The native open dialog for `models.chooseFile`: one `.gguf` file, or `null` when the user cancels. */
+async function chooseModelFile(parent: BrowserWindow | undefined): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Choose a model file',
+    properties: ['openFile'],
+    filters: [{ name: 'GGUF models', extensions: ['gguf'] }],
+  };
+  const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 registerAppScheme();
@@ -68,14 +77,17 @@ if (!app.requestSingleInstanceLock()) {
         host: 'electron',
         version: app.getVersion(),
         ...(nativeBinding ? { nativeBinding } : {}),
+        models: { chooseFile: () => chooseModelFile(window) },
       });
       ipcPort = new IpcPort(composed.handlers);
       composed.onPush((event) => ipcPort?.push(event));
       serveRendererFiles(rendererDir);
       openWindow();
-      const model = findModel(dataDir);
-      // Load failures reach the window as engine status; the app stays usable for reading history.
-      if (model) composed.engine.load(model).catch((error: unknown) => console.error('[phi-desk] model load failed:', error));
+      // The model named at launch, else the one chosen last time, else none: the window offers to download Phi-2 or
+      // pick a file. Failures reach the window in words; the app stays usable for reading history.
+      const model = modelFromCommandLine();
+      if (model) composed.models.useFile(model).catch((error: unknown) => console.error('[phi-desk] model load failed:', error));
+      else void composed.models.loadSaved();
     })
     .catch((error: unknown) => {
       // E.g. the database is locked by another program or cannot be written: say so in words, then leave.

@@ -2,9 +2,10 @@ import { mount, type Component } from 'svelte';
 import { RpcClient } from '../../src-main/common/rpc';
 import { ChatState, type ChatStateOptions } from './chat.svelte';
 import { ConnectionState } from './connection.svelte';
+import { ModelsStore } from './models.svelte';
 import { connectTransport } from './transport';
 
-export type RootProps = { chat: ChatState; connection: ConnectionState };
+export type RootProps = { chat: ChatState; connection: ConnectionState; models: ModelsStore };
 
 /**
  * Start a window: connect (Electron bridge or WebSocket), create its state, mount `root` into `#app`, and fetch
@@ -15,7 +16,10 @@ export function boot(root: Component<RootProps>, options: ChatStateOptions = {})
   if (!target) throw new Error('The page has no #app element.');
   const transport = connectTransport();
   const connection = new ConnectionState(transport);
-  const chat = new ChatState(new RpcClient(transport), options);
-  mount(root, { target, props: { chat, connection } });
+  const client = new RpcClient(transport);
+  const chat = new ChatState(client, options);
+  const models = new ModelsStore(client);
+  mount(root, { target, props: { chat, connection, models } });
   void chat.start();
+  void models.start();
 }

@@ -211,6 +211,7 @@ export class ChatState {
       if (event.status.state === 'ready' && this.notice?.code === 'NO_MODEL') this.notice = null;
       return;
     }
+    if (event.type === 'onModelsChanged' || event.type === 'onDownloadProgress') return; // lib/models.svelte.ts
     // A change this window is making itself (its own reply) needs no refetch of the open conversation.
     const ownReply = this.reply !== null && this.reply.conversationId === this.selectedId;
     void this.#refreshList(!ownReply);

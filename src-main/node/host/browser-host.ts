@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { ChatEngine, LoadOptions } from '../engine/port';
+import type { ModelHostOptions } from '../services/model-service';
 import { LlamaEngine } from '../engine/llama-engine';
 import { APP_VERSION } from './app-version';
 import { composeApp, type ComposedApp } from './compose';
@@ -12,8 +13,13 @@ export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/rendere
 export interface BrowserHostOptions {
   /** Folder for the conversation database. */
   dataDir: string;
-  /** A GGUF model to load before serving. Without it the app starts with no model. */
+  /**
+   * A GGUF model to load (checked first) before serving; it becomes the saved model. Without it the model saved in
+   * the settings is loaded in the background, or the app starts with none (first run).
+   */
   modelPath?: string;
+  /** Model manager overrides (tests: a loopback download server, injected free memory). */
+  models?: ModelHostOptions;
   /** The engine to use (tests pass a scripted one); a `LlamaEngine` by default. */
   engine?: ChatEngine;
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
@@ -43,15 +49,21 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const engine = options.engine ?? new LlamaEngine();
   let app: ComposedApp;
   try {
-    app = composeApp({ dataDir: path.resolve(options.dataDir), engine, host: 'browser', version: APP_VERSION });
+    app = composeApp({
+      dataDir: path.resolve(options.dataDir),
+      engine,
+      host: 'browser',
+      version: APP_VERSION,
+      ...(options.models ? { models: options.models } : {}),
+    });
   } catch (error) {
     await engine.dispose();
     throw error;
   }
   try {
-    if (options.modelPath) {
-      await engine.load(path.resolve(options.modelPath), options.onLoadProgress ? { onProgress: options.onLoadProgress } : {});
-    }
+    const progress = options.onLoadProgress ? { onProgress: options.onLoadProgress } : {};
+    if (options.modelPath) await app.models.useFile(path.resolve(options.modelPath), progress);
+    else void app.models.loadSaved(progress); // never throws: a failure is shown in the window
     const server = await startLoopbackServer({
       app,
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,

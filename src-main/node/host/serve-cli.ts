@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { RpcError } from '../../common/contract';
 import { EngineError } from '../engine/port';
 import { defaultDataDir } from '../paths/data-dir';
 import { StoreError } from '../store/store-error';
@@ -10,7 +11,8 @@ import { ensureRendererBuilt } from './renderer-build';
 const USAGE = `Usage: npm run serve -- [--model <file.gguf>] [--data <dir>] [--port <n>]
 
 Serves Phi Desk to a browser on 127.0.0.1 and prints the URL to open (it carries a per-launch token).
-  --model <file>   GGUF model to load (a synthetic one: npm run make-model -- --out tiny.gguf)
+  --model <file>   GGUF model to load; it is remembered for the next start (default: the model chosen
+                   last time, or none: the window then offers to download Phi-2 or use a local file)
   --data <dir>     where conversations are stored (default: ${defaultDataDir()})
   --port <n>       port on 127.0.0.1 (default: any free port)
 Stop with Ctrl+C.`;
@@ -93,7 +95,13 @@ main().catch((error: unknown) => {
     console.error(`phi-desk: ${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (error instanceof EngineError || error instanceof StoreError || error instanceof LoopbackServerError) {
+  // RpcError: the model was refused before loading (not GGUF, another architecture, too big for memory).
+  if (
+    error instanceof EngineError ||
+    error instanceof StoreError ||
+    error instanceof LoopbackServerError ||
+    error instanceof RpcError
+  ) {
     console.error(`phi-desk: ${error.message}`);
     process.exit(1);
   }

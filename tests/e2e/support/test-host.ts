@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChatEngine } from '../../../src-main/node/engine/port';
-import { startBrowserHost, type BrowserHost } from '../../../src-main/node/host/browser-host';
+import { startBrowserHost, type BrowserHost, type BrowserHostOptions } from '../../../src-main/node/host/browser-host';
 
 export interface TestHost {
   readonly host: BrowserHost;
@@ -14,7 +14,9 @@ export interface TestHost {
 }
 
 /** The browser host on a free loopback port, with a fresh data folder, serving the built renderer. */
-export async function startTestHost(options: { engine?: ChatEngine; modelPath?: string } = {}): Promise<TestHost> {
+export async function startTestHost(
+  options: { engine?: ChatEngine; modelPath?: string; models?: BrowserHostOptions['models'] } = {},
+): Promise<TestHost> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'phi-desk-e2e-'));
   let host: BrowserHost;
   try {

@@ -1,0 +1,50 @@
+import type { Locator, Page } from 'playwright-core';
+
+/** The model panel (first run, or "Change model"), in the words a user would read. */
+export class ModelSetupPage {
+  constructor(readonly page: Page) {}
+
+  get panel(): Locator {
+    return this.page.getByRole('region', { name: /Choose a model to start|Change the model/ });
+  }
+
+  get firstRunHeading(): Locator {
+    return this.page.getByRole('heading', { name: 'Choose a model to start' });
+  }
+
+  get pathField(): Locator {
+    return this.page.getByLabel('Full path of a .gguf model file');
+  }
+
+  get useThisFileButton(): Locator {
+    return this.page.getByRole('button', { name: 'Use this file' });
+  }
+
+  get quantization(): Locator {
+    return this.page.getByLabel('Quantization');
+  }
+
+  get downloadButton(): Locator {
+    return this.page.getByRole('button', { name: 'Download', exact: true });
+  }
+
+  /** The panel's error, in words. */
+  get problem(): Locator {
+    return this.panel.getByRole('alert');
+  }
+
+  /** One download's entry, by file name. */
+  download(file: string): Locator {
+    return this.page.getByRole('list', { name: 'Downloads' }).getByRole('listitem', { name: file });
+  }
+
+  get changeModelButton(): Locator {
+    return this.page.getByRole('button', { name: 'Change model' });
+  }
+
+  /** Type a path and press "Use this file". */
+  async useFile(path: string): Promise<void> {
+    await this.pathField.fill(path);
+    await this.useThisFileButton.click();
+  }
+}
