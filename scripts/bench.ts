@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: speed and memory of the app against node-llama-cpp's lowest-level API (engine), and of the
+ * conversation store on a large synthetic history (store). Prints a table and writes a JSON summary.
+ *
+ *   npm run bench                              # everything, Phi-2-shaped model, 100k conversations / 1M messages
+ *   npm run bench -- --only engine|store       # one part
+ *   npm run bench -- --quick                   # the tiny model and 100k messages: checks the harness in ~1 minute
+ *   options: --model phi2|tiny|<file.gguf>  --threads N  --no-extras (skip the state-file and mmap comparisons)
+ *            --conversations N --messages N --long N  --out <summary.json>
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TINY_SHAPE } from '../src-main/node/engine/synthetic-phi2';
+import { ensureBenchModel } from '../tests/bench/engine/bench-model';
+import { runEngineBench, type EngineBenchResult } from '../tests/bench/engine/engine-bench';
+import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';
+import { engineRows, formatTable, storeRows, type ScenarioRow } from '../tests/bench/report';
+import { runStoreBench, type StoreBenchResult } from '../tests/bench/store/store-bench';
+
+const USAGE = 'usage: npm run bench -- [--only engine|store] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--out <file.json>]';
+const DEFAULT_OUT = resolve('.cache/bench/summary.json');
+/** The app's context size for Phi-2 (its trained context). */
+const CONTEXT_SIZE = 2048;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      model: { type: 'string' },
+      threads: { type: 'string' },
+      'no-extras': { type: 'boolean', default: false },
+      conversations: { type: 'string' },
+      messages: { type: 'string' },
+      long: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.only !== undefined && values.only !== 'engine' && values.only !== 'store') {
+    console.error(`--only must be engine or store\n${USAGE}`);
+    return 2;
+  }
+  const positive = (text: string | undefined, name: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a whole number above 0`);
+    return value;
+  };
+  const quick = values.quick;
+  const out = resolve(values.out ?? DEFAULT_OUT);
+  const rows: ScenarioRow[] = [];
+  const summary: Record<string, unknown> = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryBytes: totalmem(), platform: process.platform, node: process.version },
+    quick,
+  };
+  const started = performance.now();
+
+  if (values.only !== 'store') {
+    const model = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
+    // The app's own default: every core but one (LlamaEngine), so the UI stays responsive.
+    const threads = positive(values.threads, 'threads') ?? Math.max(1, availableParallelism() - 1);
+    const facts = await readModelFacts(model, CONTEXT_SIZE);
+    log(`engine: ${model} (${(facts.fileBytes / 2 ** 30).toFixed(2)} GiB), ${threads} thread(s), context ${CONTEXT_SIZE}`);
+    const extras = !values['no-extras'];
+    const engine = await runEngineBench({
+      settings: { modelPath: model, threads, contextSize: CONTEXT_SIZE, useMmap: false },
+      stateFileBaseline: extras,
+      mmapComparison: extras,
+      log,
+    });
+    rows.push(...engineRows(engine, facts));
+    summary.model = facts;
+    summary.engine = engine;
+    log(`\n${engineNotes(engine, facts)}`);
+  }
+
+  if (values.only !== 'engine') {
+    const store: StoreBenchResult = await runStoreBench({
+      conversations: positive(values.conversations, 'conversations') ?? (quick ? 10_000 : 100_000),
+      messages: positive(values.messages, 'messages') ?? (quick ? 100_000 : 1_000_000),
+      longConversation: positive(values.long, 'long') ?? 10_000,
+      log,
+    });
+    rows.push(...storeRows(store));
+    summary.store = store;
+  }
+
+  summary.seconds = Math.round((performance.now() - started) / 1000);
+  summary.rows = rows;
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\n${formatTable(rows)}\n\nsummary: ${out} (${summary.seconds} s)`);
+  return 0;
+}
+
+async function resolveModel(choice: string): Promise<string> {
+  if (choice === 'phi2') return (await ensureBenchModel(undefined, log)).path;
+  if (choice === 'tiny') return (await ensureBenchModel(TINY_SHAPE, log)).path;
+  return resolve(choice);
+}
+
+/** The figures behind the table that a reader needs to judge it. */
+function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
+  const MiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+  const { app, baseline } = result;
+  const lines = [
+    `model ${MiB(facts.fileBytes)} + KV cache ${MiB(facts.kvCacheBytes)} (f16, ${CONTEXT_SIZE} tokens)`,
+    `app: replies made greedy via ${app.greedyVia === 'settings' ? 'settings.update' : 'Stop after N pieces (no settings.update)'}; model ready in ${app.loadMs.join(' / ')} ms (first start / restart)`,
+    `app: prompt evaluated ${app.prompt.evaluatedTokens} of ${app.prompt.promptTokens} tokens; engine-side TTFT ${app.prompt.engineTtftMs} ms, generation ${app.generation.engineTokensPerSecond?.toFixed(1)} tok/s`,
+    `app: follow-up evaluated ${app.followUp.evaluatedTokens} of ${app.followUp.promptTokens} tokens (baseline ${baseline.session.followUp?.evaluatedTokens}); engine-side TTFT ${app.followUp.engineTtftMs} ms`,
+    `app: after restart evaluated ${app.restart.evaluatedTokens} of ${app.restart.promptTokens} tokens; engine-side TTFT ${app.restart.engineTtftMs} ms`,
+  ];
+  if (baseline.restartFromStateFile?.restart) {
+    lines.push(
+      `baseline restart from a node-llama-cpp state file (${MiB(baseline.session.savedStateBytes ?? 0)}): TTFT ${baseline.restartFromStateFile.restart.ttftMs} ms`,
+    );
+  }
+  for (const [index, peak] of app.memory.entries()) {
+    const parts = peak.processes.map((p) => `${p.command.split(' ').slice(-1)[0]?.split('/').pop()} ${MiB(p.peakRss)}`);
+    lines.push(`app session ${index + 1} peak ${MiB(peak.peakRss)}: ${parts.join(', ')}`);
+  }
+  for (const run of result.mmapComparison ?? []) {
+    const loaded = run.result.memory.find((m) => m.at === 'model loaded')?.memory;
+    lines.push(
+      `baseline useMmap=${run.useMmap}: load ${run.result.loadMs} ms, after load RSS ${MiB(loaded?.rss ?? 0)} (anon ${MiB(loaded?.rssAnon ?? 0)}, file ${MiB(loaded?.rssFile ?? 0)}), peak ${MiB(run.peak.peakRss)}, prompt ${run.result.prompt?.tokensPerSecond.toFixed(1)} tok/s, generation ${run.result.generation?.tokensPerSecond.toFixed(1)} tok/s`,
+    );
+  }
+  return lines.join('\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

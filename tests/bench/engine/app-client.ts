@@ -1,0 +1,117 @@
+import WebSocket from 'ws';
+import { RpcError } from '../../../src-main/common/contract';
+import { RpcClient, type Transport } from '../../../src-main/common/rpc';
+import type { Message } from '../../../src-main/common/types';
+
+/**
+ * A client of the app speaking the contract over the browser host's WebSocket, exactly as the renderer in a browser
+ * does (token in the URL, the host's own Origin), with timing around `chat.send`.
+ */
+export class AppClient {
+  private constructor(
+    private readonly socket: WebSocket,
+    readonly rpc: RpcClient,
+  ) {}
+
+  static async connect(port: number, token: string): Promise<AppClient> {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/rpc?token=${encodeURIComponent(token)}`, {
+      headers: { Origin: `http://127.0.0.1:${port}` },
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new Error(`the host refused the WebSocket: HTTP ${response.statusCode}`)),
+      );
+      socket.once('error', reject);
+    });
+    return new AppClient(socket, new RpcClient(transportOf(socket)));
+  }
+
+  /**
+   * Make replies greedy and at most `maxTokens` long, through the app's own settings. Returns false when this app
+   * version has no `settings.update` (the caller then stops replies itself).
+   */
+  async setGreedy(maxTokens: number): Promise<boolean> {
+    try {
+      await this.rpc.call('settings.update', {
+        patch: {
+          defaultSystemPrompt: '',
+          defaultGeneration: { temperature: 0, topK: 40, topP: 1, repeatPenalty: 1, seed: null, maxTokens },
+        },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof RpcError && (error.code === 'UNKNOWN_METHOD' || error.code === 'BAD_REQUEST')) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * `chat.send`, timed at the client. `stopAfterDeltas` presses Stop (cancels the call) after that many streamed
+   * pieces: only for app versions where `setGreedy` is unavailable.
+   */
+  async send(conversationId: string, text: string, stopAfterDeltas?: number): Promise<TimedReply> {
+    const controller = new AbortController();
+    let deltas = 0;
+    let firstDeltaAt: number | null = null;
+    let lastDeltaAt: number | null = null;
+    const started = performance.now();
+    const message = await this.rpc.call(
+      'chat.send',
+      { conversationId, text },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type !== 'onDelta') return;
+          lastDeltaAt = performance.now();
+          firstDeltaAt ??= lastDeltaAt;
+          deltas++;
+          if (stopAfterDeltas !== undefined && deltas >= stopAfterDeltas) controller.abort();
+        },
+      },
+    );
+    const ended = performance.now();
+    const first = firstDeltaAt ?? ended;
+    return {
+      message,
+      deltas,
+      ttftMs: round(first - started),
+      totalMs: round(ended - started),
+      /** From the first streamed text to the reply's end. */
+      streamMs: round(ended - first),
+      lastDeltaMs: round((lastDeltaAt ?? ended) - started),
+    };
+  }
+
+  close(): void {
+    this.rpc.close();
+    this.socket.close();
+  }
+}
+
+export interface TimedReply {
+  message: Message;
+  deltas: number;
+  /** From sending to the first streamed text (what the user waits for). */
+  ttftMs: number;
+  totalMs: number;
+  streamMs: number;
+  lastDeltaMs: number;
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+function transportOf(socket: WebSocket): Transport {
+  return {
+    send: (message) => socket.send(JSON.stringify(message)),
+    onMessage: (listener) => {
+      const handler = (data: WebSocket.RawData): void => listener(JSON.parse(data.toString()));
+      socket.on('message', handler);
+      return () => void socket.off('message', handler);
+    },
+    onClose: (listener) => {
+      socket.on('close', listener);
+      return () => void socket.off('close', listener);
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The baseline: node-llama-cpp's lowest-level API (getLlama → loadModel → createContext → getSequence →
+ * sequence.evaluate) on the same model, with the same threads, context size, flash attention (off) and mmap setting
+ * as the app, and the same prompt text tokenized the same way. No chat layer, no store, no transport: the fastest
+ * the app could possibly be on this machine.
+ *
+ * Runs in its own process (see worker-process.ts); one job per process.
+ */
+import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import { readProcMemory, type ProcMemory } from './proc-memory';
+import { runWorker, workerLog } from './worker-process';
+
+/** What both the app and the baseline run with. */
+export interface LlamaSettings {
+  modelPath: string;
+  threads: number;
+  contextSize: number;
+  useMmap: boolean;
+}
+
+export type BaselineRequest =
+  | {
+      job: 'session';
+      settings: LlamaSettings;
+      /** A short exchange first, as the app gets one, so both start warm. */
+      warmupText: string;
+      /** The 128-token prompt; then `generateTokens` tokens are generated greedily. */
+      promptText: string;
+      generateTokens: number;
+      /** The conversation so far (formatted, ending in the last reply) and the follow-up prompt. */
+      historyText: string;
+      followUpText: string;
+      /** Save the sequence state after the follow-up prompt (for the restore-from-file figure). */
+      saveStateTo?: string;
+    }
+  | {
+      job: 'restart';
+      settings: LlamaSettings;
+      /** The whole prompt of the first turn after the restart. */
+      promptText: string;
+      /** Instead of evaluating the whole prompt, restore this state file first (node-llama-cpp's own way). */
+      loadStateFrom?: string;
+    }
+  | {
+      job: 'memory';
+      settings: LlamaSettings;
+      promptText: string;
+      generateTokens: number;
+    };
+
+/** Memory at one moment of the job (this process). */
+export interface MemoryPoint {
+  at: string;
+  memory: ProcMemory | null;
+}
+
+export interface PromptFigures {
+  promptTokens: number;
+  /** Tokens actually evaluated (the rest came from the KV cache or a state file). */
+  evaluatedTokens: number;
+  ttftMs: number;
+}
+
+export interface BaselineResult {
+  loadMs: number;
+  contextMs: number;
+  threads: number;
+  batchSize: number;
+  memory: MemoryPoint[];
+  prompt?: PromptFigures & { tokensPerSecond: number };
+  generation?: { tokens: number; tokensPerSecond: number };
+  followUp?: PromptFigures;
+  restart?: PromptFigures;
+  savedStateBytes?: number;
+}
+
+const memoryNow = (at: string): MemoryPoint => ({ at, memory: readProcMemory(process.pid) });
+
+async function run(request: BaselineRequest): Promise<BaselineResult> {
+  const { settings } = request;
+  const memory: MemoryPoint[] = [memoryNow('start')];
+  const llama = await getLlama({
+    gpu: false,
+    build: 'never',
+    skipDownload: true,
+    usePrebuiltBinaries: true,
+    progressLogs: false,
+    maxThreads: 0,
+    logLevel: LlamaLogLevel.error,
+  });
+  const loadStarted = performance.now();
+  const model = await llama.loadModel({
+    modelPath: settings.modelPath,
+    gpuLayers: 0,
+    useMmap: settings.useMmap,
+    defaultContextFlashAttention: false,
+  });
+  const loadMs = performance.now() - loadStarted;
+  memory.push(memoryNow('model loaded'));
+  const contextStarted = performance.now();
+  const context = await model.createContext({
+    contextSize: settings.contextSize,
+    flashAttention: false,
+    threads: settings.threads,
+    sequences: 1,
+  });
+  const contextMs = performance.now() - contextStarted;
+  memory.push(memoryNow('context created'));
+  const sequence = context.getSequence();
+  const tokenize = (text: string): Token[] => model.tokenize(text, false);
+  const result: BaselineResult = {
+    loadMs: Math.round(loadMs),
+    contextMs: Math.round(contextMs),
+    threads: context.currentThreads,
+    batchSize: context.batchSize,
+    memory,
+  };
+
+  try {
+    if (request.job === 'session') {
+      await generate(sequence, tokenize(request.warmupText), 4);
+      await sequence.clearHistory();
+      workerLog('baseline: prompt and generation');
+      const tokens = tokenize(request.promptText);
+      const run1 = await generate(sequence, tokens, request.generateTokens);
+      result.prompt = {
+        promptTokens: tokens.length,
+        evaluatedTokens: tokens.length,
+        ttftMs: run1.ttftMs,
+        tokensPerSecond: tokens.length / (run1.ttftMs / 1000),
+      };
+      result.generation = { tokens: run1.tokens, tokensPerSecond: run1.tokensPerSecond };
+      memory.push(memoryNow('after generation'));
+
+      // The follow-up: the history is already in the KV cache (evaluated untimed, as the app had it after its last
+      // reply); only the part of the follow-up prompt after the shared prefix is timed.
+      workerLog('baseline: follow-up after the history');
+      await sequence.clearHistory();
+      const history = tokenize(request.historyText);
+      const followUp = tokenize(request.followUpText);
+      let shared = 0;
+      while (shared < history.length && shared < followUp.length - 1 && history[shared] === followUp[shared]) shared++;
+      await sequence.evaluateWithoutGeneratingNewTokens(followUp.slice(0, shared));
+      const run2 = await generate(sequence, followUp.slice(shared), 1);
+      result.followUp = { promptTokens: followUp.length, evaluatedTokens: followUp.length - shared, ttftMs: run2.ttftMs };
+      memory.push(memoryNow('after follow-up'));
+      if (request.saveStateTo) {
+        // The state of the whole follow-up prompt, as an app that persisted its KV cache would have it.
+        await sequence.eraseContextTokenRanges([{ start: followUp.length - 1, end: sequence.nextTokenIndex }]);
+        result.savedStateBytes = (await sequence.saveStateToFile(request.saveStateTo)).fileSize;
+      }
+    } else if (request.job === 'restart') {
+      const tokens = tokenize(request.promptText);
+      const started = performance.now();
+      if (request.loadStateFrom) {
+        await sequence.loadStateFromFile(request.loadStateFrom, { acceptRisk: true });
+        const reuse = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+        if (sequence.nextTokenIndex > reuse) {
+          await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
+        }
+      }
+      const cached = sequence.nextTokenIndex;
+      const restoredMs = performance.now() - started;
+      const run1 = await generate(sequence, tokens.slice(cached), 1);
+      result.restart = {
+        promptTokens: tokens.length,
+        evaluatedTokens: tokens.length - cached,
+        ttftMs: Math.round((restoredMs + run1.ttftMs) * 10) / 10,
+      };
+      memory.push(memoryNow('after first token'));
+    } else {
+      const tokens = tokenize(request.promptText);
+      const run1 = await generate(sequence, tokens, request.generateTokens);
+      result.prompt = {
+        promptTokens: tokens.length,
+        evaluatedTokens: tokens.length,
+        ttftMs: run1.ttftMs,
+        tokensPerSecond: tokens.length / (run1.ttftMs / 1000),
+      };
+      result.generation = { tokens: run1.tokens, tokensPerSecond: run1.tokensPerSecond };
+      memory.push(memoryNow('after generation'));
+    }
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
+  memory.push(memoryNow('end'));
+  return result;
+}
+
+/**
+ * Evaluate `tokens` and generate `count` tokens greedily (an end-of-text token is fed back like any other, so the
+ * count is exact). Times the first token from the call, and the rest from the first.
+ */
+async function generate(
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  count: number,
+): Promise<{ ttftMs: number; tokens: number; tokensPerSecond: number }> {
+  const started = performance.now();
+  let first = 0;
+  let last = 0;
+  let generated = 0;
+  for await (const token of sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true })) {
+    void token;
+    last = performance.now();
+    if (generated === 0) first = last;
+    generated++;
+    if (generated >= count) break;
+  }
+  return {
+    ttftMs: Math.round((first - started) * 10) / 10,
+    tokens: generated,
+    tokensPerSecond: generated > 1 ? (generated - 1) / ((last - first) / 1000) : 0,
+  };
+}
+
+runWorker(run);

@@ -1,0 +1,276 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChatTurn } from '../../../src-main/node/engine/port';
+import { formatPhi2Prompt } from '../../../src-main/node/engine/phi2-format';
+import { AppClient, type TimedReply } from './app-client';
+import type { AppHostReady, AppHostRequest, AppHostResult } from './app-host-worker';
+import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-worker';
+import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
+import { PromptTokenizer } from './prompt-texts';
+import { startWorker, type Worker } from './worker-process';
+
+/**
+ * The engine benchmark: the app's full path (a client speaking the contract over the browser host's WebSocket →
+ * chat service → engine → store, in a host process of its own) against node-llama-cpp's lowest-level API on the
+ * same model, same threads, same context size, same prompts. The app runs first (its replies become the baseline's
+ * transcript); the baseline runs after it; nothing runs concurrently.
+ *
+ * One conversation carries every scenario:
+ *  1. a 128-token prompt, then a 128-token greedy reply: prompt tok/s and generation tok/s;
+ *  2. a long message that brings the conversation to a ~1,500-token history (short reply);
+ *  3. a short follow-up: time to first token with the history in the KV cache;
+ *  4. the host is closed and started again on the same data folder, the conversation opened, and another
+ *     follow-up sent: time to first token after a restart (whatever the app does: re-evaluate, or restore).
+ */
+export interface EngineBenchOptions {
+  /** Same threads, context size and mmap setting as the app uses. */
+  settings: LlamaSettings;
+  promptTokens?: number;
+  generateTokens?: number;
+  historyTokens?: number;
+  /** Also measure node-llama-cpp's state-file restore as a second restart baseline (writes the KV state to disk). */
+  stateFileBaseline?: boolean;
+  /** Also load the model in the baseline with mmap on and off and compare memory and speed. */
+  mmapComparison?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface AppFigures {
+  greedyVia: 'settings' | 'stop';
+  loadMs: number[];
+  prompt: { promptTokens: number; evaluatedTokens: number; ttftMs: number; engineTtftMs: number | null; tokensPerSecond: number };
+  generation: { tokens: number; streamMs: number; tokensPerSecond: number; engineTokensPerSecond: number | null };
+  history: { promptTokens: number; ttftMs: number };
+  followUp: ReplyFigures;
+  restart: ReplyFigures & { openConversationMs: number };
+  memory: TreeMemoryPeak[];
+  peakRss: number;
+}
+
+export interface ReplyFigures {
+  promptTokens: number;
+  evaluatedTokens: number | null;
+  ttftMs: number;
+  engineTtftMs: number | null;
+}
+
+export interface EngineBenchResult {
+  settings: LlamaSettings;
+  app: AppFigures;
+  baseline: {
+    session: BaselineResult;
+    restart: BaselineResult;
+    restartFromStateFile?: BaselineResult;
+    peakRss: number;
+    memory: TreeMemoryPeak[];
+  };
+  mmapComparison?: Array<{ useMmap: boolean; result: BaselineResult; peak: TreeMemoryPeak }>;
+  /** Turns of the benchmark conversation (for the record; the texts are seeded). */
+  transcriptTokens: number[];
+}
+
+const WARMUP_TEXT = 'Hello! Who are you?';
+const FOLLOW_UP_TEXT = 'Thank you. Could you say that again, more briefly?';
+const AFTER_RESTART_TEXT = 'I am back. What was the main point again?';
+
+export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
+  const { settings, promptTokens = 128, generateTokens = 128, historyTokens = 1500 } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dataDir = mkdtempSync(join(tmpdir(), 'phi-desk-bench-data-'));
+  const tokenizer = await PromptTokenizer.open(settings.modelPath);
+  try {
+    // ---- the app ----
+    log('app: starting the browser host');
+    const first = await startHost({ dataDir, modelPath: settings.modelPath }, log);
+    let client = await AppClient.connect(first.ready.port, first.ready.token);
+    const greedy = await client.setGreedy(4);
+    const cut = (tokens: number): number | undefined => (greedy ? undefined : tokens);
+    if (!greedy) log('app: settings.update is not available; replies are stopped after N streamed pieces instead');
+    const warmup = await client.rpc.call('conversations.create', { title: 'Warm-up' });
+    await client.send(warmup.id, WARMUP_TEXT, cut(4));
+    const conversation = await client.rpc.call('conversations.create', { title: 'Benchmark' });
+
+    const turns: ChatTurn[] = [];
+    const exchange = async (text: string, maxTokens: number): Promise<TimedReply> => {
+      if (greedy) await client.setGreedy(maxTokens);
+      const reply = await client.send(conversation.id, text, cut(maxTokens));
+      turns.push({ role: 'user', content: text }, { role: 'assistant', content: reply.message.content });
+      if (reply.message.status === 'error') throw new Error(`the app failed to reply: ${reply.message.error}`);
+      return reply;
+    };
+
+    log(`app: ${promptTokens}-token prompt, ${generateTokens}-token reply`);
+    const promptText = tokenizer.userMessageFor([], promptTokens, 1);
+    const r1 = await exchange(promptText, generateTokens);
+    log(`app: a long message to reach a ${historyTokens}-token history`);
+    const reply2Tokens = 16;
+    const longText = tokenizer.userMessageFor(turns, historyTokens - reply2Tokens, 2);
+    const r2 = await exchange(longText, reply2Tokens);
+    const historyTurns = [...turns];
+    log('app: follow-up');
+    const r3 = await exchange(FOLLOW_UP_TEXT, 8);
+    const followUpTurns = turns.slice(0, -1);
+    const memory1 = first.stop();
+    client.close();
+    await first.close();
+
+    log('app: restarting the browser host');
+    const second = await startHost({ dataDir, modelPath: settings.modelPath }, log);
+    client = await AppClient.connect(second.ready.port, second.ready.token);
+    const opening = performance.now();
+    await client.rpc.call('conversations.get', { id: conversation.id });
+    const openConversationMs = Math.round(performance.now() - opening);
+    log('app: follow-up after the restart');
+    const r4 = await exchange(AFTER_RESTART_TEXT, 8);
+    const restartTurns = turns.slice(0, -1);
+    const memory2 = second.stop();
+    client.close();
+    await second.close();
+
+    const stats1 = r1.message.stats;
+    const evaluated1 = stats1?.evaluatedPromptTokens ?? tokenizer.promptTokens(turns.slice(0, 1));
+    const generated1 = stats1?.generatedTokens ?? r1.deltas;
+    const app: AppFigures = {
+      greedyVia: greedy ? 'settings' : 'stop',
+      loadMs: [first.ready.loadMs, second.ready.loadMs],
+      prompt: {
+        promptTokens: stats1?.promptTokens ?? tokenizer.promptTokens(turns.slice(0, 1)),
+        evaluatedTokens: evaluated1,
+        ttftMs: r1.ttftMs,
+        engineTtftMs: stats1?.timeToFirstTokenMs ?? null,
+        tokensPerSecond: evaluated1 / (r1.ttftMs / 1000),
+      },
+      generation: {
+        tokens: generated1,
+        streamMs: r1.streamMs,
+        tokensPerSecond: generated1 > 1 ? (generated1 - 1) / (r1.streamMs / 1000) : 0,
+        engineTokensPerSecond: stats1?.tokensPerSecond ?? null,
+      },
+      history: { promptTokens: r2.message.stats?.promptTokens ?? tokenizer.promptTokens(historyTurns.slice(0, -1)), ttftMs: r2.ttftMs },
+      followUp: replyFigures(r3, tokenizer.promptTokens(followUpTurns)),
+      restart: { ...replyFigures(r4, tokenizer.promptTokens(restartTurns)), openConversationMs },
+      memory: [memory1, memory2],
+      peakRss: Math.max(memory1.peakRss, memory2.peakRss),
+    };
+
+    // ---- the baseline ----
+    const format = (list: readonly ChatTurn[]): string => formatPhi2Prompt({ turns: list });
+    const stateFile = options.stateFileBaseline ? join(dataDir, 'baseline-state.bin') : undefined;
+    log('baseline: session (warm-up, prompt, generation, follow-up)');
+    const b1 = await runBaseline(
+      {
+        job: 'session',
+        settings,
+        warmupText: format([{ role: 'user', content: WARMUP_TEXT }]),
+        promptText: format(turns.slice(0, 1)),
+        generateTokens: generated1 > 0 ? generated1 : generateTokens,
+        historyText: format(historyTurns),
+        followUpText: format(followUpTurns),
+        ...(stateFile ? { saveStateTo: stateFile } : {}),
+      },
+      log,
+    );
+    log('baseline: restart (load the model, evaluate the whole conversation)');
+    const b2 = await runBaseline({ job: 'restart', settings, promptText: format(restartTurns) }, log);
+    let b3: Awaited<ReturnType<typeof runBaseline>> | undefined;
+    if (stateFile) {
+      log('baseline: restart from a node-llama-cpp state file');
+      b3 = await runBaseline({ job: 'restart', settings, promptText: format(restartTurns), loadStateFrom: stateFile }, log);
+      rmSync(stateFile, { force: true });
+    }
+
+    let mmapComparison: EngineBenchResult['mmapComparison'];
+    if (options.mmapComparison) {
+      mmapComparison = [];
+      for (const useMmap of [false, true]) {
+        log(`baseline: memory with useMmap ${useMmap}`);
+        const run = await runBaseline(
+          { job: 'memory', settings: { ...settings, useMmap }, promptText: format(turns.slice(0, 1)), generateTokens: 32 },
+          log,
+        );
+        mmapComparison.push({ useMmap, result: run.result, peak: run.peak });
+      }
+    }
+
+    return {
+      settings,
+      app,
+      baseline: {
+        session: b1.result,
+        restart: b2.result,
+        ...(b3 ? { restartFromStateFile: b3.result } : {}),
+        peakRss: Math.max(b1.peak.peakRss, b2.peak.peakRss),
+        memory: [b1.peak, b2.peak],
+      },
+      ...(mmapComparison ? { mmapComparison } : {}),
+      transcriptTokens: [tokenizer.promptTokens(turns.slice(0, 1)), tokenizer.promptTokens(historyTurns), tokenizer.promptTokens(restartTurns)],
+    };
+  } finally {
+    await tokenizer.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function replyFigures(reply: TimedReply, promptTokens: number): ReplyFigures {
+  const stats = reply.message.stats;
+  return {
+    promptTokens: stats?.promptTokens ?? promptTokens,
+    evaluatedTokens: stats?.evaluatedPromptTokens ?? null,
+    ttftMs: reply.ttftMs,
+    engineTtftMs: stats?.timeToFirstTokenMs ?? null,
+  };
+}
+
+interface RunningHost {
+  ready: AppHostReady;
+  /** Take a last memory reading and stop sampling. */
+  stop(): TreeMemoryPeak;
+  close(): Promise<void>;
+}
+
+async function startHost(request: AppHostRequest, log: (line: string) => void): Promise<RunningHost> {
+  const worker: Worker<AppHostResult> = startWorker('./app-host-worker.ts', request, log);
+  const sampler = new TreeMemorySampler(worker.pid);
+  const ready = await new Promise<AppHostReady>((resolve, reject) => {
+    worker.onMessage((message) => {
+      if (message.kind === 'ready') resolve(message as unknown as AppHostReady);
+    });
+    worker.reply.then(() => reject(new Error('the host closed before it was ready')), reject);
+  });
+  log(`    host ready in ${ready.loadMs} ms`);
+  let peak: TreeMemoryPeak | undefined;
+  return {
+    ready,
+    stop: () => {
+      sampler.sample();
+      peak ??= sampler.stop();
+      return peak;
+    },
+    close: async () => {
+      worker.child.send({ kind: 'close' });
+      const result = await worker.reply;
+      log(`    host closed in ${result.closeMs} ms`);
+      await worker.exited();
+    },
+  };
+}
+
+async function runBaseline(
+  request: BaselineRequest,
+  log: (line: string) => void,
+): Promise<{ result: BaselineResult; peak: TreeMemoryPeak }> {
+  const worker = startWorker<BaselineResult>('./baseline-worker.ts', request, log);
+  const sampler = new TreeMemorySampler(worker.pid);
+  try {
+    const result = await worker.reply;
+    const sampled = sampler.stop();
+    // The worker's last reading of itself holds its lifetime peak (VmHWM), taken just before it replied.
+    const own = result.memory.at(-1)?.memory;
+    const processes = own ? [own, ...sampled.processes.filter((p) => p.pid !== own.pid)] : sampled.processes;
+    return { result, peak: { ...sampled, processes, peakRss: Math.max(sampled.peakRss, own?.peakRss ?? 0) } };
+  } finally {
+    sampler.stop();
+    await worker.exited();
+  }
+}

@@ -1,0 +1,91 @@
+import type { EngineBenchResult } from './engine/engine-bench';
+import type { ModelFacts } from './engine/model-facts';
+import type { StoreBenchResult } from './store/store-bench';
+
+/** One line of the benchmark table and of the JSON summary. */
+export interface ScenarioRow {
+  id: string;
+  scenario: string;
+  unit: string;
+  figure: number;
+  /** node-llama-cpp's lowest-level API on the same work; null where there is no such baseline (the store). */
+  baseline: number | null;
+  /** figure ÷ baseline. */
+  ratio: number | null;
+  target: string;
+  /** null: informational, no target. */
+  pass: boolean | null;
+}
+
+const MiB = 2 ** 20;
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+const ratioOf = (figure: number, baseline: number): number => round(figure / baseline, 3);
+
+/** The engine rows, with the issue's targets. */
+export function engineRows(result: EngineBenchResult, model: ModelFacts): ScenarioRow[] {
+  const { app, baseline } = result;
+  const session = baseline.session;
+  const rows: ScenarioRow[] = [];
+  const speed = (id: string, scenario: string, figure: number, base: number): void => {
+    const ratio = ratioOf(figure, base);
+    rows.push({ id, scenario, unit: 'tok/s', figure: round(figure), baseline: round(base), ratio, target: '≥ 0.97× baseline', pass: ratio >= 0.97 });
+  };
+  speed('promptTokensPerSecond', `prompt (${app.prompt.promptTokens} tokens)`, app.prompt.tokensPerSecond, session.prompt?.tokensPerSecond ?? Number.NaN);
+  speed('generationTokensPerSecond', `generation (${app.generation.tokens} tokens, greedy)`, app.generation.tokensPerSecond, session.generation?.tokensPerSecond ?? Number.NaN);
+  const ttft = (id: string, scenario: string, figure: number, base: number, limitMs: number): void => {
+    rows.push({ id, scenario, unit: 'ms', figure: round(figure), baseline: round(base), ratio: ratioOf(figure, base), target: `≤ ${limitMs} ms`, pass: figure <= limitMs });
+  };
+  ttft('followUpTtftMs', `follow-up TTFT (${app.followUp.promptTokens}-token prompt)`, app.followUp.ttftMs, session.followUp?.ttftMs ?? Number.NaN, 500);
+  ttft('restartTtftMs', 'TTFT after restart', app.restart.ttftMs, baseline.restart.restart?.ttftMs ?? Number.NaN, 1000);
+  const limit = 1.2 * (model.fileBytes + model.kvCacheBytes);
+  rows.push({
+    id: 'peakRssBytes',
+    scenario: 'peak RSS (all app processes)',
+    unit: 'MiB',
+    figure: round(app.peakRss / MiB, 0),
+    baseline: round(baseline.peakRss / MiB, 0),
+    ratio: ratioOf(app.peakRss, baseline.peakRss),
+    target: `≤ 1.2×(model+KV) = ${round(limit / MiB, 0)} MiB`,
+    pass: app.peakRss <= limit,
+  });
+  return rows;
+}
+
+/** The store rows (issue 4's targets); the streaming write is judged against ten writes a second. */
+export function storeRows(result: StoreBenchResult): ScenarioRow[] {
+  const row = (id: string, scenario: string, unit: string, figure: number, target: string, pass: boolean | null): ScenarioRow => ({
+    id,
+    scenario,
+    unit,
+    figure,
+    baseline: null,
+    ratio: null,
+    target,
+    pass,
+  });
+  const size = `${(result.messages / 1e6).toLocaleString('en-US')}M msgs`;
+  return [
+    row('searchP50Ms', `search p50 (${size})`, 'ms', result.search.p50Ms, '—', null),
+    row('searchP95Ms', `search p95 (${size})`, 'ms', result.search.p95Ms, '< 50 ms', result.search.p95Ms < 50),
+    row('firstPageMs', `first page, ${result.firstPage.messages} of a long conversation (cold)`, 'ms', result.firstPage.coldMs, '< 50 ms', result.firstPage.coldMs < 50),
+    // The chat service writes streamed text at most every 100 ms: ten writes a second at most.
+    row('streamingBatchP95Us', 'streaming write per batch p95', 'µs', result.streamingBatch.p95Us, '< 1 ms (1% of a second at 10 writes/s)', result.streamingBatch.p95Us < 1000),
+    row('bytesPerMessage', 'database size per message', 'bytes', result.bytesPerMessage, '—', null),
+  ];
+}
+
+/** A plain-text table. */
+export function formatTable(rows: readonly ScenarioRow[]): string {
+  const header = ['scenario', 'figure', 'baseline', 'ratio', 'target', 'pass'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    `${r.figure} ${r.unit}`,
+    r.baseline === null ? '—' : `${r.baseline} ${r.unit}`,
+    r.ratio === null ? '—' : `${r.ratio}×`,
+    r.target,
+    r.pass === null ? '—' : r.pass ? 'PASS' : 'FAIL',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
+}
