@@ -10,8 +10,11 @@ import { NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
 import { SettingsService } from '../services/settings-service';
 import { openStore, type OpenStoreOptions, type Store } from '../store/open-store';
 import type { ReplyWriterOptions } from '../store/reply-writer';
+import { storeFailureMessage } from '../services/rpc-errors';
+import { StoreError } from '../store/store-error';
 import { appHandlers } from './app-handlers';
 import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
+import { acquireInstanceLock } from './instance-lock';
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
@@ -51,19 +54,24 @@ export interface ComposedApp {
 }
 
 /**
- * The composition root: opens the store (migrations, damage check and recovery from a backup, crashed replies marked
+ * The composition root: claims the data folder (one running copy per folder, see `acquireInstanceLock`), opens the store (migrations, damage check and recovery from a backup, crashed replies marked
  * interrupted — each reported to the user as a notice), wires the services, maps every contract method to them, and
  * starts the daily-backup check. Knows nothing of Electron or HTTP.
- * @throws StoreError when the database cannot be opened: `DB_LOCKED` (another running copy holds it),
+ * @throws StoreError when the database cannot be opened, with a message for the user: `DB_LOCKED` (another running
+ * copy uses the folder, or another program holds the database),
  * `DB_UNWRITABLE`, `DB_TOO_NEW`, …; nothing is left open then.
  */
 export function composeApp(options: ComposeOptions): ComposedApp {
   const dataDir = path.resolve(options.dataDir);
-  const store = openStore(path.join(dataDir, DATABASE_FILE), {
-    ...options.store,
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-    markInterrupted: true,
-  });
+  const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
+  const lock = acquireInstanceLock(dataDir, binding);
+  let store: Store;
+  try {
+    store = openStore(path.join(dataDir, DATABASE_FILE), { ...options.store, ...binding, markInterrupted: true });
+  } catch (error) {
+    lock.release();
+    throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
+  }
   const { engine } = options;
   const listeners = new Set<(event: PushEvents) => void>();
   const push = (event: PushEvents): void => {
@@ -136,6 +144,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
             await engine.dispose();
           } finally {
             store.close();
+            lock.release();
           }
         })();
         return disposed;
@@ -145,6 +154,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     offStatus?.();
     void models?.dispose();
     store.close();
+    lock.release();
     throw error;
   }
 }

@@ -101,7 +101,13 @@ export class ConversationService {
   deleteSubtree({ messageId }: MethodParams['messages.deleteSubtree']): ConversationDetail {
     const message = this.#message(messageId);
     if (this.#isBusy(message.conversationId)) throw busy();
-    this.#stores.tree.deleteSubtree(messageId);
+    const { tree } = this.#stores;
+    const [position] = tree.getBranchPositions([messageId]);
+    const sibling = position?.previousId ?? position?.nextId ?? null;
+    const shown = this.#stores.conversations.listMessages(message.conversationId).some((m) => m.id === messageId);
+    tree.deleteSubtree(messageId);
+    // The store moves the view up to the parent; show the neighbouring alternative instead, as the "‹ 2/3 ›" does.
+    if (shown && sibling !== null) tree.switchBranch(sibling);
     this.#changed();
     return this.detail(message.conversationId);
   }
