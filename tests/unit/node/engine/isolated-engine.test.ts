@@ -1,0 +1,207 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineStatus } from '../../../../src-main/common/types';
+import { writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
+import { createAppEngine } from '../../../../src-main/node/engine/process/create-engine';
+import type { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { getTinyModelPath } from '../../../fixtures/models';
+
+// The engine in a real child process (child_process.fork of the worker under tsx), running the real llama.cpp on the
+// tiny synthetic model. These tests kill that process, feed it models that abort llama.cpp, and check the host
+// (this test process) stays alive, says what happened, and gets a working engine back.
+
+let dir: string;
+let modelPath: string;
+let engine: IsolatedEngine;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'phi-desk-isolated-'));
+  modelPath = await getTinyModelPath();
+  engine = createAppEngine({ threads: 1 });
+  await engine.load(modelPath);
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function ask(content: string, settings: GenerateRequest['settings'] = {}): GenerateRequest {
+  return { turns: [{ role: 'user', content }], settings: { seed: 1, ...settings } };
+}
+
+async function engineError(promise: Promise<unknown>): Promise<EngineError> {
+  const error = await promise.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(EngineError);
+  return error as EngineError;
+}
+
+function waitForStatus(target: IsolatedEngine, predicate: (status: EngineStatus) => boolean): Promise<EngineStatus> {
+  return new Promise((resolve) => {
+    if (predicate(target.status())) return resolve(target.status());
+    const stop = target.onStatus((status) => {
+      if (!predicate(status)) return;
+      stop();
+      resolve(status);
+    });
+  });
+}
+
+/** A phi2 GGUF without `phi2.feed_forward_length`: llama.cpp fails a GGML_ASSERT and aborts the process loading it. */
+async function writeAbortingModel(path: string): Promise<void> {
+  const model = describeSyntheticPhi2Model(TINY_SHAPE, 1);
+  await writeGguf(path, { ...model, metadata: model.metadata.filter(([key]) => key !== 'phi2.feed_forward_length') });
+}
+
+describe('IsolatedEngine', () => {
+  it('runs the model in another process, streaming text, context info and stats over the channel', async () => {
+    expect(engine.processId()).toBeGreaterThan(0);
+    expect(engine.processId()).not.toBe(process.pid);
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath, contextSize: 2048, error: null });
+    const deltas: string[] = [];
+    let context: unknown;
+    const result = await engine.generate(ask('Tell me a story.', { maxTokens: 30 }), {
+      onText: (delta) => deltas.push(delta),
+      onContext: (info) => (context = info),
+    });
+    expect(deltas.length).toBeGreaterThan(3);
+    expect(deltas.join('')).toBe(result.text);
+    expect(context).toEqual(result.context);
+    expect(result.context).toMatchObject({ turnsInView: 1, turnsDropped: 0 });
+    expect(result.stats.promptTokens).toBe(result.context.promptTokens);
+    expect(result.stats.generatedTokens).toBeGreaterThan(3);
+  });
+
+  it('reports load progress and passes typed errors through (missing file, not GGUF)', async () => {
+    const progress: number[] = [];
+    await engine.load(modelPath, { onProgress: (value) => progress.push(value) });
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(1);
+    expect((await engineError(engine.load(join(dir, 'missing.gguf')))).code).toBe('MODEL_NOT_FOUND');
+    const notGguf = join(dir, 'notes.gguf');
+    await writeFile(notGguf, 'not a model');
+    expect((await engineError(engine.load(notGguf))).code).toBe('MODEL_INVALID');
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath });
+  });
+
+  it('aborts a generation mid-stream, keeping the text so far', async () => {
+    const controller = new AbortController();
+    const deltas: string[] = [];
+    const result = await engine.generate(ask('Write a long essay.', { maxTokens: 1500, temperature: 1 }), {
+      signal: controller.signal,
+      onText: (delta) => {
+        deltas.push(delta);
+        if (deltas.length === 5) controller.abort();
+      },
+    });
+    expect(result.stopReason).toBe('aborted');
+    expect(result.text).toBe(deltas.join(''));
+    expect(result.stats.generatedTokens).toBeLessThan(100);
+  });
+
+  it('survives a SIGKILL of the engine mid-stream: clear error, text so far delivered, restarts, reloads the model', async () => {
+    const firstPid = engine.processId();
+    const statuses: EngineStatus[] = [];
+    const stop = engine.onStatus((status) => statuses.push(status));
+    const deltas: string[] = [];
+    const running = engine.generate(ask('Go on and on.', { maxTokens: 1500, temperature: 1 }), {
+      onText: (delta) => {
+        deltas.push(delta);
+        if (deltas.length === 3 && firstPid) process.kill(firstPid, 'SIGKILL');
+      },
+    });
+    const error = await engineError(running);
+    expect(error.code).toBe('GENERATION_FAILED');
+    expect(error.message).toContain('killed by SIGKILL');
+    expect(error.message).toContain('text so far is kept');
+    expect(deltas.length).toBeGreaterThanOrEqual(3);
+
+    const ready = await waitForStatus(engine, (status) => status.state === 'ready');
+    stop();
+    expect(ready).toMatchObject({ modelPath, error: null });
+    expect(engine.processId()).not.toBe(firstPid);
+    const during = statuses.filter((status) => status.state !== 'ready');
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every((status) => status.error?.includes('killed by SIGKILL'))).toBe(true);
+
+    const next = await engine.generate(ask('Are you back?', { maxTokens: 5 }));
+    expect(next.stats.generatedTokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('keeps the previous model when a new one aborts llama.cpp while loading (GGML_ASSERT)', async () => {
+    const bad = join(dir, 'missing-key.gguf');
+    await writeAbortingModel(bad);
+    const firstPid = engine.processId();
+    const error = await engineError(engine.load(bad));
+    expect(error.code).toBe('MODEL_LOAD_FAILED');
+    expect(error.message).toContain('missing-key.gguf crashed the engine process');
+    expect(error.message).toContain('GGML_ASSERT');
+    const ready = await waitForStatus(engine, (status) => status.state === 'ready');
+    expect(ready.modelPath).toBe(modelPath);
+    expect(engine.processId()).not.toBe(firstPid);
+    const after = await engine.generate(ask('Still the old model?', { maxTokens: 4 }));
+    expect(after.stats.generatedTokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('says so in its status when the first model crashes the process, and can load a good one after', async () => {
+    const fresh = createAppEngine({ threads: 1 });
+    try {
+      const bad = join(dir, 'first-bad.gguf');
+      await writeAbortingModel(bad);
+      const error = await engineError(fresh.load(bad));
+      expect(error.code).toBe('MODEL_LOAD_FAILED');
+      const status = await waitForStatus(fresh, (value) => value.state === 'error');
+      expect(status.error).toContain('crashed the engine');
+      expect(status.error).toContain('Load a model to continue');
+      expect((await engineError(fresh.generate(ask('Anyone?')))).code).toBe('NO_MODEL');
+      await fresh.load(modelPath);
+      expect(fresh.status()).toMatchObject({ state: 'ready', error: null });
+    } finally {
+      await fresh.dispose();
+    }
+  }, 60_000);
+
+  it('keeps the host event loop free while the engine tokenizes a 10 MB paste', async () => {
+    const paste = 'lorem ipsum dolor sit amet '.repeat(400_000); // ~10.8 MB
+    let ticks = 0;
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks++;
+    }, 10);
+    try {
+      const started = performance.now();
+      const error = await engineError(engine.generate(ask(paste)));
+      const elapsed = performance.now() - started;
+      expect(error.code).toBe('CONTEXT_OVERFLOW');
+      expect(error.message).toContain('too long for the model');
+      expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 10 / 3));
+      expect(longestGap).toBeLessThan(250); // sending 10 MB costs the host a few ms of copying, not the tokenizing
+    } finally {
+      clearInterval(timer);
+    }
+    const after = await engine.generate(ask('Short again.', { maxTokens: 3 }));
+    expect(after.stats.generatedTokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('shuts the process down on dispose and refuses further use', async () => {
+    const fresh = createAppEngine({ threads: 1 });
+    await fresh.load(modelPath);
+    const pid = fresh.processId();
+    expect(pid).toBeGreaterThan(0);
+    await fresh.dispose();
+    expect(() => process.kill(pid ?? 0, 0)).toThrow(); // the process is gone
+    expect(fresh.status().state).toBe('noModel');
+    expect((await engineError(fresh.generate(ask('Hello?')))).code).toBe('DISPOSED');
+  }, 60_000);
+});
