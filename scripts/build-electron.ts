@@ -19,6 +19,18 @@ await Promise.all([
     sourcemap: 'linked',
     logLevel: 'warning',
   }),
+  // The engine runs in an Electron utility process of its own (see src-main/electron-main/engine-process.ts).
+  build({
+    entryPoints: ['src-main/node/engine/process/engine-worker.ts'],
+    outfile: 'dist/electron/engine-worker.js',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  }),
   build({
     entryPoints: ['src-main/electron-preload/preload.ts'],
     outfile: 'dist/electron/preload.cjs',
@@ -30,4 +42,4 @@ await Promise.all([
     logLevel: 'warning',
   }),
 ]);
-console.log('Built dist/electron/main.js and dist/electron/preload.cjs');
+console.log('Built dist/electron/main.js, dist/electron/engine-worker.js and dist/electron/preload.cjs');

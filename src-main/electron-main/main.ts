@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LlamaEngine } from '../node/engine/llama-engine';
+import { createAppEngine } from '../node/engine/process/create-engine';
 import { composeApp, type ComposedApp } from '../node/host/compose';
 import { registerAppScheme, serveRendererFiles } from './app-protocol';
 import { IpcPort } from './ipc-port';
+import { utilityProcessLauncher } from './engine-process';
 import { createChatWindow } from './windows';
 
 // The bundle lives in dist/electron/; the renderer in dist/renderer/.
@@ -73,7 +74,8 @@ if (!app.requestSingleInstanceLock()) {
       const nativeBinding = sqliteBinding();
       composed = composeApp({
         dataDir,
-        engine: new LlamaEngine(),
+        // llama.cpp runs in a utility process of its own (dist/electron/engine-worker.js): a crash there is survivable.
+        engine: createAppEngine({ dataDir, launch: utilityProcessLauncher(path.join(here, 'engine-worker.js')) }),
         host: 'electron',
         version: app.getVersion(),
         ...(nativeBinding ? { nativeBinding } : {}),

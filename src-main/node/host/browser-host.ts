@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { ChatEngine, LoadOptions } from '../engine/port';
 import type { ModelHostOptions } from '../services/model-service';
-import { LlamaEngine } from '../engine/llama-engine';
+import { createAppEngine } from '../engine/process/create-engine';
 import { APP_VERSION } from './app-version';
 import { composeApp, type ComposedApp } from './compose';
 import { startLoopbackServer } from './loopback-server';
@@ -20,7 +20,7 @@ export interface BrowserHostOptions {
   modelPath?: string;
   /** Model manager overrides (tests: a loopback download server, injected free memory). */
   models?: ModelHostOptions;
-  /** The engine to use (tests pass a scripted one); a `LlamaEngine` by default. */
+  /** The engine to use (tests pass a scripted one); by default node-llama-cpp in its own process (`createAppEngine`). */
   engine?: ChatEngine;
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
@@ -46,7 +46,7 @@ export interface BrowserHost {
  * so far is closed again before the error is thrown.
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const engine = options.engine ?? new LlamaEngine();
+  const engine = options.engine ?? createAppEngine({ dataDir: path.resolve(options.dataDir) });
   let app: ComposedApp;
   try {
     app = composeApp({
