@@ -1,0 +1,224 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppNotice } from '../../../../src-main/common/types';
+import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { composeApp, DATABASE_FILE } from '../../../../src-main/node/host/compose';
+import { StoreError } from '../../../../src-main/node/store/store-error';
+import { holdWriteLock } from '../store/temp-store';
+import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
+
+/**
+ * The store as the app opens it: notices for a recovered database and for replies cut short by a crash, one running
+ * copy per data folder, and the daily backup at start and on a timer.
+ */
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const DAY = 24 * 60 * 60 * 1000;
+
+let data: ReturnType<typeof tempDataDir>;
+const open: Harness[] = [];
+
+beforeEach(() => {
+  data = tempDataDir();
+});
+
+afterEach(async () => {
+  for (const harness of open.splice(0)) await harness.close();
+  data.remove();
+});
+
+function engine(): ScriptedEngine {
+  return new ScriptedEngine({ initialModelPath: path.join(data.dir, 'tiny.gguf'), reply: 'Noted.' });
+}
+
+function boot(options: Parameters<typeof startHarness>[2] = {}): Harness {
+  const harness = startHarness(data.dir, engine(), options);
+  open.push(harness);
+  return harness;
+}
+
+async function titles(harness: Harness): Promise<string[]> {
+  return (await harness.client.call('conversations.list', {})).map((c) => c.title).sort();
+}
+
+describe('opening the database', () => {
+  it('a damaged database file at start is moved aside, the newest backup restored, and the user told which and where', async () => {
+    const first = boot();
+    const kept = await first.client.call('conversations.create', { title: 'Kept' });
+    await send(first.client, kept.id, 'a sentence worth keeping');
+    await first.app.backups.idle();
+    const backup = await first.app.store.backupNow('manual');
+    await first.client.call('conversations.create', { title: 'After the backup' });
+    await first.close();
+
+    const file = path.join(data.dir, DATABASE_FILE);
+    writeFileSync(file, Buffer.alloc(64 * 1024, 0xab)); // a half-synced, overwritten file: not SQLite any more
+
+    const second = boot();
+    const notices = await second.client.call('app.getNotices', {});
+    expect(notices).toHaveLength(1);
+    const [notice] = notices as [AppNotice];
+    expect(notice).toMatchObject({ id: 'database-recovered', level: 'warning' });
+    expect(notice.text).toContain(backup.file);
+    expect(notice.text).toMatch(/damaged/);
+    const movedAside = second.app.store.report.recovery?.movedAside[0] ?? '';
+    expect(movedAside).toMatch(/phi-desk\.sqlite\.corrupt-/);
+    expect(notice.text).toContain(movedAside);
+    expect(readFileSync(movedAside)[0]).toBe(0xab); // the damaged file is kept, not deleted
+
+    expect(await titles(second)).toEqual(['Kept']);
+    const view = await second.client.call('conversations.get', { id: kept.id });
+    expect(view.messages.map((m) => m.content)).toEqual(['a sentence worth keeping', 'Noted.']);
+    // The recovered database works.
+    await send(second.client, kept.id, 'still here');
+
+    await expect(second.client.call('app.dismissNotice', { id: notice.id })).resolves.toBeNull();
+    expect(await second.client.call('app.getNotices', {})).toEqual([]);
+  });
+
+  it('with no usable backup the app starts empty and says where the damaged file is', async () => {
+    const first = boot();
+    await first.client.call('conversations.create', { title: 'Gone' });
+    await first.app.backups.idle();
+    await first.close();
+    for (const backup of first.app.store.listBackups()) writeFileSync(backup.file, 'not a database');
+    writeFileSync(path.join(data.dir, DATABASE_FILE), 'not a database either');
+
+    const second = boot();
+    const [notice] = await second.client.call('app.getNotices', {});
+    expect(notice).toMatchObject({ id: 'database-recovered', level: 'error' });
+    expect(notice?.text).toMatch(/no usable backup/);
+    expect(notice?.text).toContain(second.app.store.report.recovery?.movedAside[0]);
+    expect(await titles(second)).toEqual([]);
+  });
+
+  it('replies cut short by a crash are marked interrupted, keep their text, and the user is told how many', async () => {
+    const first = boot();
+    const conversation = await first.client.call('conversations.create', {});
+    const { conversations } = first.app.store;
+    const user = conversations.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'Hi', status: 'complete' });
+    const reply = conversations.appendMessage({ conversationId: conversation.id, parentId: user.id, role: 'assistant', content: '', status: 'streaming' });
+    conversations.appendToMessage(reply.id, 'Half a sent');
+    await first.close(); // the row is still `streaming`, as after a crash
+
+    const second = boot();
+    expect(await second.client.call('app.getNotices', {})).toEqual([
+      { id: 'replies-interrupted', level: 'info', text: expect.stringMatching(/^1 reply was interrupted/) as unknown },
+    ]);
+    const view = await second.client.call('conversations.get', { id: conversation.id });
+    expect(view.messages.at(-1)).toMatchObject({ id: reply.id, status: 'interrupted', content: 'Half a sent' });
+    // Regenerating an interrupted reply writes a sibling; the interrupted one stays.
+    await second.client.call('chat.regenerate', { messageId: reply.id });
+    const after = await second.client.call('conversations.get', { id: conversation.id });
+    expect(after.branches[0]).toMatchObject({ count: 2, index: 1, previousId: reply.id });
+  });
+
+  it('a second copy on the same data folder fails at start with DB_LOCKED saying so; the first keeps working', async () => {
+    const first = boot();
+    const other = engine();
+    let error: unknown;
+    try {
+      composeApp({ dataDir: data.dir, engine: other, host: 'browser', version: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: 'DB_LOCKED' });
+    expect((error as Error).message).toMatch(/Another copy of Phi Desk is already running/);
+    expect((error as Error).message).toContain(data.dir);
+    await other.dispose();
+    const conversation = await first.client.call('conversations.create', {});
+    await expect(send(first.client, conversation.id, 'still fine')).resolves.toBeDefined();
+    await first.close();
+    // Once the first copy has stopped, the folder is free again.
+    const second = boot();
+    expect(await second.client.call('conversations.list', {})).toHaveLength(1);
+  });
+
+  it('a database held by another program is a clear DB_LOCKED at start, and nothing is moved aside', async () => {
+    await boot().close();
+    const file = path.join(data.dir, DATABASE_FILE);
+    const lock = await holdWriteLock(file);
+    try {
+      const other = engine();
+      let error: unknown;
+      try {
+        composeApp({ dataDir: data.dir, engine: other, host: 'browser', version: '0', store: { busyTimeoutMs: 100 } });
+      } catch (caught) {
+        error = caught;
+      }
+      await other.dispose();
+      expect(error).toMatchObject({ code: 'DB_LOCKED' });
+      expect((error as Error).message).toMatch(/in use by another program/);
+    } finally {
+      await lock.release();
+    }
+    const harness = boot();
+    expect(harness.app.store.report.recovery).toBeNull();
+    expect(await harness.client.call('app.getNotices', {})).toEqual([]);
+  });
+
+  it('npm run serve on a folder another copy is using exits 1 with that sentence, not a stack trace', async () => {
+    boot();
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(ROOT, 'src-main/node/host/serve-cli.ts'), '--data', data.dir],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Another copy of Phi Desk is already running with the data folder/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.stdout).toBe('');
+  }, 120_000);
+});
+
+describe('daily backups', () => {
+  it('backs up at start when due and again on the timer once a day has passed; dispose stops the timer', async () => {
+    let now = Date.UTC(2026, 0, 10, 12);
+    const harness = boot({ store: { now: () => now }, backupCheckIntervalMs: 20 });
+    await harness.app.backups.idle();
+    expect(harness.app.store.listBackups().map((b) => b.reason)).toEqual(['daily']);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(harness.app.store.listBackups()).toHaveLength(1); // not due again within the day
+    now += DAY;
+    await expect.poll(() => harness.app.store.listBackups().length).toBe(2);
+    await harness.close();
+    now += DAY;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(harness.app.notices.list()).toEqual([]); // no check ran on the closed database
+  });
+
+  it('takes no backup when daily backups are off', async () => {
+    const first = boot();
+    await first.app.backups.idle();
+    await first.client.call('settings.update', { patch: { dailyBackups: false } });
+    await first.close();
+    const before = first.app.store.listBackups().length;
+    const second = boot({ store: { now: () => Date.now() + 3 * DAY } });
+    await second.app.backups.idle();
+    expect(second.app.store.listBackups()).toHaveLength(before);
+  });
+
+  it('a failed backup becomes a notice pushed to every window; the app keeps working', async () => {
+    mkdirSync(data.dir, { recursive: true });
+    writeFileSync(path.join(data.dir, 'backups'), 'a file where the backups folder should be');
+    const harness = boot();
+    await harness.app.backups.idle();
+    const notices = await harness.client.call('app.getNotices', {});
+    expect(notices).toEqual([{ id: 'backup-failed', level: 'warning', text: expect.stringMatching(/daily backup .* failed/) as unknown }]);
+    await expect.poll(() => harness.pushes.some((p) => p.type === 'onNotice' && p.notice.id === 'backup-failed')).toBe(true);
+    expect(existsSync(path.join(data.dir, DATABASE_FILE))).toBe(true);
+    await expect(harness.client.call('conversations.create', {})).resolves.toBeDefined();
+  });
+});
