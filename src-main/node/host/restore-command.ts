@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatBytes } from '../models/byte-format';
+import { formatTime } from '../services/notice-board';
+import { backupFolderFor, listBackups, restoreBackup, type BackupInfo } from '../store/backups';
+import { isStoreError } from '../store/store-error';
+import { DATABASE_FILE } from './compose';
+import { acquireInstanceLock } from './instance-lock';
+
+/** What a run of the restore command printed, and its exit code. */
+export interface CommandOutput {
+  code: number;
+  stdout: string[];
+  stderr: string[];
+}
+
+export function restoreUsage(defaultData: string): string {
+  return `Usage: npm run restore -- [--data <dir>] [--backup <file>|latest]
+
+Lists the backups of Phi Desk's conversation database, or puts one back in place of the database.
+  --data <dir>       the data folder (default: ${defaultData})
+  --backup <file>    the backup to restore: its path, its file name in the backups folder, or "latest"
+Without --backup the backups are listed, newest first. Phi Desk must not be running while a backup is restored;
+the database it replaces is kept beside it (*.replaced-<time>), never deleted.`;
+}
+
+/**
+ * The restore command (`npm run restore`), as a function of its arguments so it can be tested without a process:
+ * list the backups, or restore one while holding the data folder's instance lock (so the app cannot be running).
+ * Exit codes: 0 done, 1 failed (the message says why), 2 bad arguments.
+ */
+export function runRestoreCommand(argv: string[], defaultData: string): CommandOutput {
+  const out: CommandOutput = { code: 0, stdout: [], stderr: [] };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { data: { type: 'string' }, backup: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    return { ...out, code: 2, stderr: [`phi-desk restore: ${(error as Error).message}`, '', restoreUsage(defaultData)] };
+  }
+  if (values.help) return { ...out, stdout: [restoreUsage(defaultData)] };
+  const dataDir = path.resolve(values.data ?? defaultData);
+  const databaseFile = path.join(dataDir, DATABASE_FILE);
+  const backups = listBackups(databaseFile);
+
+  if (values.backup === undefined) {
+    if (backups.length === 0) {
+      out.stdout.push(`There are no backups in ${backupFolderFor(databaseFile)}.`);
+      return out;
+    }
+    out.stdout.push(`Backups of ${databaseFile}, newest first:`);
+    for (const backup of backups) out.stdout.push(`  ${describeBackup(backup)}`);
+    out.stdout.push('', `Restore one with: npm run restore -- --data "${dataDir}" --backup <file>|latest`);
+    return out;
+  }
+
+  const chosen = chooseBackup(values.backup, backups, databaseFile);
+  if (typeof chosen === 'string') return { ...out, code: 1, stderr: [`phi-desk restore: ${chosen}`] };
+  let lock;
+  try {
+    lock = acquireInstanceLock(dataDir);
+  } catch (error) {
+    return { ...out, code: 1, stderr: [`phi-desk restore: ${(error as Error).message}`] };
+  }
+  try {
+    const report = restoreBackup(databaseFile, chosen.file);
+    out.stdout.push(`Restored the backup taken ${formatTime(chosen.createdAt)} (${chosen.file}).`);
+    if (report.movedAside.length > 0) out.stdout.push(`The database it replaced was kept at ${report.movedAside[0]}.`);
+    out.stdout.push('Start Phi Desk again to use it.');
+    return out;
+  } catch (error) {
+    const message = isStoreError(error) || error instanceof Error ? error.message : String(error);
+    return { ...out, code: 1, stderr: [`phi-desk restore: ${message}`] };
+  } finally {
+    lock.release();
+  }
+}
+
+/** The backup named by `--backup`, or why there is none. */
+function chooseBackup(name: string, backups: BackupInfo[], databaseFile: string): BackupInfo | string {
+  if (name === 'latest') return backups[0] ?? `There are no backups in ${backupFolderFor(databaseFile)}.`;
+  const wanted = path.resolve(backupFolderFor(databaseFile), name);
+  const found = backups.find((backup) => backup.file === wanted);
+  if (found) return found;
+  if (existsSync(wanted)) {
+    return `${wanted} is not a backup of this database (backups are in ${backupFolderFor(databaseFile)}).`;
+  }
+  return `There is no backup ${wanted}. List them with: npm run restore -- --data "${path.dirname(databaseFile)}"`;
+}
+
+function describeBackup(backup: BackupInfo): string {
+  return `${formatTime(backup.createdAt)}  ${backup.reason.padEnd(13)} ${formatBytes(backup.bytes).padStart(9)}  ${backup.file}`;
+}

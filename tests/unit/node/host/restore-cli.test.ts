@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { runRestoreCommand } from '../../../../src-main/node/host/restore-command';
+import { startHarness, tempDataDir, type Harness } from './compose-harness';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+let data: ReturnType<typeof tempDataDir>;
+let harness: Harness | undefined;
+
+beforeEach(() => {
+  data = tempDataDir();
+});
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+  data.remove();
+});
+
+function boot(): Harness {
+  harness = startHarness(data.dir, new ScriptedEngine({ initialModelPath: path.join(data.dir, 'm.gguf') }));
+  return harness;
+}
+
+/** Two backups: "One" only, then "One" and "Two"; the live database also has "Three". Returns the backup files. */
+async function history(): Promise<{ older: string; newer: string }> {
+  const app = boot();
+  await app.app.backups.idle();
+  await app.client.call('conversations.create', { title: 'One' });
+  const older = await app.app.store.backupNow('manual');
+  await app.client.call('conversations.create', { title: 'Two' });
+  const newer = await app.app.store.backupNow('manual');
+  await app.client.call('conversations.create', { title: 'Three' });
+  await app.close();
+  harness = undefined;
+  return { older: older.file, newer: newer.file };
+}
+
+async function titlesAfterStart(): Promise<string[]> {
+  const app = boot();
+  return (await app.client.call('conversations.list', {})).map((c) => c.title).sort();
+}
+
+describe('npm run restore', () => {
+  it('lists the backups newest first, and says how to restore one', async () => {
+    const { older, newer } = await history();
+    const run = runRestoreCommand(['--data', data.dir], '/nowhere');
+    expect(run.code).toBe(0);
+    const listed = run.stdout.filter((line) => line.startsWith('  ')).map((line) => line.trim().split(/\s+/).at(-1));
+    expect(listed.indexOf(newer)).toBeLessThan(listed.indexOf(older));
+    expect(run.stdout.join('\n')).toMatch(/--backup <file>\|latest/);
+  });
+
+  it('restores a chosen backup (by file name) and keeps the replaced database', async () => {
+    const { older } = await history();
+    const run = runRestoreCommand(['--data', data.dir, '--backup', path.basename(older)], '/nowhere');
+    expect(run).toMatchObject({ code: 0, stderr: [] });
+    const kept = /kept at (.+)\.$/m.exec(run.stdout.join('\n'))?.[1] ?? '';
+    expect(existsSync(kept)).toBe(true);
+    expect(await titlesAfterStart()).toEqual(['One']);
+  });
+
+  it('restores the latest backup through the npm script', async () => {
+    await history();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src-main/node/host/restore-cli.ts'), '--data', data.dir, '--backup', 'latest'],
+      { cwd: ROOT },
+    );
+    expect(stdout).toMatch(/^Restored the backup taken/);
+    expect(await titlesAfterStart()).toEqual(['One', 'Two']);
+  });
+
+  it('refuses while Phi Desk is running on the folder, and for missing or damaged backups, changing nothing', async () => {
+    const { newer } = await history();
+    boot();
+    const running = runRestoreCommand(['--data', data.dir, '--backup', 'latest'], '/nowhere');
+    expect(running.code).toBe(1);
+    expect(running.stderr.join('\n')).toMatch(/Another copy of Phi Desk is already running/);
+    await harness?.close();
+    harness = undefined;
+
+    const missing = runRestoreCommand(['--data', data.dir, '--backup', 'nope.sqlite'], '/nowhere');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.join('\n')).toMatch(/There is no backup .*nope\.sqlite/);
+    writeFileSync(newer, 'not a database');
+    const damaged = runRestoreCommand(['--data', data.dir, '--backup', 'latest'], '/nowhere');
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr.join('\n')).toMatch(/cannot be restored/);
+    expect(await titlesAfterStart()).toEqual(['One', 'Three', 'Two']);
+  });
+
+  it('bad arguments exit 2 with the usage', () => {
+    const run = runRestoreCommand(['--bogus'], '/nowhere');
+    expect(run.code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(/Usage: npm run restore/);
+  });
+});
