@@ -1,5 +1,16 @@
 import type { MethodParams } from './schemas';
-import type { AppInfo, Conversation, ConversationDetail, EngineStatus, Message } from './types';
+import type {
+  AppInfo,
+  AppNotice,
+  AppSettings,
+  Conversation,
+  ConversationDetail,
+  EngineStatus,
+  Message,
+  ModelDownload,
+  ModelsState,
+  SearchResults,
+} from './types';
 
 /**
  * The one contract between the renderer and the main process (or browser host). Every method, its params (validated
@@ -14,7 +25,19 @@ export interface Methods {
   /** The engine's current status (model, loading progress, errors). Changes are pushed as `onEngineStatus`. */
   'engine.getStatus': { params: MethodParams['engine.getStatus']; result: EngineStatus; events: never };
 
-  /** Every conversation, most recently updated first. */
+  /** Things the user must be told once (database recovered from a backup, replies interrupted by a crash). */
+  'app.getNotices': { params: MethodParams['app.getNotices']; result: AppNotice[]; events: never };
+
+  /** Forget a notice once the user has seen it. */
+  'app.dismissNotice': { params: MethodParams['app.dismissNotice']; result: null; events: never };
+
+  /** App settings (theme, send shortcut, default system prompt and sampling, backups). */
+  'settings.get': { params: MethodParams['settings.get']; result: AppSettings; events: never };
+
+  /** Change some app settings; the whole settings come back. Fails with `BAD_REQUEST` for an invalid value. */
+  'settings.update': { params: MethodParams['settings.update']; result: AppSettings; events: never };
+
+  /** Conversations, pinned first, then most recently updated. `archived: true` lists only the archived ones. */
   'conversations.list': { params: MethodParams['conversations.list']; result: Conversation[]; events: never };
 
   /** Start an empty conversation (title "New conversation" unless given). */
@@ -30,6 +53,78 @@ export interface Methods {
   'conversations.delete': { params: MethodParams['conversations.delete']; result: null; events: never };
 
   /**
+   * Change a conversation's options: pinned, archived, system prompt (`null` = app default), sampling overrides
+   * (replaced as a whole; `{}` clears them). Fails with `NOT_FOUND`.
+   */
+  'conversations.update': { params: MethodParams['conversations.update']; result: Conversation; events: never };
+
+  /** Older messages of the current branch, for scrolling up a long conversation. */
+  'messages.page': {
+    params: MethodParams['messages.page'];
+    result: { messages: Message[]; olderBefore: number | null };
+    events: never;
+  };
+
+  /** Show the branch through this message (a sibling chosen in a "‹ 2/3 ›" switcher). Returns the new view. */
+  'messages.switchBranch': { params: MethodParams['messages.switchBranch']; result: ConversationDetail; events: never };
+
+  /** Delete a message and every reply under it; the conversation shows a sibling branch if there is one. */
+  'messages.deleteSubtree': {
+    params: MethodParams['messages.deleteSubtree'];
+    result: ConversationDetail;
+    events: never;
+  };
+
+  /** Full-text search over every message of every branch and over titles; ranked, with highlighted snippets. */
+  'search.query': { params: MethodParams['search.query']; result: SearchResults; events: never };
+
+  /** Open the conversation holding a message (from a search hit), switching to its branch if needed. */
+  'search.reveal': {
+    params: MethodParams['search.reveal'];
+    result: ConversationDetail & { messageId: string };
+    events: never;
+  };
+
+  // ---- models (issue 3: model manager) — add model methods here ----
+
+  /** The model manager's state: the Phi-2 catalog, downloads, models on disk, the chosen model and the models folder. */
+  'models.getState': { params: MethodParams['models.getState']; result: ModelsState; events: never };
+
+  /**
+   * Download a catalog file (e.g. `phi-2.Q4_K_M.gguf`) into the models folder over HTTPS from huggingface.co — the
+   * app's only network access. Resolves at once with the queued download; progress is pushed as
+   * `onDownloadProgress`, state changes as `onModelsChanged`. A paused or failed download of the same file continues
+   * where it stopped. On first run the finished model is loaded at once. Fails with `NOT_FOUND` for a file not in
+   * the catalog.
+   */
+  'models.download': { params: MethodParams['models.download']; result: ModelDownload; events: never };
+
+  /** Pause a download, keeping its partial file (also across restarts). Fails with `NOT_FOUND`. */
+  'models.pauseDownload': { params: MethodParams['models.pauseDownload']; result: ModelDownload; events: never };
+
+  /** Continue a paused or failed download from where it stopped (HTTP Range). Fails with `NOT_FOUND`. */
+  'models.resumeDownload': { params: MethodParams['models.resumeDownload']; result: ModelDownload; events: never };
+
+  /** Stop a download and delete its partial file. Fails with `NOT_FOUND`. */
+  'models.cancelDownload': { params: MethodParams['models.cancelDownload']; result: ModelDownload; events: never };
+
+  /**
+   * Load a `.gguf` file and remember it as the model to load at start. The file is checked first — GGUF header,
+   * architecture, and memory needed against memory free — and a file that fails gets `BAD_REQUEST` with the reason
+   * in words (`details.reason`: `NOT_FOUND`, `INVALID`, `ARCHITECTURE` or `MEMORY`); `ENGINE_FAILED` if llama.cpp
+   * cannot load it; `BUSY` while another model loads. On any failure the previous model stays loaded. Loading
+   * progress is pushed as `onEngineStatus`; resolves once the model is ready.
+   */
+  'models.useFile': { params: MethodParams['models.useFile']; result: ModelsState; events: never };
+
+  /**
+   * Show the native open dialog (`.gguf` files) and return the chosen path, or `null` if the user cancelled. Only the
+   * desktop app has one: elsewhere it fails with `BAD_REQUEST` (`details.reason: 'NO_FILE_DIALOG'`) and the window
+   * asks for a typed path instead (see `ModelsState.fileDialog`).
+   */
+  'models.chooseFile': { params: MethodParams['models.chooseFile']; result: { path: string | null }; events: never };
+
+  /**
    * Send a user message and stream the assistant's reply.
    *
    * The user message is committed before generation starts; the assistant message is stored as it streams.
@@ -38,6 +133,15 @@ export interface Methods {
    * Fails with `NOT_FOUND`, `NO_MODEL`, `BUSY`, `CONTEXT_OVERFLOW` or `ENGINE_FAILED`.
    */
   'chat.send': { params: MethodParams['chat.send']; result: Message; events: ChatSendEvents };
+
+  /**
+   * Edit a user message and resend it: the edited text becomes a new sibling of that message (the old branch is kept)
+   * and a reply streams to it. Same events and errors as `chat.send`.
+   */
+  'chat.edit': { params: MethodParams['chat.edit']; result: Message; events: ChatSendEvents };
+
+  /** Write another reply to the same user message, as a new sibling of this assistant message. Same events. */
+  'chat.regenerate': { params: MethodParams['chat.regenerate']; result: Message; events: ChatSendEvents };
 }
 
 /** Events streamed while `chat.send` runs. */
@@ -48,6 +152,16 @@ export type ChatSendEvents =
       userMessage: Message;
       /** The assistant message, status `streaming`, empty so far. */
       assistantMessage: Message;
+    }
+  | {
+      type: 'onContext';
+      /** The assistant message being written. */
+      messageId: string;
+      /** Messages (counting back from the user's, included) the model sees; older ones were dropped to fit. */
+      messagesInView: number;
+      messagesDropped: number;
+      /** Tokens of the prompt. */
+      promptTokens: number;
     }
   | {
       type: 'onDelta';
@@ -61,7 +175,16 @@ export type ChatSendEvents =
 export type PushEvents =
   | { type: 'onEngineStatus'; status: EngineStatus }
   /** A conversation was created, renamed, deleted or got a message (from any window). */
-  | { type: 'onConversationsChanged' };
+  | { type: 'onConversationsChanged' }
+  /** A new notice to show (see `app.getNotices`). */
+  | { type: 'onNotice'; notice: AppNotice }
+  /** App settings changed (from any window). */
+  | { type: 'onSettingsChanged'; settings: AppSettings }
+  /** The model manager's state changed: a download started, paused, finished or failed, or another model was chosen. */
+  | { type: 'onModelsChanged'; state: ModelsState }
+  /** Byte progress of a running download (a few times a second). */
+  | { type: 'onDownloadProgress'; download: ModelDownload };
+  // ---- models (issue 3): add model push events above this line ----
 
 export type MethodName = keyof Methods;
 export type ResultOf<K extends MethodName> = Methods[K]['result'];

@@ -22,15 +22,100 @@ const MessageText = v.pipe(
 
 const Empty = v.strictObject({});
 
+/** The longest system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_LENGTH = 20_000;
+/** The longest search query. */
+export const MAX_QUERY_LENGTH = 500;
+
+const bounded = (min: number, max: number) => v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
+const integer = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const Timestamp = integer(0, 8.64e15);
+
+export const GenerationSettingsSchema = v.strictObject({
+  temperature: bounded(0, 2),
+  topP: bounded(0, 1),
+  topK: integer(0, 1000),
+  repeatPenalty: bounded(1, 2),
+  seed: v.nullable(integer(0, 0xffff_ffff)),
+  maxTokens: integer(1, 2048),
+});
+export const GenerationOverridesSchema = v.partial(GenerationSettingsSchema);
+
+const SystemPrompt = v.pipe(v.string(), v.maxLength(MAX_SYSTEM_PROMPT_LENGTH));
+
+export const AppSettingsPatchSchema = v.strictObject({
+  theme: v.optional(v.picklist(['system', 'light', 'dark'])),
+  sendShortcut: v.optional(v.picklist(['enter', 'mod+enter'])),
+  defaultSystemPrompt: v.optional(SystemPrompt),
+  defaultGeneration: v.optional(GenerationSettingsSchema),
+  dailyBackups: v.optional(v.boolean()),
+  backupsToKeep: v.optional(integer(1, 100)),
+});
+
+// ---- models (issue 3) ----
+/** The longest model path accepted (Windows long paths allow 32,767; no real model path comes near 4,096). */
+export const MAX_MODEL_PATH_LENGTH = 4096;
+
+/** A model file name in the models folder: a plain `.gguf` name, no folders. */
+const ModelFileName = v.pipe(
+  v.string(),
+  v.maxLength(255),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.gguf$/, 'must be a .gguf file name'),
+);
+
+/** An absolute path (POSIX `/…`, Windows `C:\…` or `\\server\share\…`) to a `.gguf` file. */
+const ModelFilePath = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'type the full path of a .gguf file'),
+  v.maxLength(MAX_MODEL_PATH_LENGTH, `a path is limited to ${MAX_MODEL_PATH_LENGTH} characters`),
+  v.check((path) => !path.includes('\0'), 'a path cannot contain a NUL character'),
+  v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be a full (absolute) path, such as /home/me/models/phi-2.Q4_K_M.gguf'),
+  v.regex(/\.gguf$/i, 'must be a .gguf file'),
+);
+
 export const schemas = {
   'app.getInfo': Empty,
   'engine.getStatus': Empty,
-  'conversations.list': Empty,
+  'app.getNotices': Empty,
+  'app.dismissNotice': v.strictObject({ id: Id }),
+  'settings.get': Empty,
+  'settings.update': v.strictObject({ patch: AppSettingsPatchSchema }),
+  'conversations.list': v.strictObject({ archived: v.optional(v.boolean()) }),
   'conversations.create': v.strictObject({ title: v.optional(Title) }),
   'conversations.get': v.strictObject({ id: Id }),
   'conversations.rename': v.strictObject({ id: Id, title: Title }),
   'conversations.delete': v.strictObject({ id: Id }),
+  'conversations.update': v.strictObject({
+    id: Id,
+    pinned: v.optional(v.boolean()),
+    archived: v.optional(v.boolean()),
+    systemPrompt: v.optional(v.nullable(SystemPrompt)),
+    generation: v.optional(GenerationOverridesSchema),
+  }),
+  'messages.page': v.strictObject({ conversationId: Id, beforeSeq: integer(0, Number.MAX_SAFE_INTEGER), limit: v.optional(integer(1, 500)) }),
+  'messages.switchBranch': v.strictObject({ messageId: Id }),
+  'messages.deleteSubtree': v.strictObject({ messageId: Id }),
+  'search.query': v.strictObject({
+    query: v.pipe(v.string(), v.maxLength(MAX_QUERY_LENGTH)),
+    conversationId: v.optional(Id),
+    from: v.optional(Timestamp),
+    to: v.optional(Timestamp),
+    limit: v.optional(integer(1, 200)),
+    offset: v.optional(integer(0, 100_000)),
+  }),
+  'search.reveal': v.strictObject({ messageId: Id }),
+  // ---- models (issue 3): add model method schemas here ----
+  'models.getState': Empty,
+  'models.download': v.strictObject({ file: ModelFileName }),
+  'models.pauseDownload': v.strictObject({ id: ModelFileName }),
+  'models.resumeDownload': v.strictObject({ id: ModelFileName }),
+  'models.cancelDownload': v.strictObject({ id: ModelFileName }),
+  'models.useFile': v.strictObject({ path: ModelFilePath }),
+  'models.chooseFile': Empty,
   'chat.send': v.strictObject({ conversationId: Id, text: MessageText }),
+  'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),
+  'chat.regenerate': v.strictObject({ messageId: Id }),
 } as const;
 
 /** Params of each method, as the handler receives them after parsing. */

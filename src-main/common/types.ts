@@ -32,6 +32,13 @@ export interface ReplyStats {
   /** Generated tokens per second, measured from the first generated token. */
   tokensPerSecond: number;
   stopReason: StopReason;
+  /**
+   * How many messages of the conversation, counting back from the user's message this reply answers (included),
+   * were in the model's view. Older messages were dropped to fit the context window. Absent in old rows.
+   */
+  messagesInView?: number;
+  /** How many older messages were left out to fit the context window (0 = the whole conversation fit). */
+  messagesDropped?: number;
 }
 
 export interface Conversation {
@@ -41,6 +48,93 @@ export interface Conversation {
   createdAt: number;
   /** Unix epoch milliseconds: the last time a message was added or changed. */
   updatedAt: number;
+  /** Shown at the top of the list. */
+  pinned: boolean;
+  /** Hidden from the default list; still searchable. */
+  archived: boolean;
+  /** This conversation's system prompt, or `null` for the app default. */
+  systemPrompt: string | null;
+  /** Sampling overrides for this conversation; a missing field means the app default. */
+  generation: GenerationOverrides;
+  /** The model that wrote the latest reply (a display name), or `null` before the first reply. */
+  model: string | null;
+}
+
+/** Sampling settings for a reply. Phi-2 defaults live in the app settings (`defaultGeneration`). */
+export interface GenerationSettings {
+  /** 0 = greedy; 0..2. */
+  temperature: number;
+  /** 0..1. */
+  topP: number;
+  /** 0 = off; 0..1000. */
+  topK: number;
+  /** 1 = off; 1..2. */
+  repeatPenalty: number;
+  /** A fixed seed makes sampling reproducible; `null` = random. */
+  seed: number | null;
+  /** Cap on the tokens of one reply; 1..2048. */
+  maxTokens: number;
+}
+
+/** Per-conversation overrides of {@link GenerationSettings}. */
+export type GenerationOverrides = Partial<GenerationSettings>;
+
+/** App-wide settings, stored in the database. */
+export interface AppSettings {
+  theme: 'system' | 'light' | 'dark';
+  sendShortcut: 'enter' | 'mod+enter';
+  /** Used by conversations without their own system prompt. Empty = none. */
+  defaultSystemPrompt: string;
+  defaultGeneration: GenerationSettings;
+  /** The model loaded at start, or `null` when none is chosen yet (first run). */
+  modelPath: string | null;
+  dailyBackups: boolean;
+  backupsToKeep: number;
+}
+
+/** A message's place among its siblings (same parent), for a "‹ 2/3 ›" switcher. */
+export interface BranchPosition {
+  messageId: string;
+  /** 0-based position among the siblings, oldest first. */
+  index: number;
+  /** How many siblings there are, the message included (1 = no alternative). */
+  count: number;
+  previousId: string | null;
+  nextId: string | null;
+}
+
+/** A run of text in a search result; `match` runs are what the query matched (render each run as a text node). */
+export interface TextRun {
+  text: string;
+  match: boolean;
+}
+
+export interface MessageSearchHit {
+  conversationId: string;
+  conversationTitle: string;
+  messageId: string;
+  role: MessageRole;
+  createdAt: number;
+  snippet: TextRun[];
+}
+
+export interface ConversationSearchHit {
+  conversationId: string;
+  title: TextRun[];
+  updatedAt: number;
+  archived: boolean;
+}
+
+export interface SearchResults {
+  conversations: ConversationSearchHit[];
+  messages: MessageSearchHit[];
+}
+
+/** Something the user must be told about once (e.g. the database was recovered from a backup). */
+export interface AppNotice {
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  text: string;
 }
 
 export interface Message {
@@ -59,10 +153,15 @@ export interface Message {
   error: string | null;
 }
 
-/** A conversation with its messages in order (oldest first). */
+/** A conversation with the messages of its current branch in order (oldest first). */
 export interface ConversationDetail {
   conversation: Conversation;
+  /** The newest messages of the current branch (all of them unless the conversation is long; see `olderBefore`). */
   messages: Message[];
+  /** Sibling positions for every message in `messages` that has alternatives (count > 1). */
+  branches: BranchPosition[];
+  /** Pass to `messages.page` as `beforeSeq` to load older messages; `null` when `messages` starts at the first. */
+  olderBefore: number | null;
 }
 
 /** What the engine is doing. */
@@ -90,4 +189,79 @@ export interface AppInfo {
   host: 'electron' | 'browser';
   /** Where conversations are stored (a folder), shown so a user can find and back up their data. */
   dataDir: string;
+}
+
+// ---- models (issue 3: model manager) ----
+
+/** One Phi-2 file the app offers to download (from `TheBloke/phi-2-GGUF`). */
+export interface ModelCatalogItem {
+  /** The file name, also the download's id, e.g. `phi-2.Q4_K_M.gguf`. */
+  file: string;
+  /** e.g. `Q4_K_M`. */
+  quantization: string;
+  /** Exact size in bytes, when known. */
+  sizeBytes: number | null;
+  /** The size as Hugging Face lists it, e.g. `1.79 GB`. */
+  sizeLabel: string;
+  /** One line on the quality trade-off. */
+  note: string;
+  /** The recommended default (exactly one entry). */
+  recommended: boolean;
+}
+
+/**
+ * Where a download is: `queued`, `downloading`, `paused` (by the user, or found half-done after a restart),
+ * `verifying` (checksum and GGUF header), `done`, `error`, `cancelled`.
+ */
+export type ModelDownloadState = 'queued' | 'downloading' | 'paused' | 'verifying' | 'done' | 'error' | 'cancelled';
+
+/** A download failure: a code to branch on, a sentence for the user, and whether `resume` can continue it. */
+export interface ModelDownloadError {
+  code: string;
+  message: string;
+  resumable: boolean;
+}
+
+/** A snapshot of one model download. */
+export interface ModelDownload {
+  /** The file name; pass it to `models.pauseDownload` and friends. */
+  id: string;
+  url: string;
+  state: ModelDownloadState;
+  bytesDone: number;
+  totalBytes: number | null;
+  /** Smoothed transfer rate; `null` before the first measurement. */
+  bytesPerSecond: number | null;
+  /** Seconds left at that rate; `null` when unknown. */
+  etaSeconds: number | null;
+  /** The SHA-256 the file is checked against, once known. */
+  sha256: string | null;
+  /** Where the finished model is (`done` only). */
+  path: string | null;
+  error: ModelDownloadError | null;
+}
+
+/** A `.gguf` file in the app's models folder. */
+export interface LocalModelFile {
+  file: string;
+  /** Absolute path: pass it to `models.useFile`. */
+  path: string;
+  sizeBytes: number;
+}
+
+/** Everything the model manager shows. */
+export interface ModelsState {
+  catalog: ModelCatalogItem[];
+  /** Downloads of this session, and unfinished ones left by an earlier run (`paused`). */
+  downloads: ModelDownload[];
+  /** Finished models in `modelsDir`. */
+  localModels: LocalModelFile[];
+  /** The model chosen by the user, loaded at start (`null` on first run). */
+  currentModelPath: string | null;
+  /** Where downloads are saved: `<data folder>/models`. */
+  modelsDir: string;
+  /** True when the host can show a native file dialog (`models.chooseFile`); otherwise ask for a typed path. */
+  fileDialog: boolean;
+  /** Why the last attempt to load a model failed (e.g. the saved model at start), in words; `null` after a success. */
+  lastError: string | null;
 }

@@ -37,6 +37,18 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Called with each new piece of reply text, in order, never with stop text. */
   onText?: (delta: string) => void;
+  /** Called once, before the first token, with what of the conversation fits in the context window. */
+  onContext?: (info: ContextWindowInfo) => void;
+}
+
+/** What of a request fits in the model's context window. */
+export interface ContextWindowInfo {
+  /** Turns (counting back from the last, included) in the prompt; older ones were dropped to leave room for the reply. */
+  turnsInView: number;
+  /** Turns dropped from the start of `turns` (the system prompt is always kept). */
+  turnsDropped: number;
+  /** Tokens of the prompt as evaluated. */
+  promptTokens: number;
 }
 
 export interface GenerateResult {
@@ -44,6 +56,8 @@ export interface GenerateResult {
   text: string;
   stopReason: StopReason;
   stats: ReplyStats;
+  /** The same information `onContext` received. */
+  context: ContextWindowInfo;
 }
 
 export interface LoadOptions {
