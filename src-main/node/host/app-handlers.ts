@@ -19,6 +19,8 @@ export interface AppServices {
   conversations: ConversationService;
   chat: ChatService;
   models: ModelService;
+  /** Told about every failure a method ends with (after mapping), e.g. to react to a damaged database. */
+  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface AppServices {
  */
 export function appHandlers(services: AppServices): Handlers {
   const { conversations, chat, settings, notices, engine, info } = services;
-  return withContractErrors({
+  return withContractErrors(services.onFailure ?? (() => {}), {
     'app.getInfo': () => info,
     'engine.getStatus': () => engine.status(),
     'app.getNotices': () => notices.list(),
@@ -53,13 +55,14 @@ export function appHandlers(services: AppServices): Handlers {
 }
 
 /** Wrap every handler so engine and store failures cross the wire as the contract's typed errors. */
-function withContractErrors(handlers: Handlers): Handlers {
+function withContractErrors(onFailure: (error: unknown) => void, handlers: Handlers): Handlers {
   const wrapped: Record<string, Handler<MethodName>> = {};
   for (const [name, handler] of Object.entries(handlers) as [MethodName, Handler<MethodName>][]) {
     wrapped[name] = async (params, context) => {
       try {
         return await handler(params, context);
       } catch (error) {
+        onFailure(error);
         throw toRpcError(error);
       }
     };

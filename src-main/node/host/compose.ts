@@ -1,3 +1,4 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
 import type { Handlers } from '../../common/rpc';
@@ -11,13 +12,15 @@ import { SettingsService } from '../services/settings-service';
 import { openStore, type OpenStoreOptions, type Store } from '../store/open-store';
 import type { ReplyWriterOptions } from '../store/reply-writer';
 import { storeFailureMessage } from '../services/rpc-errors';
-import { StoreError } from '../store/store-error';
+import { isStoreError, StoreError } from '../store/store-error';
 import { appHandlers } from './app-handlers';
 import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
 import { acquireInstanceLock } from './instance-lock';
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
+/** Beside the database, written when damage is found while the app runs: the next start checks the whole file. */
+export const CHECK_MARKER_SUFFIX = '.check-needed';
 
 export interface ComposeOptions {
   /** Folder for the database (created if missing). */
@@ -65,9 +68,19 @@ export function composeApp(options: ComposeOptions): ComposedApp {
   const dataDir = path.resolve(options.dataDir);
   const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
   const lock = acquireInstanceLock(dataDir, binding);
+  const databaseFile = path.join(dataDir, DATABASE_FILE);
+  // Damage found while the app ran (see `onFailure` below) is checked for, and recovered from, at this start.
+  const checkMarker = `${databaseFile}${CHECK_MARKER_SUFFIX}`;
+  const checkNeeded = existsSync(checkMarker);
   let store: Store;
   try {
-    store = openStore(path.join(dataDir, DATABASE_FILE), { ...options.store, ...binding, markInterrupted: true });
+    store = openStore(databaseFile, {
+      ...options.store,
+      ...binding,
+      ...(checkNeeded ? { check: 'always' as const } : {}),
+      markInterrupted: true,
+    });
+    if (checkNeeded) rmSync(checkMarker, { force: true });
   } catch (error) {
     lock.release();
     throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
@@ -108,7 +121,22 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     });
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
     const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models });
+    const onFailure = (error: unknown): void => {
+      if (!isStoreError(error, 'DB_CORRUPT') || existsSync(checkMarker)) return;
+      try {
+        writeFileSync(checkMarker, `${new Date().toISOString()} ${error.message}\n`);
+      } catch {
+        // Best effort: the user is told below either way.
+      }
+      notices.add({
+        id: 'database-damaged',
+        level: 'error',
+        text:
+          'The conversation database is damaged. Quit and start Phi Desk again: it will check the file and, if ' +
+          'needed, restore the newest backup (the damaged file is kept).',
+      });
+    };
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, onFailure });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) =>

@@ -42,7 +42,7 @@ export function storeFailureMessage(error: StoreError): string {
     case 'DB_LOCKED':
       return `The conversation database is in use by another program (another running copy of Phi Desk?). Close it and try again. (${error.message})`;
     case 'DB_CORRUPT':
-      return `The conversation database is damaged. Restart Phi Desk to recover it from the newest backup. (${error.message})`;
+      return `The conversation database is damaged. Quit and start Phi Desk again to check it and restore the newest backup if needed. (${error.message})`;
     case 'DB_FULL':
       return `The disk is full: free some space and try again. (${error.message})`;
     case 'DB_TOO_NEW':

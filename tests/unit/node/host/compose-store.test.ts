@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import type { AppNotice } from '../../../../src-main/common/types';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { composeApp, DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { StoreError } from '../../../../src-main/node/store/store-error';
-import { holdWriteLock } from '../store/temp-store';
+import { corruptBTrees, holdWriteLock } from '../store/temp-store';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
 
 /**
@@ -93,6 +93,37 @@ describe('opening the database', () => {
     expect(notice?.text).toMatch(/no usable backup/);
     expect(notice?.text).toContain(second.app.store.report.recovery?.movedAside[0]);
     expect(await titles(second)).toEqual([]);
+  });
+
+  it('damage found while the app runs is STORE_FAILED in words, a notice, and recovered from the backup at the next start', async () => {
+    const first = boot();
+    const kept = await first.client.call('conversations.create', { title: 'Kept' });
+    await send(first.client, kept.id, 'safe in the backup');
+    await first.app.backups.idle();
+    await first.app.store.backupNow('manual');
+    await first.close();
+    const file = path.join(data.dir, DATABASE_FILE);
+    corruptBTrees(file, ['messages_by_parent']);
+    // The helper's read-only look leaves an empty -wal behind, which would make the next start check the file at
+    // once; without it this is a clean shutdown, and the damage is found only when the index is read.
+    for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
+
+    const damaged = boot(); // the file opens: the damage is only in the messages b-tree
+    expect(await damaged.client.call('app.getNotices', {})).toEqual([]);
+    const error = await damaged.client.call('conversations.get', { id: kept.id }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STORE_FAILED', details: { storeCode: 'DB_CORRUPT' } });
+    expect((error as Error).message).toMatch(/^The conversation database is damaged\. Quit and start Phi Desk again/);
+    await expect.poll(() => damaged.pushes.some((p) => p.type === 'onNotice' && p.notice.id === 'database-damaged')).toBe(true);
+    await damaged.close();
+
+    const recovered = boot();
+    const [notice] = await recovered.client.call('app.getNotices', {});
+    expect(notice).toMatchObject({ id: 'database-recovered', level: 'warning' });
+    const view = await recovered.client.call('conversations.get', { id: kept.id });
+    expect(view.messages.map((m) => m.content)).toEqual(['safe in the backup', 'Noted.']);
+    await recovered.close();
+    // The check ran once; the next start is an ordinary one.
+    expect(existsSync(path.join(data.dir, `${DATABASE_FILE}.check-needed`))).toBe(false);
   });
 
   it('replies cut short by a crash are marked interrupted, keep their text, and the user is told how many', async () => {
