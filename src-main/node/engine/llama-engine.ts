@@ -10,6 +10,7 @@ import {
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
 import { fitContextWindow } from './context-window';
+import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import { formatPhi2Prompt, PHI2_STOP_STRINGS } from './phi2-format';
@@ -70,7 +71,26 @@ export interface LlamaEngineOptions {
   useMmap?: boolean;
   /** Receives llama.cpp's warnings and errors. Default: dropped (recent errors still go into error messages). */
   onLog?: (level: 'error' | 'warn', message: string) => void;
+  /**
+   * Folder for saved KV-cache states of conversations (requests with a `cacheKey`), see `KvStateCache`. Without it,
+   * only the conversation currently in the context is cached, and nothing survives a restart.
+   */
+  kvCacheDir?: string;
+  /** Disk budget for `kvCacheDir`, in bytes; least recently used states are evicted. Default 2 GiB. */
+  kvCacheBudgetBytes?: number;
+  /**
+   * How long the engine must be idle after a reply before the conversation's state is saved, in ms. Default 1000.
+   * (It is also saved before another conversation takes over the context, and on dispose.)
+   */
+  kvSaveDelayMs?: number;
 }
+
+/**
+ * A saved state is loaded only if it spares at least this many tokens of evaluation over what the context already
+ * holds: loading costs a file read (~330 KB per token for Phi-2, usually from the page cache), evaluating a handful
+ * of tokens is cheaper than reading a large state.
+ */
+const MIN_RESTORE_GAIN_TOKENS = 32;
 
 /**
  * The chat engine on node-llama-cpp: Phi-2 on the CPU, one request at a time, streaming, with KV-cache reuse.
@@ -94,6 +114,7 @@ export class LlamaEngine implements ChatEngine {
   private loaded: LoadedModel | null = null;
   private disposing: Promise<void> | null = null;
   private readonly recentErrors: string[] = [];
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LlamaEngineOptions = {}) {
     this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
@@ -138,6 +159,7 @@ export class LlamaEngine implements ChatEngine {
     } finally {
       // After an abort, native work may still be finishing; the next request waits for it, this caller does not.
       void settle(background).then(release);
+      this.scheduleStateSave();
     }
   }
 
@@ -194,9 +216,10 @@ export class LlamaEngine implements ChatEngine {
         sequences: 1,
         createSignal: signal,
       });
+      const kv = await this.openStateCache(path, context.contextSize);
       reportProgress(1); // llama.cpp's own progress may still be in flight: end the bar at 100% before `ready`
       progressOpen = false;
-      this.loaded = { path, info, model, context, sequence: context.getSequence() };
+      this.loaded = { path, info, model, context, sequence: context.getSequence(), kv, owner: null, dirty: false };
       this.statusEmitter.set(readyStatus(this.loaded));
     } catch (error) {
       progressOpen = false;
@@ -209,8 +232,11 @@ export class LlamaEngine implements ChatEngine {
       );
       throw failure;
     }
-    // Only now that the new model is in place is the old one freed.
-    if (previous) await disposeLoaded(previous);
+    // Only now that the new model is in place is the old one freed (its conversation's state saved first).
+    if (previous) {
+      await this.saveState(previous);
+      await disposeLoaded(previous);
+    }
   }
 
   private async generateNow(
@@ -235,6 +261,7 @@ export class LlamaEngine implements ChatEngine {
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
     options.onContext?.({ ...contextInfo });
+    await this.prepareSequence(loaded, promptTokens, request.cacheKey ?? null);
 
     const stats = new StatsClock(requestedAt, promptTokens.length);
     const text = new TextSink(options.onText);
@@ -245,7 +272,9 @@ export class LlamaEngine implements ChatEngine {
       await settle(pending);
       await iterator?.return(undefined).catch(() => undefined);
     };
-    const finish = (stopReason: StopReason): { result: GenerateResult; settled: Promise<void> } => ({
+    const finish = (stopReason: StopReason): { result: GenerateResult; settled: Promise<void> } => {
+      loaded.dirty = loaded.owner !== null;
+      return {
       result: {
         text: text.value,
         stopReason,
@@ -253,7 +282,8 @@ export class LlamaEngine implements ChatEngine {
         context: { ...contextInfo },
       },
       settled: cleanup(),
-    });
+      };
+    };
 
     try {
       // Keep the cached prefix; at least the last prompt token is evaluated again, for its logits.
@@ -313,6 +343,8 @@ export class LlamaEngine implements ChatEngine {
       return finish(stopReason);
     } catch (error) {
       await cleanup();
+      loaded.owner = null; // the sequence's state is unknown now: never save it
+      loaded.dirty = false;
       if (error instanceof EngineError) throw error;
       throw new EngineError('GENERATION_FAILED', `Generation failed: ${errorMessage(error)}`, { cause: error });
     }
@@ -320,17 +352,84 @@ export class LlamaEngine implements ChatEngine {
 
   private async disposeNow(): Promise<void> {
     this.disposeController.abort(new EngineError('DISPOSED', 'The engine was disposed.'));
+    clearTimeout(this.saveTimer);
     const release = await this.queue.acquire(); // running work sees the abort and settles quickly
     try {
       const loaded = this.loaded;
       this.loaded = null;
-      if (loaded) await disposeLoaded(loaded);
+      if (loaded) {
+        await this.saveState(loaded);
+        await disposeLoaded(loaded);
+      }
       const lease = await this.lease?.catch(() => null);
       await lease?.release();
     } finally {
       release?.();
       this.statusEmitter.set({ ...NO_MODEL_STATUS });
       this.statusEmitter.clear();
+    }
+  }
+
+  /**
+   * Gets the sequence ready for a prompt of conversation `owner`: if another conversation's unsaved state is in it,
+   * that is saved first; if a saved state shares a longer prefix with the prompt than the sequence does, it is loaded.
+   * Afterwards the sequence belongs to `owner`.
+   */
+  private async prepareSequence(loaded: LoadedModel, promptTokens: Token[], owner: string | null): Promise<void> {
+    const { kv, sequence } = loaded;
+    if (kv) {
+      if (loaded.owner !== owner) await this.saveState(loaded);
+      const inSequence = sequence.compareContextTokens(promptTokens).firstDifferentIndex;
+      const saved = kv.bestMatch(promptTokens);
+      if (saved && saved.shared >= inSequence + MIN_RESTORE_GAIN_TOKENS) {
+        await this.saveState(loaded);
+        const restored = await kv.restore(sequence, saved.entry);
+        if (!restored) this.options.onLog?.('warn', 'A saved conversation state could not be used; it was deleted.');
+      }
+    }
+    loaded.owner = owner;
+    loaded.dirty = false;
+  }
+
+  /** Saves the state of the conversation in the sequence, if it has changed since it was last saved. */
+  private async saveState(loaded: LoadedModel): Promise<void> {
+    const { kv, owner } = loaded;
+    if (!kv || owner === null || !loaded.dirty) return;
+    loaded.dirty = false;
+    try {
+      await kv.save(loaded.sequence, owner);
+    } catch (error) {
+      this.options.onLog?.('warn', `Could not save the conversation's KV state: ${errorMessage(error)}`);
+    }
+  }
+
+  /** Saves the current conversation's state once the engine has been idle for `kvSaveDelayMs`. */
+  private scheduleStateSave(): void {
+    clearTimeout(this.saveTimer);
+    if (!this.loaded?.kv || this.disposing) return;
+    this.saveTimer = setTimeout(() => {
+      void this.queue.acquire(this.disposeController.signal).then(async (release) => {
+        if (!release) return;
+        try {
+          if (this.loaded) await this.saveState(this.loaded);
+        } finally {
+          release();
+        }
+      });
+    }, this.options.kvSaveDelayMs ?? 1000);
+    this.saveTimer.unref();
+  }
+
+  private async openStateCache(modelPath: string, contextSize: number): Promise<KvStateCache | null> {
+    const dir = this.options.kvCacheDir;
+    if (!dir) return null;
+    const llama = await this.getLlama();
+    const identity = `ctx=${contextSize};fa=0;llama.cpp=${llama.llamaCppRelease.release}`;
+    try {
+      return await KvStateCache.open(dir, modelPath, identity, this.options.kvCacheBudgetBytes ?? DEFAULT_KV_CACHE_BUDGET_BYTES);
+    } catch (error) {
+      this.options.onLog?.('warn', `Saved conversation states are off: ${errorMessage(error)}`);
+      return null;
     }
   }
 
@@ -381,6 +480,12 @@ interface LoadedModel {
   model: LlamaModel;
   context: LlamaContext;
   sequence: LlamaContextSequence;
+  /** Saved conversation states for this model, if a folder was given. */
+  kv: KvStateCache | null;
+  /** The `cacheKey` of the conversation whose state the sequence holds (null: none worth saving). */
+  owner: string | null;
+  /** Whether the sequence changed since the owner's state was last saved. */
+  dirty: boolean;
 }
 
 async function disposeLoaded(loaded: LoadedModel): Promise<void> {

@@ -1,0 +1,188 @@
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LlamaEngine, type LlamaEngineOptions } from '../../../../src-main/node/engine/llama-engine';
+import { acquireLlama, type LlamaLease } from '../../../../src-main/node/engine/llama-runtime';
+import type { ChatTurn, GenerateRequest, GenerateResult } from '../../../../src-main/node/engine/port';
+import { getTinyModelPath } from '../../../fixtures/models';
+
+// Prefix reuse across conversations and restarts, on the real engine and the tiny model: saved KV states let a
+// conversation that was switched away from (or whose engine was restarted) skip re-evaluating its history.
+
+let modelPath: string;
+let root: string;
+const engines: LlamaEngine[] = [];
+/** Every conversation's prompt starts with 'Instruct:': those tokens stay in the context whatever it switches to. */
+const LABEL_TOKENS = 3;
+
+let lease: LlamaLease;
+
+beforeAll(async () => {
+  lease = await acquireLlama(); // keeps llama.cpp's runtime up between engines (starting it takes seconds)
+  modelPath = await getTinyModelPath();
+  root = await mkdtemp(join(tmpdir(), 'phi-desk-kv-'));
+});
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((engine) => engine.dispose()));
+});
+
+afterAll(async () => {
+  await lease?.release();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function start(options: LlamaEngineOptions = {}): Promise<LlamaEngine> {
+  const engine = new LlamaEngine({ threads: 2, kvSaveDelayMs: 60_000, ...options });
+  engines.push(engine);
+  await engine.load(modelPath);
+  return engine;
+}
+
+/** A conversation whose history is a few hundred tokens, distinct from the first token on. */
+function history(topic: string): ChatTurn[] {
+  return [
+    { role: 'user', content: `${topic}: ${'tell me everything about it, in detail. '.repeat(12)}` },
+    { role: 'assistant', content: `About ${topic}: ${'there is a lot to say here. '.repeat(12)}` },
+  ];
+}
+
+function followUp(turns: ChatTurn[], reply: GenerateResult, question: string, key: string): GenerateRequest {
+  return {
+    turns: [...turns, { role: 'assistant', content: reply.text }, { role: 'user', content: question }],
+    settings: { seed: 1, maxTokens: 4 },
+    cacheKey: key,
+  };
+}
+
+async function converse(engine: LlamaEngine, key: string, topic: string) {
+  const turns = [...history(topic), { role: 'user' as const, content: `More on ${topic}?` }];
+  const reply = await engine.generate({ turns, settings: { seed: 1, maxTokens: 6 }, cacheKey: key });
+  return { turns, reply };
+}
+
+describe('saved KV states', () => {
+  it('switching back to a recent conversation evaluates only its new tokens', async () => {
+    const dir = join(root, 'switch');
+    const engine = await start({ kvCacheDir: dir });
+    const a = await converse(engine, 'a', 'apples');
+    expect(a.reply.stats.promptTokens).toBeGreaterThan(150);
+    const b = await converse(engine, 'b', 'bridges'); // takes over the context; A's state is saved first
+    // Nothing shared with A but the leading 'Instruct:' label.
+    expect(b.reply.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(b.reply.stats.promptTokens - LABEL_TOKENS);
+
+    const next = await engine.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    const newTokens = next.stats.promptTokens - a.reply.stats.promptTokens;
+    expect(next.stats.evaluatedPromptTokens).toBeLessThanOrEqual(newTokens + a.reply.stats.generatedTokens + 2);
+    expect(next.stats.evaluatedPromptTokens).toBeLessThan(next.stats.promptTokens / 4);
+
+    // Without saved states the same switch re-evaluates A's whole history.
+    const plain = await start();
+    const a2 = await converse(plain, 'a', 'apples');
+    await converse(plain, 'b', 'bridges');
+    const again = await plain.generate(followUp(a2.turns, a2.reply, 'And then?', 'a'));
+    expect(again.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(again.stats.promptTokens - LABEL_TOKENS);
+  });
+
+  it('a conversation reopened after a restart does not evaluate its history again', async () => {
+    const dir = join(root, 'restart');
+    const first = await start({ kvCacheDir: dir });
+    const a = await converse(first, 'a', 'apples');
+    await first.dispose(); // saves the state of the conversation in the context
+
+    const second = await start({ kvCacheDir: dir });
+    const next = await second.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    expect(next.stats.evaluatedPromptTokens).toBeLessThan(next.stats.promptTokens / 4);
+    expect(next.stats.generatedTokens).toBeGreaterThan(0);
+
+    // The restored state gives the same reply as evaluating everything from scratch would.
+    const fresh = await start();
+    const reference = await fresh.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    expect(reference.stats.evaluatedPromptTokens).toBe(reference.stats.promptTokens);
+    expect(next.text).toBe(reference.text);
+  });
+
+  it('saves after the engine has been idle, so a crash right after loses nothing', async () => {
+    const dir = join(root, 'idle');
+    const engine = await start({ kvCacheDir: dir, kvSaveDelayMs: 50 });
+    const a = await converse(engine, 'a', 'apples');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const files = await stateFiles(dir);
+    expect(files.filter((file) => file.endsWith('.state'))).toHaveLength(1);
+    // No dispose (as if the process died): a new engine still finds the state.
+    const second = await start({ kvCacheDir: dir });
+    const next = await second.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    expect(next.stats.evaluatedPromptTokens).toBeLessThan(next.stats.promptTokens / 4);
+  });
+
+  it('keeps the folder within its budget, evicting the least recently used states', async () => {
+    const dir = join(root, 'budget');
+    const probe = await start({ kvCacheDir: join(root, 'probe') });
+    await converse(probe, 'x', 'xylophones');
+    await probe.dispose();
+    const [probeFile] = (await stateFiles(join(root, 'probe'))).filter((file) => file.endsWith('.state'));
+    const oneState = (await stat(probeFile ?? '')).size;
+    expect(oneState).toBeGreaterThan(10_000);
+
+    const engine = await start({ kvCacheDir: dir, kvCacheBudgetBytes: Math.floor(oneState * 2.5) });
+    const a = await converse(engine, 'a', 'apples');
+    await converse(engine, 'b', 'bridges');
+    await converse(engine, 'c', 'castles');
+    await converse(engine, 'd', 'dolphins'); // saving c makes three: a (the oldest) goes
+    const states = (await stateFiles(dir)).filter((file) => file.endsWith('.state'));
+    expect(states).toHaveLength(2);
+    let total = 0;
+    for (const file of states) total += (await stat(file)).size;
+    expect(total).toBeLessThanOrEqual(oneState * 2.5);
+    const back = await engine.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    expect(back.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(back.stats.promptTokens - LABEL_TOKENS); // evicted: evaluated again
+  });
+
+  it('deletes a damaged state instead of using it, and still answers correctly', async () => {
+    const dir = join(root, 'damaged');
+    const first = await start({ kvCacheDir: dir });
+    const a = await converse(first, 'a', 'apples');
+    await first.dispose();
+    const [state] = (await stateFiles(dir)).filter((file) => file.endsWith('.state'));
+    await writeFile(state ?? '', Buffer.alloc(64, 7)); // truncated garbage (the recorded size no longer matches)
+
+    const second = await start({ kvCacheDir: dir });
+    const next = await second.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    expect(next.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(next.stats.promptTokens - LABEL_TOKENS);
+    expect(next.stats.generatedTokens).toBeGreaterThan(0);
+    expect((await stateFiles(dir)).some((file) => file === state)).toBe(false);
+  });
+
+  it('never loads a state whose loading crashed the process before (a leftover marker)', async () => {
+    const dir = join(root, 'marker');
+    const first = await start({ kvCacheDir: dir });
+    const a = await converse(first, 'a', 'apples');
+    await first.dispose();
+    const [state] = (await stateFiles(dir)).filter((file) => file.endsWith('.state'));
+    await writeFile((state ?? '').replace(/\.state$/, '.loading'), '');
+
+    const second = await start({ kvCacheDir: dir });
+    const next = await second.generate(followUp(a.turns, a.reply, 'And then?', 'a'));
+    expect(next.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(next.stats.promptTokens - LABEL_TOKENS);
+  });
+
+  it('keeps states of different models apart', async () => {
+    const dir = join(root, 'models');
+    const first = await start({ kvCacheDir: dir });
+    await converse(first, 'a', 'apples');
+    await first.dispose();
+    const other = await start({ kvCacheDir: dir, maxContextSize: 1024 }); // another context size: another identity
+    const a = await converse(other, 'a', 'apples');
+    expect(a.reply.stats.evaluatedPromptTokens).toBe(a.reply.stats.promptTokens);
+    expect((await readdir(dir)).length).toBe(2);
+  });
+});
+
+async function stateFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const folder of await readdir(dir)) {
+    for (const name of await readdir(join(dir, folder))) files.push(join(dir, folder, name));
+  }
+  return files;
+}
