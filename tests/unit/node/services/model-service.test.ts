@@ -172,6 +172,20 @@ describe('using a model file', () => {
     expect(setting.value).toBe(path.join(dir, 'moved-away.gguf'));
   });
 
+  it('refuses a second model while one is loading (BUSY), then takes it once the first has loaded', async () => {
+    const engine = new ScriptedEngine({ checkModelFile: true, loadDelayMs: 100 });
+    const service = createService({ engine });
+    const copy = path.join(dir, 'copy.gguf');
+    await writeFile(copy, await readFile(tinyModel));
+    const first = service.useFile(tinyModel);
+    await rejection(service.useFile(copy), 'BUSY');
+    await first;
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath: tinyModel });
+    await service.useFile(copy);
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath: copy });
+    expect(service.state().currentModelPath).toBe(copy);
+  });
+
   it('answers chooseFile with a typed error where there is no file dialog, and with the choice where there is', async () => {
     const browser = createService({ engine: new ScriptedEngine() });
     expect(browser.state().fileDialog).toBe(false);
