@@ -4,6 +4,7 @@
  *
  *   npm run bench                              # everything, Phi-2-shaped model, 100k conversations / 1M messages
  *   npm run bench -- --only engine|store       # one part
+ *   npm run bench -- --only memory             # only the baseline's memory with mmap off and on
  *   npm run bench -- --quick                   # the tiny model and 100k messages: checks the harness in ~1 minute
  *   options: --model phi2|tiny|<file.gguf>  --threads N  --no-extras (skip the state-file and mmap comparisons)
  *            --conversations N --messages N --long N  --out <summary.json>
@@ -14,12 +15,12 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TINY_SHAPE } from '../src-main/node/engine/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
-import { runEngineBench, type EngineBenchResult } from '../tests/bench/engine/engine-bench';
+import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
 import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';
 import { engineRows, formatTable, storeRows, type ScenarioRow } from '../tests/bench/report';
 import { runStoreBench, type StoreBenchResult } from '../tests/bench/store/store-bench';
 
-const USAGE = 'usage: npm run bench -- [--only engine|store] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--out <file.json>]';
+const USAGE = 'usage: npm run bench -- [--only engine|store|memory] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--out <file.json>]';
 const DEFAULT_OUT = resolve('.cache/bench/summary.json');
 /** The app's context size for Phi-2 (its trained context). */
 const CONTEXT_SIZE = 2048;
@@ -45,8 +46,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.only !== undefined && values.only !== 'engine' && values.only !== 'store') {
-    console.error(`--only must be engine or store\n${USAGE}`);
+  if (values.only !== undefined && !['engine', 'store', 'memory'].includes(values.only)) {
+    console.error(`--only must be engine, store or memory\n${USAGE}`);
     return 2;
   }
   const positive = (text: string | undefined, name: string): number | undefined => {
@@ -65,26 +66,32 @@ async function main(): Promise<number> {
   };
   const started = performance.now();
 
-  if (values.only !== 'store') {
-    const model = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
+  const part = (name: string): boolean => values.only === undefined || values.only === name;
+
+  if (part('engine') || part('memory')) {
+    const modelPath = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
     // The app's own default: every core but one (LlamaEngine), so the UI stays responsive.
     const threads = positive(values.threads, 'threads') ?? Math.max(1, availableParallelism() - 1);
-    const facts = await readModelFacts(model, CONTEXT_SIZE);
-    log(`engine: ${model} (${(facts.fileBytes / 2 ** 30).toFixed(2)} GiB), ${threads} thread(s), context ${CONTEXT_SIZE}`);
-    const extras = !values['no-extras'];
-    const engine = await runEngineBench({
-      settings: { modelPath: model, threads, contextSize: CONTEXT_SIZE, useMmap: false },
-      stateFileBaseline: extras,
-      mmapComparison: extras,
-      log,
-    });
-    rows.push(...engineRows(engine, facts));
+    // The app loads without mmap (LlamaEngine's `useMmap` default); the baseline does the same.
+    const settings = { modelPath, threads, contextSize: CONTEXT_SIZE, useMmap: false };
+    const facts = await readModelFacts(modelPath, CONTEXT_SIZE);
     summary.model = facts;
-    summary.engine = engine;
-    log(`\n${engineNotes(engine, facts)}`);
+    summary.threads = threads;
+    log(`engine: ${modelPath} (${(facts.fileBytes / 2 ** 30).toFixed(2)} GiB), ${threads} thread(s), context ${CONTEXT_SIZE}`);
+    if (values.only === 'memory') {
+      const comparison = await runMmapComparison(settings, undefined, log);
+      summary.mmapComparison = comparison;
+      log(`\n${mmapNotes(comparison)}`);
+    } else {
+      const extras = !values['no-extras'];
+      const engine = await runEngineBench({ settings, stateFileBaseline: extras, mmapComparison: extras, log });
+      rows.push(...engineRows(engine, facts));
+      summary.engine = engine;
+      log(`\n${engineNotes(engine, facts)}`);
+    }
   }
 
-  if (values.only !== 'engine') {
+  if (part('store')) {
     const store: StoreBenchResult = await runStoreBench({
       conversations: positive(values.conversations, 'conversations') ?? (quick ? 10_000 : 100_000),
       messages: positive(values.messages, 'messages') ?? (quick ? 100_000 : 1_000_000),
@@ -113,13 +120,23 @@ async function resolveModel(choice: string): Promise<string> {
 function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
   const MiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
   const { app, baseline } = result;
-  const lines = [
+  const lines: string[] = [];
+  // The baseline formats the app's transcript itself; if the app's prompt format changed, the two would differ.
+  const pairs: Array<[string, number | undefined, number | undefined]> = [
+    ['prompt', app.prompt.promptTokens, baseline.session.prompt?.promptTokens],
+    ['follow-up', app.followUp.promptTokens, baseline.session.followUp?.promptTokens],
+    ['after restart', app.restart.promptTokens, baseline.restart.restart?.promptTokens],
+  ];
+  for (const [name, appTokens, baselineTokens] of pairs) {
+    if (appTokens !== baselineTokens) lines.push(`WARNING: ${name} prompt is ${appTokens} tokens in the app, ${baselineTokens} in the baseline`);
+  }
+  lines.push(
     `model ${MiB(facts.fileBytes)} + KV cache ${MiB(facts.kvCacheBytes)} (f16, ${CONTEXT_SIZE} tokens)`,
     `app: replies made greedy via ${app.greedyVia === 'settings' ? 'settings.update' : 'Stop after N pieces (no settings.update)'}; model ready in ${app.loadMs.join(' / ')} ms (first start / restart)`,
     `app: prompt evaluated ${app.prompt.evaluatedTokens} of ${app.prompt.promptTokens} tokens; engine-side TTFT ${app.prompt.engineTtftMs} ms, generation ${app.generation.engineTokensPerSecond?.toFixed(1)} tok/s`,
     `app: follow-up evaluated ${app.followUp.evaluatedTokens} of ${app.followUp.promptTokens} tokens (baseline ${baseline.session.followUp?.evaluatedTokens}); engine-side TTFT ${app.followUp.engineTtftMs} ms`,
     `app: after restart evaluated ${app.restart.evaluatedTokens} of ${app.restart.promptTokens} tokens; engine-side TTFT ${app.restart.engineTtftMs} ms`,
-  ];
+  );
   if (baseline.restartFromStateFile?.restart) {
     lines.push(
       `baseline restart from a node-llama-cpp state file (${MiB(baseline.session.savedStateBytes ?? 0)}): TTFT ${baseline.restartFromStateFile.restart.ttftMs} ms`,
@@ -129,10 +146,21 @@ function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
     const parts = peak.processes.map((p) => `${p.command.split(' ').slice(-1)[0]?.split('/').pop()} ${MiB(p.peakRss)}`);
     lines.push(`app session ${index + 1} peak ${MiB(peak.peakRss)}: ${parts.join(', ')}`);
   }
-  for (const run of result.mmapComparison ?? []) {
-    const loaded = run.result.memory.find((m) => m.at === 'model loaded')?.memory;
+  if (result.mmapComparison) lines.push(mmapNotes(result.mmapComparison));
+  return lines.join('\n');
+}
+
+/** Memory and speed of the baseline with mmap off and on. */
+function mmapNotes(comparison: MmapComparison): string {
+  const MiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+  const lines: string[] = [];
+  for (const run of comparison) {
+    const at = (label: string): string => {
+      const memory = run.result.memory.find((m) => m.at === label)?.memory;
+      return memory ? `${MiB(memory.rss)} (anon ${MiB(memory.rssAnon)}, file ${MiB(memory.rssFile)})` : '?';
+    };
     lines.push(
-      `baseline useMmap=${run.useMmap}: load ${run.result.loadMs} ms, after load RSS ${MiB(loaded?.rss ?? 0)} (anon ${MiB(loaded?.rssAnon ?? 0)}, file ${MiB(loaded?.rssFile ?? 0)}), peak ${MiB(run.peak.peakRss)}, prompt ${run.result.prompt?.tokensPerSecond.toFixed(1)} tok/s, generation ${run.result.generation?.tokensPerSecond.toFixed(1)} tok/s`,
+      `baseline useMmap=${run.useMmap}: load ${run.result.loadMs} ms; RSS after load ${at('model loaded')}, after generating ${at('after generation')}; peak ${MiB(run.peak.peakRss)}; prompt ${run.result.prompt?.tokensPerSecond.toFixed(1)} tok/s, generation ${run.result.generation?.tokensPerSecond.toFixed(1)} tok/s`,
     );
   }
   return lines.join('\n');

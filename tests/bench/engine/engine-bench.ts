@@ -65,7 +65,7 @@ export interface EngineBenchResult {
     peakRss: number;
     memory: TreeMemoryPeak[];
   };
-  mmapComparison?: Array<{ useMmap: boolean; result: BaselineResult; peak: TreeMemoryPeak }>;
+  mmapComparison?: MmapComparison;
   /** Turns of the benchmark conversation (for the record; the texts are seeded). */
   transcriptTokens: number[];
 }
@@ -180,18 +180,9 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       rmSync(stateFile, { force: true });
     }
 
-    let mmapComparison: EngineBenchResult['mmapComparison'];
-    if (options.mmapComparison) {
-      mmapComparison = [];
-      for (const useMmap of [false, true]) {
-        log(`baseline: memory with useMmap ${useMmap}`);
-        const run = await runBaseline(
-          { job: 'memory', settings: { ...settings, useMmap }, promptText: format(turns.slice(0, 1)), generateTokens: 32 },
-          log,
-        );
-        mmapComparison.push({ useMmap, result: run.result, peak: run.peak });
-      }
-    }
+    const mmapComparison = options.mmapComparison
+      ? await runMmapComparison(settings, format(turns.slice(0, 1)), log)
+      : undefined;
 
     return {
       settings,
@@ -210,6 +201,34 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     await tokenizer.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** One run of the baseline per mmap setting: memory after loading, peak, load time, and speed. */
+export type MmapComparison = Array<{ useMmap: boolean; result: BaselineResult; peak: TreeMemoryPeak }>;
+
+/**
+ * Loads the model in the baseline with mmap off and on (one process each), evaluates `promptText` and generates 32
+ * tokens: how much memory each setting costs and what it does to speed. With `promptText` omitted, a 128-token
+ * prompt is written for the model.
+ */
+export async function runMmapComparison(
+  settings: LlamaSettings,
+  promptText: string | undefined,
+  log: (line: string) => void,
+): Promise<MmapComparison> {
+  let prompt = promptText;
+  if (prompt === undefined) {
+    const tokenizer = await PromptTokenizer.open(settings.modelPath);
+    prompt = formatPhi2Prompt({ turns: [{ role: 'user', content: tokenizer.userMessageFor([], 128, 1) }] });
+    await tokenizer.close();
+  }
+  const runs: MmapComparison = [];
+  for (const useMmap of [false, true]) {
+    log(`baseline: memory with useMmap ${useMmap}`);
+    const run = await runBaseline({ job: 'memory', settings: { ...settings, useMmap }, promptText: prompt, generateTokens: 32 }, log);
+    runs.push({ useMmap, result: run.result, peak: run.peak });
+  }
+  return runs;
 }
 
 function replyFigures(reply: TimedReply, promptTokens: number): ReplyFigures {
