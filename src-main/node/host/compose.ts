@@ -57,12 +57,13 @@ export interface ComposedApp {
 }
 
 /**
- * The composition root: claims the data folder (one running copy per folder, see `acquireInstanceLock`), opens the store (migrations, damage check and recovery from a backup, crashed replies marked
- * interrupted — each reported to the user as a notice), wires the services, maps every contract method to them, and
- * starts the daily-backup check. Knows nothing of Electron or HTTP.
+ * The composition root: claims the data folder (one running copy per folder, see `acquireInstanceLock`), opens the
+ * store (migrations, damage check and recovery from a backup, crashed replies marked interrupted — each reported to
+ * the user as a notice), wires the services, maps every contract method to them, and starts the daily-backup check.
+ * Knows nothing of Electron or HTTP.
  * @throws StoreError when the database cannot be opened, with a message for the user: `DB_LOCKED` (another running
- * copy uses the folder, or another program holds the database),
- * `DB_UNWRITABLE`, `DB_TOO_NEW`, …; nothing is left open then.
+ * copy uses the folder, or another program holds the database), `DB_UNWRITABLE`, `DB_TOO_NEW`, …; nothing is left
+ * open then.
  */
 export function composeApp(options: ComposeOptions): ComposedApp {
   const dataDir = path.resolve(options.dataDir);
@@ -167,6 +168,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
           unsubscribeStatus();
           listeners.clear();
           try {
+            // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
+            await chat.stopAll();
             await backups.stop();
             await ownedModels.dispose();
             await engine.dispose();

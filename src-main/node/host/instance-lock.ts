@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -25,9 +25,15 @@ export interface InstanceLock {
 export function acquireInstanceLock(dataDir: string, options: { nativeBinding?: string } = {}): InstanceLock {
   const folder = path.resolve(dataDir);
   const file = path.join(folder, INSTANCE_LOCK_FILE);
-  let db: Database | undefined;
   try {
     mkdirSync(folder, { recursive: true });
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreError('DB_UNWRITABLE', `The folder ${folder} cannot be created or written (${reason})`, { cause: error });
+  }
+  let db: Database | undefined;
+  try {
     db = new Sqlite(file, options.nativeBinding ? { timeout: 0, nativeBinding: options.nativeBinding } : { timeout: 0 });
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {

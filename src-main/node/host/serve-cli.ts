@@ -6,6 +6,7 @@ import { defaultDataDir } from '../paths/data-dir';
 import { StoreError } from '../store/store-error';
 import { DEFAULT_RENDERER_DIR, startBrowserHost } from './browser-host';
 import { LoopbackServerError } from './loopback-server';
+import { acquireInstanceLock } from './instance-lock';
 import { ensureRendererBuilt } from './renderer-build';
 
 const USAGE = `Usage: npm run serve -- [--model <file.gguf>] [--data <dir>] [--port <n>]
@@ -63,6 +64,8 @@ async function main(): Promise<number> {
   if (options.model !== undefined && !existsSync(options.model)) {
     throw new EngineError('MODEL_NOT_FOUND', `Model file not found: ${options.model}`);
   }
+  // Fail at once, before any build, when another copy uses the data folder (the host takes the lock for real).
+  acquireInstanceLock(options.data).release();
   await ensureRendererBuilt(DEFAULT_RENDERER_DIR, (line) => process.stderr.write(`${line}\n`));
 
   const hostReady = startBrowserHost({

@@ -50,8 +50,8 @@ export class ChatService {
   readonly #engine: ChatEngine;
   readonly #writerOptions: ReplyWriterOptions;
   readonly #onChanged: () => void;
-  /** Conversations with a reply being generated: one at a time each. */
-  readonly #busy = new Set<string>();
+  /** Conversations with a reply being generated (one at a time each): how to stop it, and when it has settled. */
+  readonly #running = new Map<string, { stop: () => void; settled: Promise<unknown> }>();
 
   constructor(stores: ChatStores, engine: ChatEngine, options: ChatServiceOptions = {}) {
     this.#stores = stores;
@@ -62,7 +62,17 @@ export class ChatService {
 
   /** True while a reply is being written in this conversation. */
   isBusy(conversationId: string): boolean {
-    return this.#busy.has(conversationId);
+    return this.#running.has(conversationId);
+  }
+
+  /**
+   * Stop every reply being written (each ends `stopped`, keeping its text, as with the Stop button) and wait until
+   * all are stored. For a clean shutdown: call it before disposing the engine and closing the store.
+   */
+  async stopAll(): Promise<void> {
+    const running = [...this.#running.values()];
+    for (const reply of running) reply.stop();
+    await Promise.allSettled(running.map((reply) => reply.settled));
   }
 
   /** `chat.send`: a new user message after the current leaf, and its reply. */
@@ -121,18 +131,27 @@ export class ChatService {
         engineState === 'loading' ? 'The model is still loading; try again in a moment.' : 'No model is loaded.',
       );
     }
-    if (this.#busy.has(conversationId)) {
+    if (this.#running.has(conversationId)) {
       throw new RpcError('BUSY', 'A reply is already being written in this conversation.');
     }
-    this.#busy.add(conversationId);
-    try {
+    // Stopped by the caller (Stop, a closed window) or by `stopAll` (shutdown).
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    if (context.signal.aborted) controller.abort();
+    else context.signal.addEventListener('abort', onAbort, { once: true });
+    const run = (async () => {
       const reply = prepare();
       this.#nameAfterFirstMessage(reply);
       this.#onChanged();
       context.emit({ type: 'onStarted', userMessage: reply.userMessage, assistantMessage: reply.assistant });
-      return await this.#stream(reply, context);
+      return this.#stream(reply, controller, context.emit);
+    })();
+    this.#running.set(conversationId, { stop: () => controller.abort(), settled: run.catch(() => undefined) });
+    try {
+      return await run;
     } finally {
-      this.#busy.delete(conversationId);
+      this.#running.delete(conversationId);
+      context.signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -148,15 +167,15 @@ export class ChatService {
     return { conversation, branch, userMessage, assistant };
   }
 
-  async #stream({ conversation, branch, assistant }: PreparedReply, { signal, emit }: ChatContext): Promise<Message> {
+  async #stream(
+    { conversation, branch, assistant }: PreparedReply,
+    controller: AbortController,
+    emit: ChatContext['emit'],
+  ): Promise<Message> {
     const store = this.#stores.conversations;
     const { request, turnMessageIds } = buildReplyRequest(conversation, this.#stores.settings.getAppSettings(), branch);
     const writer = new ReplyWriter(store, assistant.id, this.#writerOptions);
-    // Generation stops when the caller cancels, or when the store can no longer take the text.
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    if (signal.aborted) controller.abort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    // Generation also stops when the store can no longer take the text.
     let storeFailure: unknown = null;
     let inView: MessagesInView | null = null;
 
@@ -200,8 +219,6 @@ export class ChatService {
       }
       this.#onChanged();
       throw reason;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
   }
 

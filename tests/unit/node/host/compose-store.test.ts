@@ -147,6 +147,32 @@ describe('opening the database', () => {
     expect(after.branches[0]).toMatchObject({ count: 2, index: 1, previousId: reply.id });
   });
 
+  it('quitting while a reply streams stores it as stopped with its text, not as a crash', async () => {
+    const slow = new ScriptedEngine({ initialModelPath: path.join(data.dir, 'tiny.gguf'), reply: 'word '.repeat(100), deltaDelayMs: 5 });
+    const first = startHarness(data.dir, slow);
+    open.push(first);
+    const conversation = await first.client.call('conversations.create', {});
+    let deltas = 0;
+    let quit: Promise<void> | undefined;
+    const reply = first.client
+      .call('chat.send', { conversationId: conversation.id, text: 'talk' }, {
+        onEvent: (event) => {
+          if (event.type === 'onDelta' && ++deltas === 3) quit = first.app.dispose();
+        },
+      })
+      .catch((e: unknown) => e);
+    await expect.poll(() => deltas >= 3).toBe(true);
+    await quit;
+    await reply;
+
+    const second = boot();
+    expect(await second.client.call('app.getNotices', {})).toEqual([]);
+    const last = (await second.client.call('conversations.get', { id: conversation.id })).messages.at(-1);
+    expect(last?.status).toBe('stopped');
+    expect(last?.content.length).toBeGreaterThanOrEqual(12); // the three deltas streamed before the quit, at least
+    expect('word '.repeat(100).startsWith(last?.content ?? 'x')).toBe(true);
+  });
+
   it('a second copy on the same data folder fails at start with DB_LOCKED saying so; the first keeps working', async () => {
     const first = boot();
     const other = engine();
