@@ -78,9 +78,12 @@ describe('first run: choosing a model file', () => {
     await chat.waitForLastReplyStatus('complete');
     expect((await chat.lastReplyText()).length).toBeGreaterThan(0);
 
-    // The model can be changed later from the status line; the panel then lists nothing broken.
+    // The model can be changed later from the status line; a bad choice there keeps the running model.
     await setup.changeModelButton.click();
     await page.getByRole('heading', { name: 'Change the model' }).waitFor();
+    await setup.useFile(notes);
+    await setup.problem.filter({ hasText: 'it is not a GGUF file' }).waitFor();
+    expect(await chat.engineStatus.textContent()).toContain('· ready');
     await page.getByRole('button', { name: 'Close' }).click();
     await setup.panel.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
@@ -142,7 +145,7 @@ describe('first run: downloading Phi-2', () => {
   });
 
   it('shows progress with bytes, pauses and resumes, then loads the downloaded model', async () => {
-    server.faults.throttle = { chunkBytes: 32 * 1024, delayMs: 40 };
+    server.faults.throttle = { chunkBytes: 8 * 1024, delayMs: 50 }; // ~160 kB/s: the 600 kB model takes ~4 s
     const page = await browser!.newPage();
     const errors = collectPageErrors(page);
     const chat = await ChatPage.open(page, app.url);
@@ -151,8 +154,12 @@ describe('first run: downloading Phi-2', () => {
 
     await setup.downloadButton.click();
     const item = setup.download(FILE);
-    await item.getByRole('progressbar', { name: `Download progress of ${FILE}` }).waitFor();
-    await item.getByText(/ of \d/).waitFor(); // "312 kB of 4.21 MB · …"
+    const progressBar = item.getByRole('progressbar', { name: `Download progress of ${FILE}` });
+    await expect
+      .poll(() => progressBar.evaluate((bar: HTMLProgressElement) => bar.value), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    // "312 kB of 4.21 MB · 1.20 MB/s · 3 s left": bytes, speed and time left.
+    await item.getByText(/^\d+(\.\d+)? (bytes|kB|MB) of \d.* · .*\/s · .* left$/).waitFor();
     await item.getByRole('button', { name: 'Pause' }).click();
     await item.getByText('Paused', { exact: true }).waitFor();
     expect(await item.getByRole('button', { name: 'Resume' }).isVisible()).toBe(true);

@@ -5,7 +5,7 @@ export class ModelSetupPage {
   constructor(readonly page: Page) {}
 
   get panel(): Locator {
-    return this.page.getByRole('region', { name: /Choose a model to start|Change the model/ });
+    return this.page.getByRole('region', { name: /Choose a model to start|Loading the model|Change the model/ });
   }
 
   get firstRunHeading(): Locator {
