@@ -49,7 +49,7 @@ export interface Methods {
   /** Rename a conversation. Fails with `NOT_FOUND`. */
   'conversations.rename': { params: MethodParams['conversations.rename']; result: Conversation; events: never };
 
-  /** Delete a conversation and all its messages. Fails with `NOT_FOUND`. */
+  /** Delete a conversation and all its messages. Fails with `NOT_FOUND`, or `BUSY` while a reply is written in it. */
   'conversations.delete': { params: MethodParams['conversations.delete']; result: null; events: never };
 
   /**
@@ -65,10 +65,16 @@ export interface Methods {
     events: never;
   };
 
-  /** Show the branch through this message (a sibling chosen in a "‹ 2/3 ›" switcher). Returns the new view. */
+  /**
+   * Show the branch through this message (a sibling chosen in a "‹ 2/3 ›" switcher). Returns the new view. Fails with
+   * `NOT_FOUND`, or `BUSY` while a reply is being written in that conversation.
+   */
   'messages.switchBranch': { params: MethodParams['messages.switchBranch']; result: ConversationDetail; events: never };
 
-  /** Delete a message and every reply under it; the conversation shows a sibling branch if there is one. */
+  /**
+   * Delete a message and every reply under it; the conversation shows a sibling branch if there is one. Fails with
+   * `NOT_FOUND`, or `BUSY` while a reply is being written in that conversation.
+   */
   'messages.deleteSubtree': {
     params: MethodParams['messages.deleteSubtree'];
     result: ConversationDetail;
@@ -128,7 +134,8 @@ export interface Methods {
    * Send a user message and stream the assistant's reply.
    *
    * The user message is committed before generation starts; the assistant message is stored as it streams.
-   * Events, in order: one `onStarted`, then `onDelta`s. The call resolves with the final assistant message —
+   * Events, in order: one `onStarted`, one `onContext` (once the prompt is fitted; not sent when that fails), then
+   * `onDelta`s. The call resolves with the final assistant message —
    * also when cancelled (Stop), in which case its status is `stopped` and it keeps the text so far.
    * Fails with `NOT_FOUND`, `NO_MODEL`, `BUSY`, `CONTEXT_OVERFLOW` or `ENGINE_FAILED`.
    */
@@ -136,11 +143,15 @@ export interface Methods {
 
   /**
    * Edit a user message and resend it: the edited text becomes a new sibling of that message (the old branch is kept)
-   * and a reply streams to it. Same events and errors as `chat.send`.
+   * and a reply streams to it. Same events and errors as `chat.send`; `BAD_REQUEST` for a message that is not the
+   * user's.
    */
   'chat.edit': { params: MethodParams['chat.edit']; result: Message; events: ChatSendEvents };
 
-  /** Write another reply to the same user message, as a new sibling of this assistant message. Same events. */
+  /**
+   * Write another reply to the same user message, as a new sibling of this assistant message. Same events and errors
+   * as `chat.send`; `BAD_REQUEST` for a message that is not a reply.
+   */
   'chat.regenerate': { params: MethodParams['chat.regenerate']; result: Message; events: ChatSendEvents };
 }
 
