@@ -60,4 +60,21 @@ describe('the message tree with the real engine', () => {
     expect(followUp.result.status).toBe('complete');
     expect(followUp.result.stats).toMatchObject({ messagesInView: 3, messagesDropped: 0 });
   }, 60_000);
+
+  it('the system prompt and sampling settings reach the real engine', async () => {
+    const { client } = harness;
+    const conversation = await client.call('conversations.create', {});
+    await client.call('conversations.update', { id: conversation.id, generation: { temperature: 1.2, seed: 1234, maxTokens: 6 } });
+    const plain = await send(client, conversation.id, 'Name a colour');
+    expect(plain.result.stats?.generatedTokens).toBeLessThanOrEqual(6);
+    // Same seed, same prompt: the same sampled reply, even at a high temperature.
+    const same = await regenerate(client, plain.result.id);
+    expect(same.result.content).toBe(plain.result.content);
+
+    // A system prompt is part of what the model reads: the prompt grows by its tokens.
+    await client.call('conversations.update', { id: conversation.id, systemPrompt: 'You are a terse assistant who answers in one word only.' });
+    const withPrompt = await regenerate(client, plain.result.id);
+    const promptTokens = (run: typeof plain) => run.result.stats?.promptTokens ?? 0;
+    expect(promptTokens(withPrompt)).toBeGreaterThan(promptTokens(plain) + 5);
+  }, 60_000);
 });
