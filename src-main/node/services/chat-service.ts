@@ -222,12 +222,16 @@ export class ChatService {
     }
   }
 
-  /** A conversation still called "New conversation" is named after its first message. */
+  /** A conversation still called "New conversation" is named after its first message (best effort). */
   #nameAfterFirstMessage({ conversation, userMessage }: PreparedReply): void {
     if (userMessage.parentId !== null) return;
-    const current = this.#stores.conversations.getConversation(conversation.id);
-    if (current?.title === DEFAULT_CONVERSATION_TITLE) {
-      this.#stores.conversations.renameConversation(conversation.id, titleFrom(userMessage.content));
+    try {
+      const current = this.#stores.conversations.getConversation(conversation.id);
+      if (current?.title === DEFAULT_CONVERSATION_TITLE) {
+        this.#stores.conversations.renameConversation(conversation.id, titleFrom(userMessage.content));
+      }
+    } catch {
+      // The messages are stored and the reply must still be written; the title can be set by hand.
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatSendEvents } from '../../../../src-main/common/contract';
 import { EngineError } from '../../../../src-main/node/engine/port';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
@@ -154,5 +154,39 @@ describe('ChatService.send', () => {
     expect(store.getConversation(conversation.id)?.title).toBe('How do I bake bread?');
     await service.send({ conversationId: conversation.id, text: 'Another question' }, context);
     expect(store.getConversation(conversation.id)?.title).toBe('How do I bake bread?');
+  });
+});
+
+describe('ChatService on the message tree', () => {
+  const context = () => ({ signal: new AbortController().signal, emit: () => {} });
+
+  it('edit and regenerate add siblings; the engine sees only the branch being answered', async () => {
+    const conversation = store.createConversation();
+    const engine = ready({ reply: (request) => `re: ${request.turns.map((t) => t.content).join(' | ')}` });
+    const service = new ChatService(opened, engine);
+    const first = await service.send({ conversationId: conversation.id, text: 'one' }, context());
+    const edited = await service.edit({ messageId: first.parentId ?? '', text: 'uno' }, context());
+    expect(edited.content).toBe('re: uno');
+    const again = await service.regenerate({ messageId: edited.id }, context());
+    expect(again).toMatchObject({ parentId: edited.parentId, content: 're: uno', status: 'complete' });
+    expect(opened.tree.listSiblings(first.parentId ?? '').map((m) => m.content)).toEqual(['one', 'uno']);
+    expect(opened.tree.listSiblings(edited.id).map((m) => m.id)).toEqual([edited.id, again.id]);
+    expect(store.getMessage(first.id)).toMatchObject({ content: 're: one', status: 'complete' });
+  });
+
+  it('stopAll ends every running reply as stopped, with its text, and waits until it is stored', async () => {
+    const a = store.createConversation();
+    const b = store.createConversation();
+    const service = new ChatService(opened, ready({ reply: 'word '.repeat(100), deltaDelayMs: 3 }));
+    const started: string[] = [];
+    const run = (id: string) =>
+      service.send({ conversationId: id, text: 'go' }, { signal: new AbortController().signal, emit: (e) => started.push(e.type) });
+    const replies = [run(a.id), run(b.id)];
+    await vi.waitFor(() => expect(started.filter((type) => type === 'onDelta').length).toBeGreaterThan(2));
+    expect(service.isBusy(a.id) && service.isBusy(b.id)).toBe(true);
+    await service.stopAll();
+    expect(service.isBusy(a.id) || service.isBusy(b.id)).toBe(false);
+    for (const id of [a.id, b.id]) expect(store.listMessages(id).at(-1)?.status).toBe('stopped');
+    await expect(Promise.all(replies)).resolves.toHaveLength(2);
   });
 });
