@@ -156,7 +156,7 @@ describe('first run: downloading Phi-2', () => {
     const item = setup.download(FILE);
     const progressBar = item.getByRole('progressbar', { name: `Download progress of ${FILE}` });
     await expect
-      .poll(() => progressBar.evaluate((bar: HTMLProgressElement) => bar.value), { timeout: 20_000 })
+      .poll(() => progressBar.evaluate((bar) => (bar as unknown as { value: number }).value), { timeout: 20_000 })
       .toBeGreaterThan(0);
     // "312 kB of 4.21 MB · 1.20 MB/s · 3 s left": bytes, speed and time left.
     await item.getByText(/^\d+(\.\d+)? (bytes|kB|MB) of \d.* · .*\/s · .* left$/).waitFor();
