@@ -1,9 +1,27 @@
 import { createContext } from 'svelte';
 import type { ChatSendEvents, PushEvents } from '../../src-main/common/contract';
 import type { RpcClient } from '../../src-main/common/rpc';
-import type { Conversation, EngineStatus, Message } from '../../src-main/common/types';
+import type {
+  BranchPosition,
+  Conversation,
+  ConversationDetail,
+  EngineStatus,
+  GenerationOverrides,
+  Message,
+} from '../../src-main/common/types';
+import { AppNoticesState } from './app-notices.svelte';
+import { AppSettingsState } from './app-settings.svelte';
+import { ConfirmState } from './confirm.svelte';
+import { contextView, type ContextView, type LiveContext } from './context-view';
 import { describeError, isCancellation, type Notice } from './errors';
 import { LiveReply } from './live-reply.svelte';
+import { SearchState } from './search.svelte';
+
+/** Messages fetched per older page while scrolling up. */
+const OLDER_PAGE_SIZE = 100;
+
+/** How a streamed reply fits into the shown branch when it starts. */
+type ReplyKind = { kind: 'send' } | { kind: 'edit'; messageId: string } | { kind: 'regenerate'; messageId: string };
 
 /** Remembers which conversation is open, so a reload shows it again. */
 export interface SelectionMemory {
@@ -25,8 +43,12 @@ export interface ChatStateOptions {
  * changed. While a reply streams, only `reply.text` changes.
  */
 export class ChatState {
-  /** Every conversation, most recently updated first. */
+  /** Conversations not archived, pinned first, then most recently updated. */
   conversations = $state.raw<Conversation[]>([]);
+  /** Archived conversations, most recently updated first. */
+  archived = $state.raw<Conversation[]>([]);
+  /** The sidebar shows the archived conversations instead of the others. */
+  showArchived = $state(false);
   /** The open conversation; `null` is a new chat that does not exist until its first message is sent. */
   selectedId = $state<string | null>(null);
   /** The open conversation's messages, oldest first. */
@@ -41,8 +63,33 @@ export class ChatState {
   notice = $state.raw<Notice | null>(null);
   /** True once the first conversation list has arrived. */
   ready = $state(false);
+  /** "‹ 2/3 ›" positions of the shown messages that have alternatives, by message id. */
+  branches = $state.raw<Readonly<Record<string, BranchPosition>>>({});
+  /** Cursor for older messages of the open conversation; `null` when the first message is shown. */
+  olderBefore = $state<number | null>(null);
+  /** True while an older page is being fetched. */
+  loadingOlder = $state(false);
+  /** A message to bring into view and mark (a search hit). */
+  highlightId = $state<string | null>(null);
+  /** What the model sees of the reply streaming now, once the app has said (`onContext`). */
+  liveContext = $state.raw<LiveContext | null>(null);
 
-  readonly selected: Conversation | null = $derived(this.conversations.find((c) => c.id === this.selectedId) ?? null);
+  /** App settings (theme, send shortcut, defaults). */
+  readonly settings: AppSettingsState;
+  /** Notices the app must show once. */
+  readonly appNotices: AppNoticesState;
+  /** The sidebar search. */
+  readonly search: SearchState;
+  /** The window's "are you sure?" dialog. */
+  readonly confirm = new ConfirmState();
+
+  readonly selected: Conversation | null = $derived(
+    this.conversations.find((c) => c.id === this.selectedId) ??
+      this.archived.find((c) => c.id === this.selectedId) ??
+      null,
+  );
+  /** Which shown messages the model no longer sees (the latest reply's context window). */
+  readonly contextView: ContextView = $derived(contextView(this.messages, this.liveContext));
 
   readonly #client: RpcClient;
   readonly #memory: SelectionMemory | undefined;
@@ -58,6 +105,9 @@ export class ChatState {
   constructor(client: RpcClient, options: ChatStateOptions = {}) {
     this.#client = client;
     this.#memory = options.memory;
+    this.settings = new AppSettingsState(client);
+    this.appNotices = new AppNoticesState(client);
+    this.search = new SearchState(client);
   }
 
   /** True from Send until the reply has ended. */
@@ -71,16 +121,23 @@ export class ChatState {
       this.#client.onPush((event) => this.#onPush(event)),
       this.#client.onProtocolError((error) => (this.notice = describeError(error))),
     );
+    const extras = [this.settings.load(), this.appNotices.load()].map((loading) =>
+      loading.catch((error: unknown) => (this.notice = describeError(error))),
+    );
     try {
-      const [conversations, engine] = await Promise.all([
+      const [conversations, archived, engine] = await Promise.all([
         this.#client.call('conversations.list', {}),
+        this.#client.call('conversations.list', { archived: true }),
         this.#client.call('engine.getStatus', {}),
       ]);
       this.conversations = conversations;
+      this.archived = archived;
       this.engine ??= engine;
       const remembered = this.#memory?.read() ?? null;
-      if (remembered !== null && conversations.some((c) => c.id === remembered)) await this.select(remembered);
+      const known = (c: Conversation): boolean => c.id === remembered;
+      if (remembered !== null && (conversations.some(known) || archived.some(known))) await this.select(remembered);
       else this.#memory?.write(null);
+      await Promise.all(extras);
     } catch (error) {
       this.notice = describeError(error);
     } finally {
@@ -114,6 +171,7 @@ export class ChatState {
     const reply = new LiveReply();
     this.reply = reply;
     this.notice = null;
+    this.highlightId = null;
     /** A conversation created for this message; removed again if the message is never accepted. */
     let created: string | null = null;
     try {
@@ -133,10 +191,9 @@ export class ChatState {
       const final = await this.#client.call(
         'chat.send',
         { conversationId, text },
-        { signal: reply.signal, onEvent: (event) => this.#onReplyEvent(reply, event) },
+        { signal: reply.signal, onEvent: (event) => this.#onReplyEvent(reply, event, { kind: 'send' }) },
       );
-      reply.flush();
-      this.#putMessage(final);
+      this.#endReply(reply, final, false);
       return true;
     } catch (error) {
       reply.flush();
@@ -145,7 +202,139 @@ export class ChatState {
       if (!isCancellation(error)) this.notice = describeError(error);
       return reply.messageId !== null;
     } finally {
-      if (this.reply === reply) this.reply = null;
+      this.#releaseReply(reply);
+    }
+  }
+
+  /**
+   * Edit one of the user's messages and resend it: the edited text becomes a new version beside the old one (which
+   * is kept) and a reply streams under it. Resolves like {@link send}.
+   */
+  async edit(messageId: string, text: string): Promise<boolean> {
+    const conversationId = this.selectedId;
+    if (this.reply !== null || text.trim() === '' || conversationId === null) return false;
+    return this.#branchReply(conversationId, { kind: 'edit', messageId }, (options) =>
+      this.#client.call('chat.edit', { messageId, text }, options),
+    );
+  }
+
+  /** Write another reply in place of `messageId` (an assistant message); the old reply stays as a version. */
+  async regenerate(messageId: string): Promise<boolean> {
+    const conversationId = this.selectedId;
+    if (this.reply !== null || conversationId === null) return false;
+    return this.#branchReply(conversationId, { kind: 'regenerate', messageId }, (options) =>
+      this.#client.call('chat.regenerate', { messageId }, options),
+    );
+  }
+
+  /** Show another version of a message (and the replies under it), as the "‹ 2/3 ›" switcher asks. */
+  async switchBranch(messageId: string): Promise<void> {
+    await this.#changeView(() => this.#client.call('messages.switchBranch', { messageId }));
+  }
+
+  /** Delete a message and every reply under it, after asking. */
+  async deleteFrom(messageId: string): Promise<void> {
+    const confirmed = await this.confirm.ask({
+      title: 'Delete from here?',
+      body: 'This message and everything after it in this version of the conversation will be deleted. This cannot be undone.',
+      confirmLabel: 'Delete',
+    });
+    if (!confirmed) return;
+    await this.#changeView(() => this.#client.call('messages.deleteSubtree', { messageId }));
+  }
+
+  /**
+   * Fetch the page of messages before the oldest one shown (scrolling up a long conversation). Resolves `true`
+   * when messages were added.
+   */
+  async loadOlder(limit = OLDER_PAGE_SIZE): Promise<boolean> {
+    const conversationId = this.selectedId;
+    const beforeSeq = this.olderBefore;
+    if (conversationId === null || beforeSeq === null || this.loadingOlder) return false;
+    const version = this.#messagesVersion;
+    this.loadingOlder = true;
+    try {
+      const page = await this.#client.call('messages.page', { conversationId, beforeSeq, limit });
+      if (version !== this.#messagesVersion || this.selectedId !== conversationId) return false;
+      const shown = this.messages;
+      const older = page.messages.filter((m) => !shown.some((s) => s.id === m.id));
+      this.#setMessages([...older, ...shown]);
+      this.olderBefore = page.olderBefore;
+      return page.messages.length > 0;
+    } catch (error) {
+      this.notice = describeError(error);
+      return false;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /**
+   * Open the conversation holding a message found by search, on the branch that holds it, with enough older pages
+   * loaded to show it; then mark it (`highlightId`) so the list scrolls to it.
+   */
+  async reveal(messageId: string): Promise<void> {
+    try {
+      const detail = await this.#client.call('search.reveal', { messageId });
+      this.#show(detail.conversation.id, []);
+      this.#applyDetail(detail);
+      while (!this.messages.some((m) => m.id === messageId) && this.olderBefore !== null) {
+        if (!(await this.loadOlder(500))) break;
+      }
+      this.highlightId = messageId;
+    } catch (error) {
+      this.notice = describeError(error);
+    }
+  }
+
+  /** Pin a conversation to the top of the list, or unpin it. */
+  async setPinned(conversationId: string, pinned: boolean): Promise<void> {
+    await this.#updateConversation({ id: conversationId, pinned });
+  }
+
+  /** Move a conversation to the archive (hidden from the list, still searchable), or back. */
+  async setArchived(conversationId: string, archived: boolean): Promise<void> {
+    await this.#updateConversation({ id: conversationId, archived });
+  }
+
+  /**
+   * A conversation's own system prompt (`null` = the app default) and sampling overrides (`{}` = app defaults).
+   * Throws the app's refusal so a form can show it next to the fields.
+   */
+  async setConversationOptions(
+    conversationId: string,
+    options: { systemPrompt: string | null; generation: GenerationOverrides },
+  ): Promise<void> {
+    const conversation = await this.#client.call('conversations.update', { id: conversationId, ...options });
+    this.#putConversation(conversation);
+  }
+
+  async rename(conversationId: string, title: string): Promise<boolean> {
+    try {
+      this.#putConversation(await this.#client.call('conversations.rename', { id: conversationId, title }));
+      return true;
+    } catch (error) {
+      this.notice = describeError(error);
+      return false;
+    }
+  }
+
+  /** Delete a conversation and its messages, after asking. */
+  async deleteConversation(conversationId: string): Promise<void> {
+    const conversation = [...this.conversations, ...this.archived].find((c) => c.id === conversationId);
+    const confirmed = await this.confirm.ask({
+      title: 'Delete conversation?',
+      body: `“${conversation?.title ?? 'This conversation'}” and all its messages will be deleted. This cannot be undone.`,
+      confirmLabel: 'Delete',
+    });
+    if (!confirmed) return;
+    try {
+      await this.#client.call('conversations.delete', { id: conversationId });
+      if (this.selectedId === conversationId) this.newChat();
+      this.conversations = this.conversations.filter((c) => c.id !== conversationId);
+      this.archived = this.archived.filter((c) => c.id !== conversationId);
+    } catch (error) {
+      this.notice = describeError(error);
     }
   }
 
@@ -165,14 +354,104 @@ export class ChatState {
     this.#client.call('conversations.delete', { id: conversationId }).catch(() => {});
   }
 
-  #onReplyEvent(reply: LiveReply, event: ChatSendEvents): void {
+  /** Stream an edit or a regenerated reply (both add a version beside an existing message). */
+  async #branchReply(
+    conversationId: string,
+    kind: ReplyKind,
+    call: (options: { signal: AbortSignal; onEvent: (event: ChatSendEvents) => void }) => Promise<Message>,
+  ): Promise<boolean> {
+    const reply = new LiveReply();
+    reply.conversationId = conversationId;
+    this.reply = reply;
+    this.notice = null;
+    this.highlightId = null;
+    try {
+      const final = await call({ signal: reply.signal, onEvent: (event) => this.#onReplyEvent(reply, event, kind) });
+      this.#endReply(reply, final, true);
+      return true;
+    } catch (error) {
+      reply.flush();
+      if (reply.messageId !== null) this.#endFailedReply(reply, error);
+      if (!isCancellation(error)) this.notice = describeError(error);
+      return reply.messageId !== null;
+    } finally {
+      this.#releaseReply(reply);
+    }
+  }
+
+  /** The reply ended: show its final version; after an edit or regenerate, fetch the new "‹ 2/3 ›" positions. */
+  #endReply(reply: LiveReply, final: Message, refetch: boolean): void {
+    reply.flush();
+    this.#putMessage(final);
+    if (refetch && this.selectedId === final.conversationId) void this.#loadMessages(final.conversationId);
+  }
+
+  #releaseReply(reply: LiveReply): void {
+    if (this.reply === reply) this.reply = null;
+    if (this.liveContext !== null && this.liveContext.messageId === reply.messageId) {
+      // The stored stats carry the same figures from now on; keep the live ones until the message is replaced.
+      const shown = this.messages.find((m) => m.id === reply.messageId);
+      if (shown?.stats?.messagesInView !== undefined) this.liveContext = null;
+    }
+  }
+
+  #onReplyEvent(reply: LiveReply, event: ChatSendEvents, kind: ReplyKind): void {
     if (event.type === 'onStarted') {
       reply.started(event.assistantMessage.id);
-      if (this.selectedId === event.userMessage.conversationId) {
+      if (this.selectedId !== event.userMessage.conversationId) return;
+      if (kind.kind === 'send') {
         this.#setMessages([...this.messages, event.userMessage, event.assistantMessage]);
+        return;
+      }
+      // The new version takes the old one's place; what followed the old one belongs to the old branch.
+      const at = this.messages.findIndex((m) => m.id === kind.messageId);
+      const kept = at === -1 ? this.messages : this.messages.slice(0, at);
+      const added = kind.kind === 'edit' ? [event.userMessage, event.assistantMessage] : [event.assistantMessage];
+      this.#setMessages([...kept, ...added]);
+      this.branches = Object.fromEntries(Object.entries(this.branches).filter(([id]) => id !== kind.messageId));
+    } else if (event.type === 'onContext') {
+      if (event.messageId === reply.messageId) {
+        const { messageId, messagesInView, messagesDropped } = event;
+        this.liveContext = { messageId, messagesInView, messagesDropped };
       }
     } else if (event.messageId === reply.messageId) {
       reply.append(event.text);
+    }
+  }
+
+  /** Run a call that returns a new view of the open conversation (switch branch, delete) and show it. */
+  async #changeView(call: () => Promise<ConversationDetail>): Promise<void> {
+    if (this.reply !== null) return;
+    try {
+      const detail = await call();
+      if (this.selectedId !== detail.conversation.id) return;
+      this.#messagesVersion++; // a fetch started before this change must not overwrite it
+      this.#applyDetail(detail);
+    } catch (error) {
+      this.notice = describeError(error);
+    }
+  }
+
+  async #updateConversation(params: { id: string; pinned?: boolean; archived?: boolean }): Promise<void> {
+    try {
+      this.#putConversation(await this.#client.call('conversations.update', params));
+      void this.#refreshList(false);
+    } catch (error) {
+      this.notice = describeError(error);
+    }
+  }
+
+  /** Put a changed conversation in the list it now belongs to (the app's push refetches the order). */
+  #putConversation(conversation: Conversation): void {
+    const others = (list: Conversation[]): Conversation[] => list.filter((c) => c.id !== conversation.id);
+    const replace = (list: Conversation[]): Conversation[] => list.map((c) => (c.id === conversation.id ? conversation : c));
+    const inList = (list: Conversation[]): boolean => list.some((c) => c.id === conversation.id);
+    if (conversation.archived) {
+      this.conversations = others(this.conversations);
+      this.archived = inList(this.archived) ? replace(this.archived) : [conversation, ...this.archived];
+    } else {
+      this.archived = others(this.archived);
+      this.conversations = inList(this.conversations) ? replace(this.conversations) : [conversation, ...this.conversations];
     }
   }
 
@@ -211,6 +490,14 @@ export class ChatState {
       if (event.status.state === 'ready' && this.notice?.code === 'NO_MODEL') this.notice = null;
       return;
     }
+    if (event.type === 'onNotice') {
+      this.appNotices.add(event.notice);
+      return;
+    }
+    if (event.type === 'onSettingsChanged') {
+      this.settings.apply(event.settings);
+      return;
+    }
     if (event.type === 'onModelsChanged' || event.type === 'onDownloadProgress') return; // lib/models.svelte.ts
     // A change this window is making itself (its own reply) needs no refetch of the open conversation.
     const ownReply = this.reply !== null && this.reply.conversationId === this.selectedId;
@@ -224,17 +511,22 @@ export class ChatState {
   async #refreshList(reloadOpen: boolean): Promise<void> {
     const version = ++this.#listVersion;
     let conversations: Conversation[];
+    let archived: Conversation[];
     try {
-      conversations = await this.#client.call('conversations.list', {});
+      [conversations, archived] = await Promise.all([
+        this.#client.call('conversations.list', {}),
+        this.#client.call('conversations.list', { archived: true }),
+      ]);
     } catch (error) {
       if (version === this.#listVersion) this.notice = describeError(error);
       return;
     }
     if (version !== this.#listVersion) return;
     this.conversations = conversations;
+    this.archived = archived;
     const openId = this.selectedId;
     if (openId === null || this.loadingMessages) return;
-    const open = conversations.find((c) => c.id === openId);
+    const open = conversations.find((c) => c.id === openId) ?? archived.find((c) => c.id === openId);
     if (!open) {
       if (this.reply?.conversationId !== openId) this.newChat();
       return;
@@ -251,8 +543,7 @@ export class ChatState {
     try {
       const detail = await this.#client.call('conversations.get', { id: conversationId });
       if (version !== this.#messagesVersion || this.selectedId !== conversationId) return;
-      this.messages = reuseUnchanged(this.messages, detail.messages);
-      this.#loadedUpdatedAt = detail.conversation.updatedAt;
+      this.#applyDetail(detail);
     } catch (error) {
       if (version !== this.#messagesVersion || this.selectedId !== conversationId) return;
       const notice = describeError(error);
@@ -266,9 +557,35 @@ export class ChatState {
     }
   }
 
+  /**
+   * Show a view of the open conversation: its newest page (older pages already shown are kept when the newest page
+   * continues them), the "‹ 2/3 ›" positions, and the cursor for older messages.
+   */
+  #applyDetail(detail: ConversationDetail): void {
+    const first = detail.messages[0];
+    const at = first === undefined ? -1 : this.messages.findIndex((m) => m.id === first.id);
+    const keepOlder = at > 0;
+    const shown = reuseUnchanged(this.messages, detail.messages);
+    this.messages = keepOlder ? [...this.messages.slice(0, at), ...shown] : shown;
+    if (!keepOlder) this.olderBefore = detail.olderBefore;
+    // Positions of older messages stay as they were; the newest page's come fresh (a message without one has none).
+    const olderPositions = keepOlder
+      ? Object.entries(this.branches).filter(([id]) => !detail.messages.some((m) => m.id === id))
+      : [];
+    this.branches = Object.fromEntries([...olderPositions, ...detail.branches.map((p) => [p.messageId, p] as const)]);
+    this.#loadedUpdatedAt = detail.conversation.updatedAt;
+    this.#putConversation(detail.conversation);
+  }
+
   #show(conversationId: string | null, messages: Message[]): void {
+    if (conversationId !== this.selectedId) {
+      this.highlightId = null;
+      this.liveContext = null;
+    }
     this.selectedId = conversationId;
     this.#setMessages(messages);
+    this.branches = {};
+    this.olderBefore = null;
     this.#loadedUpdatedAt = null;
     this.#load = null;
     this.loadingMessages = false;

@@ -1,4 +1,4 @@
-import type { EngineStatus, MessageRole, MessageStatus } from '../../src-main/common/types';
+import type { EngineStatus, MessageRole, MessageStatus, ReplyStats, StopReason } from '../../src-main/common/types';
 
 export const ROLE_LABELS: Record<MessageRole, string> = { user: 'You', assistant: 'Phi' };
 
@@ -34,4 +34,31 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 
 export function formatTime(epochMs: number): string {
   return timeFormat.format(epochMs);
+}
+
+/** Why a reply ended, in words. */
+export const STOP_REASON_LABELS: Record<StopReason, string> = {
+  eos: 'Finished',
+  stopText: 'Finished',
+  maxTokens: 'Reached the length limit',
+  aborted: 'Stopped',
+  error: 'Failed',
+};
+
+/** A finished reply's figures as short phrases: tokens, speed, time to first token, why it ended. */
+export function describeStats(stats: ReplyStats): string[] {
+  const tokens = `${stats.generatedTokens.toLocaleString('en-US')} ${stats.generatedTokens === 1 ? 'token' : 'tokens'}`;
+  const parts = [tokens];
+  if (stats.generatedTokens > 0 && Number.isFinite(stats.tokensPerSecond)) {
+    parts.push(`${stats.tokensPerSecond.toFixed(1)} tokens/s`);
+  }
+  if (stats.generatedTokens > 0) parts.push(`first token in ${formatSeconds(stats.timeToFirstTokenMs)}`);
+  parts.push(STOP_REASON_LABELS[stats.stopReason]);
+  return parts;
+}
+
+/** Milliseconds as "0.42 s" / "12 s". */
+export function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(0)} s`;
 }

@@ -3,6 +3,9 @@ import type { Attachment } from 'svelte/attachments';
 /** How close to the bottom (px) still counts as "at the bottom". */
 const SLACK = 48;
 
+/** Dispatch this (bubbling) event from inside the scroller to stop following the bottom, e.g. to show a message. */
+export const UNPIN_EVENT = 'phi-unpin';
+
 /**
  * Keeps a scrolling element at the bottom while its content grows (a streaming reply), unless the reader has
  * scrolled up to read something; scrolling back down re-attaches. `pin` is any value that changes when the view
@@ -21,6 +24,9 @@ export function stickToBottom(pin: unknown): Attachment<HTMLElement> {
     const onScroll = (): void => {
       pinned = atBottom(scroller);
     };
+    const onUnpin = (): void => {
+      pinned = false;
+    };
     const observer = new ResizeObserver(() => {
       if (pinned) scrollDown();
     });
@@ -28,9 +34,11 @@ export function stickToBottom(pin: unknown): Attachment<HTMLElement> {
     if (content) observer.observe(content);
     observer.observe(scroller);
     scroller.addEventListener('scroll', onScroll, { passive: true });
+    scroller.addEventListener(UNPIN_EVENT, onUnpin);
     return () => {
       observer.disconnect();
       scroller.removeEventListener('scroll', onScroll);
+      scroller.removeEventListener(UNPIN_EVENT, onUnpin);
     };
   };
 }

@@ -42,9 +42,9 @@ export class ChatPage {
     return this.page.getByRole('navigation', { name: 'Conversations' });
   }
 
-  /** The conversation buttons in the sidebar, most recent first. */
+  /** The conversation buttons in the sidebar (the ones that open a conversation), in the order shown. */
   get conversations(): Locator {
-    return this.conversationList.getByRole('listitem').getByRole('button');
+    return this.conversationList.getByRole('listitem').locator('button.conversation');
   }
 
   /** The conversation marked as the open one (`aria-current`). */
@@ -124,5 +124,84 @@ export class ChatPage {
   /** Wait until the last reply is in `status` (e.g. `stopped`, `complete`). */
   async waitForLastReplyStatus(status: string, timeout = 30_000): Promise<void> {
     await this.replies.last().and(this.page.locator(`[data-status="${status}"]`)).waitFor({ timeout });
+  }
+
+  // ---- conversation list ----
+
+  /** Open the options of a conversation in the sidebar and press one of them (`Pin`, `Archive`, `Delete`, …). */
+  async conversationAction(title: string, action: string): Promise<void> {
+    await this.conversationList.getByRole('button', { name: `Options for ${title}`, exact: true }).click();
+    await this.conversationList
+      .getByRole('group', { name: `Options for ${title}`, exact: true })
+      .getByRole('button', { name: action, exact: true })
+      .click();
+  }
+
+  /** The "Archived" toggle at the foot of the sidebar. */
+  get archivedToggle(): Locator {
+    return this.conversationList.getByRole('button', { name: /^Archived/ });
+  }
+
+  /** The open confirmation dialog (e.g. "Delete conversation?"). */
+  dialog(name: string): Locator {
+    return this.page.getByRole('dialog', { name, exact: true });
+  }
+
+  // ---- search ----
+
+  get searchBox(): Locator {
+    return this.page.getByRole('searchbox', { name: 'Search conversations' });
+  }
+
+  get searchResults(): Locator {
+    return this.page.getByRole('region', { name: 'Search results' });
+  }
+
+  /** Message hits, best first. */
+  get messageHits(): Locator {
+    return this.searchResults.getByRole('list', { name: 'Matching messages' }).getByRole('button');
+  }
+
+  get titleHits(): Locator {
+    return this.searchResults.getByRole('list', { name: 'Matching conversations' }).getByRole('button');
+  }
+
+  async search(query: string): Promise<void> {
+    await this.searchBox.fill(query);
+  }
+
+  // ---- messages ----
+
+  /** The message (list item) whose text is `text` exactly (or matches a pattern). */
+  message(text: string | RegExp): Locator {
+    const pattern = typeof text === 'string' ? new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : text;
+    return this.messageItems.filter({ has: this.page.locator('.text', { hasText: pattern }) });
+  }
+
+  /** The "‹ 2/3 ›" switcher of a message. */
+  versions(message: Locator): Locator {
+    return message.getByRole('group', { name: 'Versions' });
+  }
+
+  /** The inline editor of the message being edited (its text is in the box, not shown as text, meanwhile). */
+  get editor(): Locator {
+    return this.messageItems.filter({ has: this.page.getByRole('textbox', { name: 'Edit message' }) });
+  }
+
+  /** Edit a user message and resend it. */
+  async editAndResend(message: Locator, text: string): Promise<void> {
+    await message.getByRole('button', { name: 'Edit', exact: true }).click();
+    await this.editor.getByRole('textbox', { name: 'Edit message' }).fill(text);
+    await this.editor.getByRole('button', { name: 'Save and send' }).click();
+  }
+
+  /** The per-reply figures under a finished reply (tokens, tokens/s, time to first token, why it ended). */
+  stats(message: Locator): Locator {
+    return message.locator('.stats');
+  }
+
+  /** The scrolling area of the messages. */
+  get scroller(): Locator {
+    return this.page.locator('.scroller');
   }
 }

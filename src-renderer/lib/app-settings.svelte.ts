@@ -1,0 +1,43 @@
+import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppSettings } from '../../src-main/common/types';
+
+type Patch = Partial<Omit<AppSettings, 'modelPath'>>;
+
+/**
+ * The app settings as this window knows them: fetched at start, replaced when any window changes them
+ * (`onSettingsChanged`), and applied to the page (the theme).
+ */
+export class AppSettingsState {
+  /** `null` until the app has answered. */
+  current = $state.raw<AppSettings | null>(null);
+
+  readonly #client: RpcClient;
+
+  constructor(client: RpcClient) {
+    this.#client = client;
+  }
+
+  /** The send shortcut in force (Enter until the settings have arrived). */
+  get sendShortcut(): AppSettings['sendShortcut'] {
+    return this.current?.sendShortcut ?? 'enter';
+  }
+
+  async load(): Promise<void> {
+    this.apply(await this.#client.call('settings.get', {}));
+  }
+
+  /** Save a change; resolves with the whole settings, or throws the app's refusal (`BAD_REQUEST` in words). */
+  async update(patch: Patch): Promise<AppSettings> {
+    const settings = await this.#client.call('settings.update', { patch });
+    this.apply(settings);
+    return settings;
+  }
+
+  /** Take settings pushed by the app (or just fetched) and apply the theme to the page. */
+  apply(settings: AppSettings): void {
+    this.current = settings;
+    const root = document.documentElement;
+    if (settings.theme === 'system') delete root.dataset.theme;
+    else root.dataset.theme = settings.theme;
+  }
+}
