@@ -6,20 +6,20 @@ export interface ContextWindowInput {
   turns: readonly ChatTurn[];
 }
 
-export interface ContextWindowOptions<T> {
+export interface ContextWindowOptions<T, P = string> {
   /** The model's context window, in tokens. */
   contextSize: number;
   /** Tokens that must stay free for the reply. */
   replyReserve: number;
-  /** Builds the prompt text for the system prompt and a (trimmed) list of turns. */
-  format: (input: ContextWindowInput) => string;
-  /** Turns prompt text into tokens (the model's tokenizer; any token-like value in tests). */
-  tokenize: (text: string) => T[];
+  /** Builds the prompt (text, or any form `tokenize` takes) for the system prompt and a list of turns. */
+  format: (input: ContextWindowInput) => P;
+  /** Turns a prompt into tokens (the model's tokenizer; any token-like value in tests). */
+  tokenize: (prompt: P) => T[];
 }
 
 /** The prompt that fits: its text, its tokens, and what of the conversation is in it. */
-export interface FittedPrompt<T> {
-  text: string;
+export interface FittedPrompt<T, P = string> {
+  text: P;
   tokens: T[];
   info: ContextWindowInfo;
 }
@@ -35,11 +35,14 @@ export interface FittedPrompt<T> {
  * Cost: one tokenization when everything fits (the common case); otherwise a binary search over where the kept part
  * starts, each step tokenizing a candidate prompt — tokens are counted on the exact prompt text, never estimated.
  */
-export function fitContextWindow<T>(input: ContextWindowInput, options: ContextWindowOptions<T>): FittedPrompt<T> {
+export function fitContextWindow<T, P = string>(
+  input: ContextWindowInput,
+  options: ContextWindowOptions<T, P>,
+): FittedPrompt<T, P> {
   const { contextSize, replyReserve } = options;
   const budget = contextSize - replyReserve;
   const starts = exchangeStarts(input.turns);
-  const attempt = (start: number): FittedPrompt<T> => {
+  const attempt = (start: number): FittedPrompt<T, P> => {
     const turns = input.turns.slice(start);
     const text = options.format({ systemPrompt: input.systemPrompt, turns });
     const tokens = options.tokenize(text);
@@ -87,10 +90,10 @@ export function exchangeStarts(turns: readonly ChatTurn[]): number[] {
   return starts;
 }
 
-function overflow<T>(
-  kept: FittedPrompt<T>,
+function overflow<T, P>(
+  kept: FittedPrompt<T, P>,
   input: ContextWindowInput,
-  options: ContextWindowOptions<T>,
+  options: ContextWindowOptions<T, P>,
 ): EngineError {
   const { contextSize, replyReserve } = options;
   // The system prompt's share: the empty conversation's prompt with it, minus without it (format adds labels).

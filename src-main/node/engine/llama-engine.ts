@@ -9,11 +9,11 @@ import {
 } from 'node-llama-cpp';
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
+import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import { fitContextWindow } from './context-window';
 import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
-import { formatPhi2Prompt, PHI2_STOP_STRINGS } from './phi2-format';
 import {
   EngineError,
   type ChatEngine,
@@ -57,7 +57,10 @@ export interface LlamaEngineOptions {
   replyReserveTokens?: number;
   /** Upper bound on the context window, in tokens. Default: the size the model was trained with (2048 for Phi-2). */
   maxContextSize?: number;
-  /** `general.architecture` values `load` accepts. Default `['phi2']`: the prompt format is Phi-2's. */
+  /**
+   * `general.architecture` values `load` accepts. Default: any the app can write prompts for — `phi2`, and any model
+   * with a chat template in its metadata (see `chooseChatFormat`).
+   */
   architectures?: readonly string[];
   /** Settings used where a request leaves one out; merged over `PHI2_DEFAULT_SETTINGS`. */
   defaults?: GenerationSettings;
@@ -95,10 +98,12 @@ const MIN_RESTORE_GAIN_TOKENS = 32;
 /**
  * The chat engine on node-llama-cpp: Phi-2 on the CPU, one request at a time, streaming, with KV-cache reuse.
  *
- * How a reply is made: the conversation is formatted as a Phi-2 prompt and tokenized; the longest prefix already in
- * the sequence's KV cache is kept and only the rest is evaluated (in small steps, so an abort is quick); tokens are
- * then sampled one by one, decoded to text without splitting UTF-8 characters, and passed through the stop-text
- * filter before reaching `onText`.
+ * How a reply is made: the conversation is fitted into the context window (`fitContextWindow`: system prompt
+ * pinned, oldest exchanges dropped, reply room kept) and written in the model's format (`chat-format.ts`: Phi-2's
+ * `Instruct:`/`Output:`, or the model's own chat template); the longest prefix already in the sequence's KV cache —
+ * or in a saved state of the conversation (`KvStateCache`) — is kept and only the rest is evaluated (in small steps,
+ * so an abort is quick); tokens are then sampled one by one, decoded to text without splitting UTF-8 characters, and
+ * passed through the stop-text filter before reaching `onText`.
  *
  * KV-cache reuse compares tokens, not `cacheKey`: the cached state of a token prefix is the same whichever
  * conversation it came from, so any request that shares a prefix with the previous one (the same conversation, or
@@ -190,11 +195,19 @@ export class LlamaEngine implements ChatEngine {
     let model: LlamaModel | null = null;
     try {
       const info = await inspectModelFile(path);
-      const architectures = this.options.architectures ?? ['phi2'];
-      if (!architectures.includes(info.architecture)) {
+      const architectures = this.options.architectures;
+      if (architectures && !architectures.includes(info.architecture)) {
         throw new EngineError(
           'MODEL_INVALID',
           `${path} is a '${info.architecture}' model; this app runs ${architectures.join(' or ')} models.`,
+        );
+      }
+      const formatKind = chooseChatFormat(info);
+      if (formatKind === null) {
+        throw new EngineError(
+          'MODEL_INVALID',
+          `${path} is a '${info.architecture}' model without a chat template in its metadata; this app runs Phi-2 ` +
+            'models and models that carry their chat template.',
         );
       }
       if (signal.aborted) throw loadCancelled(signal);
@@ -219,7 +232,8 @@ export class LlamaEngine implements ChatEngine {
       const kv = await this.openStateCache(path, context.contextSize);
       reportProgress(1); // llama.cpp's own progress may still be in flight: end the bar at 100% before `ready`
       progressOpen = false;
-      this.loaded = { path, info, model, context, sequence: context.getSequence(), kv, owner: null, dirty: false };
+      const format = formatKind === 'phi2' ? phi2ChatFormat(model) : templateChatFormat(model);
+      this.loaded = { path, info, model, context, sequence: context.getSequence(), format, kv, owner: null, dirty: false };
       this.statusEmitter.set(readyStatus(this.loaded));
     } catch (error) {
       progressOpen = false;
@@ -248,15 +262,15 @@ export class LlamaEngine implements ChatEngine {
     const loaded = this.loaded;
     if (!loaded) throw new EngineError('NO_MODEL', 'No model is loaded.');
     if (signal.aborted) return { result: abortedBeforeStart(requestedAt, request) };
-    const { model, context, sequence } = loaded;
+    const { model, context, sequence, format } = loaded;
     const settings = { ...this.settings, ...definedOnly(request.settings ?? {}) };
 
     const contextSize = context.contextSize;
     const fitted = fitContextWindow(request, {
       contextSize,
       replyReserve: this.replyReserve(settings.maxTokens),
-      format: formatPhi2Prompt,
-      tokenize: (prompt) => model.tokenize(prompt, false),
+      format: (input) => input,
+      tokenize: (input) => format.tokenize(input),
     });
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
@@ -306,7 +320,7 @@ export class LlamaEngine implements ChatEngine {
       const maxTokens = Math.min(Math.max(0, settings.maxTokens), contextSize - 1 - promptTokens.length);
       if (maxTokens === 0) return finish('maxTokens');
       const decoder = new TokenTextDecoder(model, promptTokens);
-      const filter = new ReplyTextFilter(PHI2_STOP_STRINGS);
+      const filter = new ReplyTextFilter(format.stopStrings);
       iterator = sequence.evaluate(rest.slice(-1), {
         temperature: settings.temperature,
         topK: settings.topK,
@@ -480,6 +494,8 @@ interface LoadedModel {
   model: LlamaModel;
   context: LlamaContext;
   sequence: LlamaContextSequence;
+  /** How prompts are written for this model. */
+  format: ChatFormat;
   /** Saved conversation states for this model, if a folder was given. */
   kv: KvStateCache | null;
   /** The `cacheKey` of the conversation whose state the sequence holds (null: none worth saving). */

@@ -20,6 +20,8 @@ export interface ModelFileInfo {
   architecture: string;
   /** `general.name`, if the file has one. */
   name: string | null;
+  /** Whether the metadata carries a chat template (`tokenizer.chat_template`), used to format prompts. */
+  hasChatTemplate: boolean;
   /** `<architecture>.context_length`: the context the model was trained with, if present. */
   contextLength: number | null;
   /** `general.alignment` (default 32). */
@@ -100,6 +102,7 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
   let architecture: string | null = null;
   let name: string | null = null;
   let alignment = 32;
+  let hasChatTemplate = false;
   const integers = new Map<string, number>();
   for (let i = 0; i < metadataCount; i++) {
     const key = await reader.string('a metadata key');
@@ -108,7 +111,10 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
     else if (key === 'general.name' && type === VALUE_TYPE.string) name = await reader.string(key);
     else if (key === 'general.alignment' && type === VALUE_TYPE.uint32) alignment = await reader.u32();
     else if (key.endsWith('.context_length') && type === VALUE_TYPE.uint32) integers.set(key, await reader.u32());
-    else await skipValue(reader, type, key);
+    else {
+      if (key === 'tokenizer.chat_template' && type === VALUE_TYPE.string) hasChatTemplate = true;
+      await skipValue(reader, type, key);
+    }
   }
   if (architecture === null) throw invalid(path, 'it has no general.architecture');
   if (alignment === 0 || (alignment & (alignment - 1)) !== 0) {
@@ -155,6 +161,7 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
     metadataCount,
     architecture,
     name,
+    hasChatTemplate,
     contextLength: integers.get(`${architecture}.context_length`) ?? null,
     alignment,
     dataOffset,

@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 async function start(options: LlamaEngineOptions = {}): Promise<LlamaEngine> {
-  const engine = new LlamaEngine({ threads: 2, kvSaveDelayMs: 60_000, ...options });
+  const engine = new LlamaEngine({ threads: 1, kvSaveDelayMs: 60_000, ...options });
   engines.push(engine);
   await engine.load(modelPath);
   return engine;

@@ -23,7 +23,7 @@ let engine: LlamaEngine;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'phi-desk-engine-'));
   modelPath = await getTinyModelPath();
-  engine = new LlamaEngine({ threads: 2 });
+  engine = new LlamaEngine({ threads: 1 });
   await engine.load(modelPath);
 });
 
@@ -47,7 +47,7 @@ async function engineError(promise: Promise<unknown>): Promise<EngineError> {
 
 describe('LlamaEngine loading', () => {
   it('goes noModel → loading with rising progress → ready with the model name and context size', async () => {
-    const fresh = new LlamaEngine({ threads: 2 });
+    const fresh = new LlamaEngine({ threads: 1 });
     const statuses: EngineStatus[] = [];
     const progress: number[] = [];
     fresh.onStatus((status) => statuses.push(status));
@@ -267,7 +267,7 @@ describe('LlamaEngine generation', () => {
 
 describe('LlamaEngine context window', () => {
   it('drops the oldest exchanges to fit a small window, keeps the system prompt, and reports it before the reply', async () => {
-    const small = new LlamaEngine({ threads: 2, maxContextSize: 256, replyReserveTokens: 64 });
+    const small = new LlamaEngine({ threads: 1, maxContextSize: 256, replyReserveTokens: 64 });
     try {
       await small.load(modelPath);
       expect(small.status().contextSize).toBe(256);
@@ -336,7 +336,7 @@ describe('LlamaEngine with the model tokenizer', () => {
 
 describe('LlamaEngine disposal', () => {
   it('aborts a running generation, frees everything, and refuses further use', async () => {
-    const fresh = new LlamaEngine({ threads: 2 });
+    const fresh = new LlamaEngine({ threads: 1 });
     await fresh.load(modelPath);
     const statuses: EngineStatus[] = [];
     fresh.onStatus((status) => statuses.push(status));
