@@ -1,4 +1,3 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
 import type { Handlers } from '../../common/rpc';
@@ -7,20 +6,19 @@ import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
 import { ModelService, type ModelHostOptions } from '../services/model-service';
-import { NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
+import { backupFailedNotice, DATABASE_DAMAGED_NOTICE, NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
 import { SettingsService } from '../services/settings-service';
 import { openStore, type OpenStoreOptions, type Store } from '../store/open-store';
 import type { ReplyWriterOptions } from '../store/reply-writer';
 import { storeFailureMessage } from '../services/rpc-errors';
-import { isStoreError, StoreError } from '../store/store-error';
+import { StoreError } from '../store/store-error';
 import { appHandlers } from './app-handlers';
+import { DamageMarker } from './damage-marker';
 import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
 import { acquireInstanceLock } from './instance-lock';
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
-/** Beside the database, written when damage is found while the app runs: the next start checks the whole file. */
-export const CHECK_MARKER_SUFFIX = '.check-needed';
 
 export interface ComposeOptions {
   /** Folder for the database (created if missing). */
@@ -70,9 +68,9 @@ export function composeApp(options: ComposeOptions): ComposedApp {
   const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
   const lock = acquireInstanceLock(dataDir, binding);
   const databaseFile = path.join(dataDir, DATABASE_FILE);
-  // Damage found while the app ran (see `onFailure` below) is checked for, and recovered from, at this start.
-  const checkMarker = `${databaseFile}${CHECK_MARKER_SUFFIX}`;
-  const checkNeeded = existsSync(checkMarker);
+  // Damage found while the app last ran is checked for, and recovered from, at this start.
+  const damage = new DamageMarker(databaseFile);
+  const checkNeeded = damage.pending;
   let store: Store;
   try {
     store = openStore(databaseFile, {
@@ -81,7 +79,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       ...(checkNeeded ? { check: 'always' as const } : {}),
       markInterrupted: true,
     });
-    if (checkNeeded) rmSync(checkMarker, { force: true });
+    if (checkNeeded) damage.clear();
   } catch (error) {
     lock.release();
     throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
@@ -123,29 +121,12 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
     const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
     const onFailure = (error: unknown): void => {
-      if (!isStoreError(error, 'DB_CORRUPT') || existsSync(checkMarker)) return;
-      try {
-        writeFileSync(checkMarker, `${new Date().toISOString()} ${error.message}\n`);
-      } catch {
-        // Best effort: the user is told below either way.
-      }
-      notices.add({
-        id: 'database-damaged',
-        level: 'error',
-        text:
-          'The conversation database is damaged. Quit and start Phi Desk again: it will check the file and, if ' +
-          'needed, restore the newest backup (the damaged file is kept).',
-      });
+      if (damage.record(error)) notices.add(DATABASE_DAMAGED_NOTICE);
     };
     const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, onFailure });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
-      (error) =>
-        notices.add({
-          id: 'backup-failed',
-          level: 'warning',
-          text: `The daily backup of your conversations failed: ${error instanceof Error ? error.message : String(error)}`,
-        }),
+      (error) => notices.add(backupFailedNotice(error)),
       options.backupCheckIntervalMs ?? BACKUP_CHECK_INTERVAL_MS,
     );
 

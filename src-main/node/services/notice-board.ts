@@ -71,6 +71,21 @@ export function noticesFromOpenReport(report: OpenReport): AppNotice[] {
   return notices;
 }
 
+/** Damage found while the app runs (a `DB_CORRUPT` from a call): what to do about it. */
+export const DATABASE_DAMAGED_NOTICE: AppNotice = {
+  id: 'database-damaged',
+  level: 'error',
+  text:
+    'The conversation database is damaged. Quit and start Phi Desk again: it will check the file and, if needed, ' +
+    'restore the newest backup (the damaged file is kept).',
+};
+
+/** The daily backup failed (disk full, folder not writable); the next check tries again. */
+export function backupFailedNotice(error: unknown): AppNotice {
+  const reason = error instanceof Error ? error.message : String(error);
+  return { id: 'backup-failed', level: 'warning', text: `The daily backup of your conversations failed: ${reason}` };
+}
+
 /** `2025-05-01 12:00 UTC`: unambiguous, and the same in every locale. */
 export function formatTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
