@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,23 @@ function waitForStatus(target: IsolatedEngine, predicate: (status: EngineStatus)
   });
 }
 
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** How many saved states (`.json` records) the KV-cache folder holds, over every model. */
+async function savedStates(root: string): Promise<number> {
+  let count = 0;
+  for (const folder of await readdir(root).catch(() => [])) {
+    count += (await readdir(join(root, folder))).filter((name) => name.endsWith('.json')).length;
+  }
+  return count;
+}
+
 /** A phi2 GGUF without `phi2.feed_forward_length`: llama.cpp fails a GGML_ASSERT and aborts the process loading it. */
 async function writeAbortingModel(path: string): Promise<void> {
   const model = describeSyntheticPhi2Model(TINY_SHAPE, 1);
@@ -77,6 +94,16 @@ describe('IsolatedEngine', () => {
     expect(result.context).toMatchObject({ turnsInView: 1, turnsDropped: 0 });
     expect(result.stats.promptTokens).toBe(result.context.promptTokens);
     expect(result.stats.generatedTokens).toBeGreaterThan(3);
+  });
+
+  it('measures time to first token on the host, process hop included', async () => {
+    const started = performance.now();
+    let firstText = 0;
+    const result = await engine.generate(ask('Quick one.', { maxTokens: 8 }), {
+      onText: () => (firstText ||= performance.now()),
+    });
+    expect(firstText).toBeGreaterThan(0);
+    expect(Math.abs(result.stats.timeToFirstTokenMs - (firstText - started))).toBeLessThanOrEqual(2);
   });
 
   it('reports load progress and passes typed errors through (missing file, not GGUF)', async () => {
@@ -133,6 +160,35 @@ describe('IsolatedEngine', () => {
 
     const next = await engine.generate(ask('Are you back?', { maxTokens: 5 }));
     expect(next.stats.generatedTokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('after a crash and restart, a conversation continues from its saved KV state instead of re-evaluating', async () => {
+    const dataDir = join(dir, 'data');
+    const fresh = createAppEngine({ threads: 1, dataDir, kvSaveDelayMs: 0 });
+    try {
+      await fresh.load(modelPath);
+      const turns: GenerateRequest['turns'] = [
+        { role: 'user', content: `Tell me about rivers. ${'Every detail matters to me here. '.repeat(10)}` },
+      ];
+      const first = await fresh.generate({ turns, settings: { seed: 1, maxTokens: 6 }, cacheKey: 'rivers' });
+      expect(first.stats.promptTokens).toBeGreaterThan(100);
+      await until(async () => (await savedStates(join(dataDir, 'kv-cache'))) > 0);
+
+      const pid = fresh.processId();
+      process.kill(pid ?? 0, 'SIGKILL');
+      await waitForStatus(fresh, (status) => status.state === 'loading');
+      await waitForStatus(fresh, (status) => status.state === 'ready');
+      expect(fresh.processId()).not.toBe(pid);
+
+      const next = await fresh.generate({
+        turns: [...turns, { role: 'assistant', content: first.text }, { role: 'user', content: 'And lakes?' }],
+        settings: { seed: 1, maxTokens: 4 },
+        cacheKey: 'rivers',
+      });
+      expect(next.stats.evaluatedPromptTokens).toBeLessThan(next.stats.promptTokens - first.stats.promptTokens + 10);
+    } finally {
+      await fresh.dispose();
+    }
   }, 60_000);
 
   it('keeps the previous model when a new one aborts llama.cpp while loading (GGML_ASSERT)', async () => {

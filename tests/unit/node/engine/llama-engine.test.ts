@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
 import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { phi2ChatFormat } from '../../../../src-main/node/engine/chat-format';
 import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
 import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
@@ -311,6 +312,50 @@ describe('LlamaEngine context window', () => {
       expect(error.message).toContain('256-token context');
     } finally {
       await small.dispose();
+    }
+  });
+});
+
+describe('LlamaEngine reply stats', () => {
+  it('counts prompt, evaluated and generated tokens exactly, and times the reply consistently', async () => {
+    const lease = await acquireLlama();
+    const vocab = await lease.llama.loadModel({ modelPath, vocabOnly: true });
+    try {
+      // A system prompt no earlier request began with: nothing of this prompt is in the KV cache yet.
+      const request: GenerateRequest = {
+        systemPrompt: 'Zebras answer every question.',
+        turns: [
+          { role: 'user', content: 'Why stripes?' },
+          { role: 'assistant', content: 'Camouflage.' },
+          { role: 'user', content: 'Really?' },
+        ],
+        settings: { seed: 3, maxTokens: 12, temperature: 0 },
+      };
+      const expectedPrompt = phi2ChatFormat(vocab).tokenize(request).length;
+      const started = performance.now();
+      let firstText: number | undefined;
+      const result = await engine.generate(request, { onText: () => (firstText ??= performance.now()) });
+      const ended = performance.now();
+      const { stats } = result;
+      expect(stats.promptTokens).toBe(expectedPrompt);
+      expect(stats.evaluatedPromptTokens).toBe(expectedPrompt);
+      expect(stats.stopReason).toBe(result.stopReason);
+      if (result.stopReason === 'maxTokens') expect(stats.generatedTokens).toBe(12);
+      else expect(stats.generatedTokens).toBeLessThanOrEqual(12);
+      expect(stats.generatedTokens).toBeGreaterThan(1);
+      // The first token comes at or before the first text (the stop filter may hold a token back).
+      expect(stats.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+      expect(stats.timeToFirstTokenMs).toBeLessThanOrEqual(Math.ceil((firstText ?? ended) - started) + 1);
+      // (generated - 1) tokens in at most the whole call's duration: a floor for the rate.
+      expect(stats.tokensPerSecond).toBeGreaterThanOrEqual((stats.generatedTokens - 1) / ((ended - started) / 1000));
+
+      const again = await engine.generate(request);
+      expect(again.stats.promptTokens).toBe(expectedPrompt);
+      expect(again.stats.evaluatedPromptTokens).toBe(1); // only the last prompt token, for its logits
+      expect(again.text).toBe(result.text); // greedy: the same reply from the cached state
+    } finally {
+      await vocab.dispose();
+      await lease.release();
     }
   });
 });
