@@ -3,7 +3,7 @@ import type { MethodParams } from '../../common/schemas';
 import type { Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageSearch } from '../store/message-search';
-import type { MessageTree } from '../store/message-tree';
+import { MAX_PAGE_SIZE, type MessageTree } from '../store/message-tree';
 import type { ConversationPatch } from '../store/store-types';
 
 /** How many messages `conversations.get` (and every view that returns a `ConversationDetail`) shows at first. */
@@ -125,7 +125,7 @@ export class ConversationService {
     } else {
       this.#stores.tree.revealMessage(messageId);
     }
-    return { ...this.detail(message.conversationId), messageId };
+    return { ...this.#detailReaching(message.conversationId, messageId), messageId };
   }
 
   /** The view of a conversation: its newest page, the branch switchers on it, and the cursor for older messages. */
@@ -136,6 +136,26 @@ export class ConversationService {
       .getBranchPositions(page.messages.map((message) => message.id))
       .filter((position) => position.count > 1);
     return { conversation, messages: page.messages, branches, olderBefore: page.beforeSeq };
+  }
+
+  /**
+   * The view of a conversation, extended with older pages until it holds `messageId` (a search hit far up a long
+   * conversation): still the newest messages of the branch, in one piece, with the cursor before the first.
+   */
+  #detailReaching(conversationId: string, messageId: string): ConversationDetail {
+    const view = this.detail(conversationId);
+    let messages = view.messages;
+    let olderBefore = view.olderBefore;
+    while (olderBefore !== null && !messages.some((m) => m.id === messageId)) {
+      const page = this.#stores.tree.listMessagesPage(conversationId, { beforeSeq: olderBefore, limit: MAX_PAGE_SIZE });
+      messages = [...page.messages, ...messages];
+      olderBefore = page.beforeSeq;
+    }
+    if (messages === view.messages) return view;
+    const branches = this.#stores.tree
+      .getBranchPositions(messages.map((message) => message.id))
+      .filter((position) => position.count > 1);
+    return { conversation: view.conversation, messages, branches, olderBefore };
   }
 
   #require(id: string): Conversation {

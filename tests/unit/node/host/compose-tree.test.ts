@@ -211,6 +211,13 @@ describe('edit, regenerate and branches over the contract', () => {
     expect(oldest.messages.map((m) => m.content)).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i + 1}`));
     expect(oldest.olderBefore).toBeNull();
     await expect(client.call('messages.page', { conversationId: 'missing', beforeSeq: 5 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Revealing a search hit far up the conversation returns the view reaching down to it, in one piece.
+    const deep = await client.call('search.reveal', { messageId: oldest.messages[4]?.id ?? '' });
+    expect(deep.messageId).toBe(oldest.messages[4]?.id);
+    const first = Number(deep.messages[0]?.content.split(' ')[1]);
+    expect(first).toBeLessThanOrEqual(5);
+    expect(deep.messages.map((m) => m.content)).toEqual(Array.from({ length: 251 - first }, (_, i) => `message ${i + first}`));
+    expect(deep.olderBefore === null).toBe(first === 1);
     await expect(client.call('messages.page', { conversationId: conversation.id, beforeSeq: 0 })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
