@@ -47,7 +47,7 @@ export const PHI2_DEFAULT_SETTINGS: Readonly<Required<Omit<GenerationSettings, '
 };
 
 export interface LlamaEngineOptions {
-  /** CPU threads for evaluation. Default: all cores but one (at least 1), so the UI stays responsive. */
+  /** CPU threads for evaluation. Default: `defaultThreadCount()`, all cores but one. */
   threads?: number;
   /**
    * Context tokens kept free for the reply (capped by the reply's `maxTokens`): the oldest turns are dropped until the
@@ -86,6 +86,16 @@ export interface LlamaEngineOptions {
    * (It is also saved before another conversation takes over the context, and on dispose.)
    */
   kvSaveDelayMs?: number;
+}
+
+/**
+ * Threads for llama.cpp: all cores but one, at least one. llama.cpp's threads spin while they wait for each other,
+ * so one preempted thread stalls them all: measured on two cores with one core busy elsewhere, two threads dropped
+ * Phi-2 generation from 12 to 0.6 tokens/s while one thread kept ~6.7. Leaving a core free keeps the UI (and whatever
+ * else runs) responsive, at little cost to generation, which is bound by memory bandwidth more than by cores.
+ */
+export function defaultThreadCount(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores) - 1);
 }
 
 /**
@@ -472,7 +482,7 @@ export class LlamaEngine implements ChatEngine {
   }
 
   private threadCount(): number {
-    return Math.max(1, Math.floor(this.options.threads ?? availableParallelism() - 1));
+    return Math.max(1, Math.floor(this.options.threads ?? defaultThreadCount()));
   }
 
   private toLoadError(error: unknown, path: string): EngineError {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
 import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
 import { phi2ChatFormat } from '../../../../src-main/node/engine/chat-format';
-import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
+import { LlamaEngine, defaultThreadCount } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
 import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
 import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
@@ -313,6 +313,14 @@ describe('LlamaEngine context window', () => {
     } finally {
       await small.dispose();
     }
+  });
+});
+
+describe('defaultThreadCount', () => {
+  it('leaves one core free, and never goes below one thread', () => {
+    expect(defaultThreadCount(1)).toBe(1);
+    expect(defaultThreadCount(2)).toBe(1);
+    expect(defaultThreadCount(8)).toBe(7);
   });
 });
 
