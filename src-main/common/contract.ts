@@ -84,7 +84,10 @@ export interface Methods {
   /** Full-text search over every message of every branch and over titles; ranked, with highlighted snippets. */
   'search.query': { params: MethodParams['search.query']; result: SearchResults; events: never };
 
-  /** Open the conversation holding a message (from a search hit), switching to its branch if needed. */
+  /**
+   * Open the conversation holding a message (from a search hit), switching to its branch if needed. The returned
+   * messages reach back far enough to include it, however long the conversation.
+   */
   'search.reveal': {
     params: MethodParams['search.reveal'];
     result: ConversationDetail & { messageId: string };
