@@ -23,6 +23,23 @@ async function loadedEngine(options: ConstructorParameters<typeof ScriptedEngine
 }
 
 describe('ScriptedEngine', () => {
+  it('fits its (estimated, 4 characters a token) context window like the real engine, reporting what is in view', async () => {
+    const engine = await loadedEngine({ contextSize: 40, replyReserveTokens: 8 });
+    // Each exchange 'Instruct: aaaaaaaaaaaaaaaaaaaa\nOutput: bbbbbbbbbbbbbbbbbbbb' is 59 characters.
+    const turns: GenerateRequest['turns'] = [];
+    for (let i = 0; i < 4; i++) turns.push({ role: 'user', content: 'a'.repeat(20) }, { role: 'assistant', content: 'b'.repeat(20) });
+    turns.push({ role: 'user', content: 'last' });
+    const infos: unknown[] = [];
+    const result = await engine.generate({ turns }, { onContext: (info) => infos.push(info) });
+    // Budget 32 tokens = 128 characters: two exchanges (118 + 2 newlines) + 'Instruct: last\nOutput:' (22) is too many.
+    expect(result.context).toEqual({ turnsInView: 3, turnsDropped: 6, promptTokens: Math.ceil((59 + 1 + 22) / 4) });
+    expect(infos).toEqual([result.context]);
+    expect(result.stats.promptTokens).toBe(result.context.promptTokens);
+    const error = await engine.generate({ turns: [{ role: 'user', content: 'x'.repeat(200) }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as EngineError).code).toBe('CONTEXT_OVERFLOW');
+  });
+
   it('streams the queued reply in small deltas that concatenate to the result', async () => {
     const engine = await loadedEngine({ deltaChars: 3 });
     engine.queueReply('Paris is the capital of France.');
