@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultThreadCount } from '../src-main/node/engine/llama-engine';
 import { TINY_SHAPE } from '../src-main/node/engine/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
 import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
@@ -70,8 +71,8 @@ async function main(): Promise<number> {
 
   if (part('engine') || part('memory')) {
     const modelPath = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
-    // The app's own default: every core but one (LlamaEngine), so the UI stays responsive.
-    const threads = positive(values.threads, 'threads') ?? Math.max(1, availableParallelism() - 1);
+    // The app's own default (every core but one), so the baseline uses exactly as many threads as the app.
+    const threads = positive(values.threads, 'threads') ?? defaultThreadCount();
     // The app loads without mmap (LlamaEngine's `useMmap` default); the baseline does the same.
     const settings = { modelPath, threads, contextSize: CONTEXT_SIZE, useMmap: false };
     const facts = await readModelFacts(modelPath, CONTEXT_SIZE);

@@ -29,7 +29,7 @@ export type WorkerMessage =
 /** Start `file` (a .ts module next to this one) with `request` as its one input. */
 export function startWorker<Reply>(file: string, request: Serializable, log: (line: string) => void): Worker<Reply> {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'advanced',
   });
