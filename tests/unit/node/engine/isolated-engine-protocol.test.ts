@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineStatus } from '../../../../src-main/common/types';
+import { EngineError } from '../../../../src-main/node/engine/port';
+import type { EngineProcess, EngineProcessExit } from '../../../../src-main/node/engine/process/engine-process';
+import { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
+import { parseHostMessage, parseWorkerMessage, type WorkerMessage } from '../../../../src-main/node/engine/process/protocol';
+import type { WorkerPort } from '../../../../src-main/node/engine/process/worker-port';
+import { serveEngine } from '../../../../src-main/node/engine/process/worker-server';
+import { ScriptedEngine, type ScriptedEngineOptions } from '../../../../src-main/node/engine/scripted-engine';
+
+// The host and worker halves of the engine-process protocol, joined in memory (messages still go through a
+// structured clone and an event-loop turn, as between processes), with the scripted engine in the "process". The
+// real process, real crashes and the real model are covered in isolated-engine.test.ts.
+
+interface FakeProcess extends EngineProcess {
+  /** Ends the "process" as a crash would. */
+  crash(exit?: EngineProcessExit): void;
+  /** Sends any value to the host, as a buggy worker might. */
+  sendRaw(value: unknown): void;
+}
+
+function fakeLauncher(
+  engineOptions: ScriptedEngineOptions = {},
+  onStart?: (process: FakeProcess) => void,
+  /** Host messages the "process" never sees (as if it were stuck in native code when they came). */
+  lost: (value: unknown) => boolean = () => false,
+) {
+  let pid = 1000;
+  const processes: FakeProcess[] = [];
+  const launch = (): FakeProcess => {
+    const toHost = new Set<(value: unknown) => void>();
+    const toWorker = new Set<(value: unknown) => void>();
+    const exitListeners = new Set<(exit: EngineProcessExit) => void>();
+    let alive = true;
+    const deliver = (listeners: Set<(value: unknown) => void>, value: unknown): void => {
+      const copy = structuredClone(value);
+      setImmediate(() => {
+        if (alive) for (const listener of listeners) listener(copy);
+      });
+    };
+    const end = (exit: EngineProcessExit): void => {
+      if (!alive) return;
+      alive = false;
+      setImmediate(() => exitListeners.forEach((listener) => listener(exit)));
+    };
+    const port: WorkerPort = {
+      send: (message) => deliver(toHost, message),
+      onMessage: (listener) => toWorker.add(listener),
+      onHostGone: () => undefined,
+    };
+    serveEngine(port, () => new ScriptedEngine(engineOptions), () => end({ code: 0, signal: null }));
+    const process: FakeProcess = {
+      pid: pid++,
+      send: (message) => {
+        if (!lost(message)) deliver(toWorker, message);
+      },
+      onMessage: (listener) => toHost.add(listener),
+      onExit: (listener) => exitListeners.add(listener),
+      stderrTail: () => ['llama-model-loader.cpp:1321: GGML_ASSERT(t_meta.ne[dim] >= 1) failed'],
+      kill: () => end({ code: null, signal: 'SIGKILL' }),
+      crash: (exit = { code: 134, signal: null }) => end(exit),
+      sendRaw: (value) => deliver(toHost, value),
+    };
+    processes.push(process);
+    onStart?.(process);
+    return process;
+  };
+  return { launch, processes };
+}
+
+function waitForStatus(engine: IsolatedEngine, predicate: (status: EngineStatus) => boolean): Promise<EngineStatus> {
+  return new Promise((resolve) => {
+    if (predicate(engine.status())) return resolve(engine.status());
+    const stop = engine.onStatus((status) => {
+      if (!predicate(status)) return;
+      stop();
+      resolve(status);
+    });
+  });
+}
+
+describe('engine process protocol', () => {
+  it('accepts well-formed messages and says what is wrong with others', () => {
+    expect(parseHostMessage({ type: 'load', id: 1, modelPath: '/m.gguf' })).toEqual({
+      message: { type: 'load', id: 1, modelPath: '/m.gguf' },
+    });
+    expect('problem' in parseHostMessage({ type: 'load', id: 0, modelPath: '/m.gguf' })).toBe(true);
+    expect('problem' in parseHostMessage({ type: 'generate', id: 2, request: { turns: [{ role: 'system', content: 'x' }] } })).toBe(
+      true,
+    );
+    expect('problem' in parseHostMessage({ type: 'exec', id: 3 })).toBe(true);
+    expect('problem' in parseWorkerMessage({ type: 'text', id: 1, delta: 5 })).toBe(true);
+    expect('problem' in parseWorkerMessage({ type: 'failed', id: 1, code: 'WHATEVER', message: 'x' })).toBe(true);
+    const ok: WorkerMessage = { type: 'text', id: 1, delta: 'hi' };
+    expect(parseWorkerMessage(ok)).toEqual({ message: ok });
+  });
+
+  it('streams, reports context and resolves through the protocol, with typed errors passing through', async () => {
+    const { launch } = fakeLauncher({ reply: 'Hello there, friend.', deltaChars: 5 });
+    const engine = new IsolatedEngine({ launch });
+    try {
+      await engine.load('/models/a.gguf');
+      expect(engine.status()).toMatchObject({ state: 'ready', modelName: 'a.gguf' });
+      const deltas: string[] = [];
+      const result = await engine.generate(
+        { turns: [{ role: 'user', content: 'Hi' }], settings: { maxTokens: 100 } },
+        { onText: (delta) => deltas.push(delta) },
+      );
+      expect(result.text).toBe('Hello there, friend.');
+      expect(deltas).toEqual(['Hello', ' ther', 'e, fr', 'iend.']);
+      expect(result.context).toMatchObject({ turnsInView: 1, turnsDropped: 0 });
+      const overflow = await engine.generate({ turns: [{ role: 'user', content: 'x'.repeat(10_000) }] }).catch((e: unknown) => e);
+      expect(overflow).toBeInstanceOf(EngineError);
+      expect((overflow as EngineError).code).toBe('CONTEXT_OVERFLOW');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('ignores (and logs) a malformed message from the engine process', async () => {
+    const logs: string[] = [];
+    const { launch, processes } = fakeLauncher({ reply: 'ok' });
+    const engine = new IsolatedEngine({ launch, onLog: (_level, message) => logs.push(message) });
+    try {
+      await engine.load('/models/a.gguf');
+      processes[0]?.sendRaw({ type: 'result', id: 99, result: { text: 5 } });
+      processes[0]?.sendRaw('garbage');
+      const result = await engine.generate({ turns: [{ role: 'user', content: 'Hi' }] });
+      expect(result.text).toBe('ok');
+      expect(logs.filter((line) => line.startsWith('Ignored a malformed message from the engine process'))).toHaveLength(2);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('answers an abort from the host with the text so far if the engine does not answer in time', async () => {
+    // The abort never reaches the engine, which goes on writing: as one stuck in native work would.
+    const { launch } = fakeLauncher(
+      { reply: 'a b c d e f g h i j k l m n o p q r s t u v w x y z', deltaChars: 2, deltaDelayMs: 20 },
+      undefined,
+      (message) => (message as { type?: string }).type === 'abort',
+    );
+    const engine = new IsolatedEngine({ launch, abortGraceMs: 50 });
+    try {
+      await engine.load('/models/a.gguf');
+      const controller = new AbortController();
+      const deltas: string[] = [];
+      const result = await engine.generate(
+        { turns: [{ role: 'user', content: 'Go' }] },
+        {
+          signal: controller.signal,
+          onText: (delta) => {
+            deltas.push(delta);
+            if (deltas.length === 2) controller.abort();
+          },
+        },
+      );
+      expect(result.stopReason).toBe('aborted');
+      expect(result.text).toBe(deltas.join(''));
+      expect(deltas.length).toBeGreaterThanOrEqual(2);
+      expect(deltas.length).toBeLessThan(8); // answered ~50 ms after the abort, not at the end of the reply
+      const seen = deltas.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(deltas).toHaveLength(seen); // later text from the engine goes to no one
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('gives up restarting after repeated crashes and says so, until the next load', async () => {
+    const { launch, processes } = fakeLauncher({}, (process) => {
+      // Every process after the first dies as soon as it starts.
+      if (process.pid !== 1000) setTimeout(() => process.crash(), 5);
+    });
+    const engine = new IsolatedEngine({ launch, maxRestarts: 2, restartWindowMs: 60_000 });
+    try {
+      await engine.load('/models/a.gguf');
+      processes[0]?.crash();
+      const status = await waitForStatus(engine, (value) => value.state === 'error' && /times/.test(value.error ?? ''));
+      expect(status.error).toContain('stopped 3 times');
+      expect(status.error).toContain('GGML_ASSERT');
+      expect(status.error).toContain('Load a model to try again');
+      expect(processes).toHaveLength(3); // the first, then two restarts
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('rejects a load that crashes the process, reloads the previous model, and reports both in the status', async () => {
+    const { launch, processes } = fakeLauncher({ loadDelayMs: 20 });
+    const engine = new IsolatedEngine({ launch });
+    try {
+      await engine.load('/models/good.gguf');
+      const statuses: EngineStatus[] = [];
+      engine.onStatus((status) => statuses.push(status));
+      const loading = engine.load('/models/bad.gguf');
+      setTimeout(() => processes[0]?.crash(), 5);
+      const error = await loading.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EngineError);
+      expect((error as EngineError).code).toBe('MODEL_LOAD_FAILED');
+      expect((error as EngineError).message).toContain('bad.gguf crashed the engine process (exit code 134: ');
+      const ready = await waitForStatus(engine, (status) => status.state === 'ready');
+      expect(ready.modelName).toBe('good.gguf');
+      expect(statuses.some((status) => status.error?.includes('Loading bad.gguf crashed the engine'))).toBe(true);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
