@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('IsolatedEngine', () => {
     expect(Math.abs(result.stats.timeToFirstTokenMs - (firstText - started))).toBeLessThanOrEqual(2);
   });
 
-  it('reports load progress and passes typed errors through (missing file, not GGUF)', async () => {
+  it('reports load progress and passes typed errors through (missing, not GGUF, truncated, corrupt header)', async () => {
     const progress: number[] = [];
     await engine.load(modelPath, { onProgress: (value) => progress.push(value) });
     expect(progress[0]).toBe(0);
@@ -115,7 +115,20 @@ describe('IsolatedEngine', () => {
     const notGguf = join(dir, 'notes.gguf');
     await writeFile(notGguf, 'not a model');
     expect((await engineError(engine.load(notGguf))).code).toBe('MODEL_INVALID');
-    expect(engine.status()).toMatchObject({ state: 'ready', modelPath });
+    const bytes = await readFile(modelPath);
+    const truncated = join(dir, 'truncated.gguf');
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const truncatedError = await engineError(engine.load(truncated));
+    expect(truncatedError.code).toBe('MODEL_INVALID');
+    expect(truncatedError.message).toContain('truncated');
+    const corrupt = join(dir, 'corrupt.gguf');
+    const damaged = Buffer.from(bytes);
+    damaged.writeBigUInt64LE(2n ** 40n, 8); // the header now claims 2^40 tensors
+    await writeFile(corrupt, damaged);
+    expect((await engineError(engine.load(corrupt))).code).toBe('MODEL_INVALID');
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath, error: null });
+    const after = await engine.generate(ask('Still here?', { maxTokens: 3 }));
+    expect(after.stats.generatedTokens).toBeGreaterThan(0);
   });
 
   it('aborts a generation mid-stream, keeping the text so far', async () => {
