@@ -86,7 +86,7 @@ describe('versions of messages', () => {
     const message = chat.message('Keep me');
     await message.getByRole('button', { name: 'Edit', exact: true }).click();
     const editor = chat.editor.getByRole('textbox', { name: 'Edit message' });
-    expect(await editor.evaluate((box) => box === document.activeElement)).toBe(true);
+    expect(await chat.isFocused(editor)).toBe(true);
     expect(await editor.inputValue()).toBe('Keep me');
     await editor.fill('Changed my mind');
     await editor.press('Escape');

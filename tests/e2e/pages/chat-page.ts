@@ -53,7 +53,7 @@ export class ChatPage {
   }
 
   get messageItems(): Locator {
-    return this.page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+    return this.page.getByRole('list', { name: 'Messages', exact: true }).getByRole('listitem');
   }
 
   /** Replies only (each message is labelled by its author: "You" or "Phi"). */
@@ -203,5 +203,19 @@ export class ChatPage {
   /** The scrolling area of the messages. */
   get scroller(): Locator {
     return this.page.locator('.scroller');
+  }
+
+  // ---- focus and descriptions ----
+
+  /** Whether keyboard focus is on this element. */
+  async isFocused(locator: Locator): Promise<boolean> {
+    return locator.evaluate((element) => element.matches(':focus'));
+  }
+
+  /** The text of the elements that describe this one (`aria-describedby`), as a screen reader reads them. */
+  async description(locator: Locator): Promise<string> {
+    const ids = (await locator.getAttribute('aria-describedby'))?.split(/\s+/).filter(Boolean) ?? [];
+    const texts = await Promise.all(ids.map((id) => this.page.locator(`[id="${id}"]`).textContent()));
+    return texts.join(' ');
   }
 }

@@ -15,12 +15,20 @@ export interface TestHost {
 
 /** The browser host on a free loopback port, with a fresh data folder, serving the built renderer. */
 export async function startTestHost(
-  options: { engine?: ChatEngine; modelPath?: string; models?: BrowserHostOptions['models'] } = {},
+  options: {
+    engine?: ChatEngine;
+    modelPath?: string;
+    models?: BrowserHostOptions['models'];
+    /** Runs on the fresh data folder before the host opens it, e.g. to seed or damage the database. */
+    prepare?: (dataDir: string) => void | Promise<void>;
+  } = {},
 ): Promise<TestHost> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'phi-desk-e2e-'));
+  const { prepare, ...hostOptions } = options;
   let host: BrowserHost;
   try {
-    host = await startBrowserHost({ dataDir, ...options });
+    await prepare?.(dataDir);
+    host = await startBrowserHost({ dataDir, ...hostOptions });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
