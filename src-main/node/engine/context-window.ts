@@ -15,6 +15,16 @@ export interface ContextWindowOptions<T, P = string> {
   format: (input: ContextWindowInput) => P;
   /** Turns a prompt into tokens (the model's tokenizer; any token-like value in tests). */
   tokenize: (prompt: P) => T[];
+  /**
+   * Turns dropped from this conversation's previous request (its `turnsDropped`): kept as the start while the prompt
+   * from there still fits, so the prompt keeps its beginning and the KV cache stays valid. Default 0.
+   */
+  keepStart?: number;
+  /**
+   * When the start must move forward, the share of the budget the kept turns may fill at most (0..1), leaving room
+   * for the next turns before it moves again. Default 1: drop only what must go.
+   */
+  refill?: number;
 }
 
 /** The prompt that fits: its text, its tokens, and what of the conversation is in it. */
@@ -32,8 +42,15 @@ export interface FittedPrompt<T, P = string> {
  * the last exchange (usually the user's new message) is always kept. If even that does not fit, the request fails
  * with `CONTEXT_OVERFLOW` and a message saying by how much: nothing is ever cut silently.
  *
- * Cost: one tokenization when everything fits (the common case); otherwise a binary search over where the kept part
- * starts, each step tokenizing a candidate prompt — tokens are counted on the exact prompt text, never estimated.
+ * Keeping the KV cache useful once a conversation outgrows the window (`keepStart`, `refill`): if the window moved
+ * forward by one exchange at every turn, the prompt would start differently each time and the whole window would be
+ * evaluated again for every reply (tens of seconds for Phi-2 on a CPU). So a conversation keeps the start it had last
+ * time (`keepStart`) while that still fits; when it no longer does, the start jumps far enough ahead that the kept
+ * part fills at most `refill` of the budget, leaving room for several more turns with the same start.
+ *
+ * Cost: one tokenization when everything fits (the common case) or when the kept start still fits; otherwise binary
+ * searches over where the kept part starts, each step tokenizing a candidate prompt — tokens are counted on the exact
+ * prompt, never estimated.
  */
 export function fitContextWindow<T, P = string>(
   input: ContextWindowInput,
@@ -53,21 +70,46 @@ export function fitContextWindow<T, P = string>(
     };
   };
 
-  const whole = attempt(0);
-  if (whole.tokens.length <= budget || starts.length <= 1) {
-    if (whole.tokens.length > budget) throw overflow(whole, input, options);
-    return whole;
+  const keep = options.keepStart ?? 0;
+  if (keep > 0 && starts.includes(keep)) {
+    const kept = attempt(keep);
+    if (kept.tokens.length <= budget) return kept;
+  } else {
+    const whole = attempt(0);
+    if (whole.tokens.length <= budget) return whole;
+    if (starts.length <= 1) throw overflow(whole, input, options);
   }
   // Keep only the last exchange: if that does not fit, nothing will.
-  let best = attempt(starts[starts.length - 1] ?? 0);
-  if (best.tokens.length > budget) throw overflow(best, input, options);
-  // Binary search for the earliest exchange start whose prompt fits (more turns never means fewer tokens).
-  let low = 0; // index into `starts` known not to fit
+  const last = attempt(starts[starts.length - 1] ?? 0);
+  if (last.tokens.length > budget) throw overflow(last, input, options);
+  // The earliest start that fits the budget (more turns never means fewer tokens)…
+  const fitting = earliestFitting(starts, attempt, budget, last);
+  const refill = options.refill ?? 1;
+  if (refill >= 1 || fitting.info.turnsDropped === 0) return fitting;
+  // …or, once turns must be dropped anyway, the earliest that fills at most `refill` of it.
+  const from = starts.indexOf(fitting.info.turnsDropped);
+  const target = Math.floor(budget * refill);
+  if (fitting.tokens.length <= target) return fitting;
+  return last.tokens.length <= target ? earliestFitting(starts.slice(from), attempt, target, last) : last;
+}
+
+/**
+ * Binary search over exchange starts (ascending) for the earliest whose prompt has at most `limit` tokens, given that
+ * the last one does (`last`, already tokenized) and the first one does not.
+ */
+function earliestFitting<R extends { tokens: unknown[] }>(
+  starts: readonly number[],
+  attempt: (start: number) => R,
+  limit: number,
+  last: R,
+): R {
+  let best = last;
+  let low = 0; // index into `starts` known (or assumed) not to fit
   let high = starts.length - 1; // index known to fit
   while (high - low > 1) {
     const middle = (low + high) >> 1;
     const candidate = attempt(starts[middle] ?? 0);
-    if (candidate.tokens.length <= budget) {
+    if (candidate.tokens.length <= limit) {
       high = middle;
       best = candidate;
     } else {

@@ -18,6 +18,14 @@ export interface KvStateEntry {
   bytes: number;
   /** Unix ms; the least recently used entries are evicted first. */
   lastUsedAt: number;
+  /** Where the conversation's context window started when the state was saved (see `fitContextWindow`). */
+  window?: ConversationWindow;
+}
+
+/** Where a conversation's kept turns start, and how many turns it had then. */
+export interface ConversationWindow {
+  turnsDropped: number;
+  turnsLength: number;
 }
 
 interface EntryFiles {
@@ -83,8 +91,17 @@ export class KvStateCache {
     return entry !== undefined && entry.tokens.length === tokens.length && sharedPrefix(entry.tokens, tokens) === tokens.length;
   }
 
-  /** Saves the sequence's state as `key`'s (replacing the previous one), then evicts down to the budget. */
-  async save(sequence: LlamaContextSequence, key: string): Promise<void> {
+  /** The context window `key`'s conversation had when its state was saved, if recorded. */
+  windowOf(key: string): ConversationWindow | undefined {
+    const window = this.entries.get(key)?.window;
+    return window ? { ...window } : undefined;
+  }
+
+  /**
+   * Saves the sequence's state as `key`'s (replacing the previous one), then evicts down to the budget.
+   * @param window where the conversation's context window starts, kept with the state.
+   */
+  async save(sequence: LlamaContextSequence, key: string, window?: ConversationWindow): Promise<void> {
     const tokens = sequence.contextTokens.slice();
     if (tokens.length === 0 || this.isSaved(key, tokens)) return;
     const files = this.files(key);
@@ -94,7 +111,13 @@ export class KvStateCache {
       await rm(temp, { force: true });
       return;
     }
-    const entry: KvStateEntry = { key, tokens: tokens.map(Number), bytes: fileSize, lastUsedAt: Date.now() };
+    const entry: KvStateEntry = {
+      key,
+      tokens: tokens.map(Number),
+      bytes: fileSize,
+      lastUsedAt: Date.now(),
+      ...(window ? { window: { ...window } } : {}),
+    };
     await rm(files.meta, { force: true }); // the old tokens no longer describe the state being put in place
     await rename(temp, files.state);
     await writeAtomically(files.meta, JSON.stringify(entry));
@@ -241,8 +264,15 @@ function isEntry(value: unknown): value is KvStateEntry {
     Array.isArray(entry.tokens) &&
     entry.tokens.every((token) => Number.isInteger(token)) &&
     Number.isInteger(entry.bytes) &&
-    typeof entry.lastUsedAt === 'number'
+    typeof entry.lastUsedAt === 'number' &&
+    (entry.window === undefined || isWindow(entry.window))
   );
+}
+
+function isWindow(value: unknown): value is ConversationWindow {
+  if (typeof value !== 'object' || value === null) return false;
+  const window = value as Record<string, unknown>;
+  return Number.isInteger(window.turnsDropped) && Number.isInteger(window.turnsLength);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

@@ -11,7 +11,7 @@ import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import { fitContextWindow } from './context-window';
-import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
+import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache, type ConversationWindow } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import {
@@ -82,6 +82,12 @@ export interface LlamaEngineOptions {
   /** Disk budget for `kvCacheDir`, in bytes; least recently used states are evicted. Default 2 GiB. */
   kvCacheBudgetBytes?: number;
   /**
+   * Once a conversation outgrows the context window, the share of the window its kept turns fill after the oldest are
+   * dropped (0..1; see `fitContextWindow`). Lower: the prompt keeps its start (and its KV cache) for more turns, but
+   * the model sees less history. Default 0.6.
+   */
+  contextRefill?: number;
+  /**
    * How long the engine must be idle after a reply before the conversation's state is saved, in ms. Default 1000.
    * (It is also saved before another conversation takes over the context, and on dispose.)
    */
@@ -130,6 +136,8 @@ export class LlamaEngine implements ChatEngine {
   private disposing: Promise<void> | null = null;
   private readonly recentErrors: string[] = [];
   private saveTimer: NodeJS.Timeout | undefined;
+  /** Where each recent conversation's context window starts (by `cacheKey`), so its prompt keeps its beginning. */
+  private readonly windows = new Map<string, ConversationWindow>();
 
   constructor(private readonly options: LlamaEngineOptions = {}) {
     this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
@@ -276,12 +284,18 @@ export class LlamaEngine implements ChatEngine {
     const settings = { ...this.settings, ...definedOnly(request.settings ?? {}) };
 
     const contextSize = context.contextSize;
+    const key = request.cacheKey;
+    const window = key === undefined ? undefined : (this.windows.get(key) ?? loaded.kv?.windowOf(key));
     const fitted = fitContextWindow(request, {
       contextSize,
       replyReserve: this.replyReserve(settings.maxTokens),
       format: (input) => input,
       tokenize: (input) => format.tokenize(input),
+      // Only for a conversation that grew since (not one edited shorter, where the old start means nothing).
+      keepStart: window && request.turns.length >= window.turnsLength ? window.turnsDropped : 0,
+      refill: this.options.contextRefill ?? 0.6,
     });
+    if (key !== undefined) this.rememberWindow(key, { turnsDropped: fitted.info.turnsDropped, turnsLength: request.turns.length });
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
     options.onContext?.({ ...contextInfo });
@@ -421,9 +435,18 @@ export class LlamaEngine implements ChatEngine {
     if (!kv || owner === null || !loaded.dirty) return;
     loaded.dirty = false;
     try {
-      await kv.save(loaded.sequence, owner);
+      await kv.save(loaded.sequence, owner, this.windows.get(owner));
     } catch (error) {
       this.options.onLog?.('warn', `Could not save the conversation's KV state: ${errorMessage(error)}`);
+    }
+  }
+
+  private rememberWindow(key: string, window: ConversationWindow): void {
+    this.windows.delete(key); // re-inserted last: the map's order is least recently used first
+    this.windows.set(key, window);
+    for (const oldest of this.windows.keys()) {
+      if (this.windows.size <= 256) break;
+      this.windows.delete(oldest);
     }
   }
 

@@ -44,6 +44,7 @@ export const WorkerEngineOptionsSchema = v.strictObject({
   kvCacheDir: v.optional(v.string()),
   kvCacheBudgetBytes: v.optional(Count),
   kvSaveDelayMs: v.optional(Count),
+  contextRefill: v.optional(v.pipe(v.number(), v.minValue(0.1), v.maxValue(1))),
 });
 export type WorkerEngineOptions = v.InferOutput<typeof WorkerEngineOptionsSchema>;
 

@@ -95,6 +95,46 @@ describe('fitContextWindow', () => {
   });
 });
 
+describe('fitContextWindow keeping the start of a long conversation', () => {
+  const options = (contextSize: number, extra: { keepStart?: number; refill?: number }) => ({
+    contextSize,
+    replyReserve: 10,
+    format: formatPhi2Prompt,
+    tokenize: words,
+    ...extra,
+  });
+
+  it('keeps the previous start while the prompt from there still fits, even if more would fit', () => {
+    // Budget 26 fits everything (26 words), but the conversation dropped 2 turns last time: it keeps that start.
+    expect(fitContextWindow({ turns: history }, options(36, { keepStart: 2 })).info).toEqual({
+      turnsInView: 5,
+      turnsDropped: 2,
+      promptTokens: 19,
+    });
+  });
+
+  it('moves the start when the prompt from the previous one no longer fits', () => {
+    // Budget 18: from turn 2 it is 19 words; the earliest start that fits is turn 4 (12 words).
+    expect(fitContextWindow({ turns: history }, options(28, { keepStart: 2 })).info).toMatchObject({ turnsDropped: 4 });
+  });
+
+  it('ignores a previous start that is not the start of an exchange (the conversation changed)', () => {
+    expect(fitContextWindow({ turns: history }, options(36, { keepStart: 3 })).info).toMatchObject({ turnsDropped: 0 });
+  });
+
+  it('when turns must go, drops enough that the rest fills at most `refill` of the budget', () => {
+    // Budget 25: dropping one exchange (19 words) would do, but refill 0.5 allows 12: two exchanges go.
+    expect(fitContextWindow({ turns: history }, options(35, { refill: 0.5 })).info).toEqual({
+      turnsInView: 3,
+      turnsDropped: 4,
+      promptTokens: 12,
+    });
+    // Refill never drops the last exchange, and never applies when everything fits.
+    expect(fitContextWindow({ turns: history }, options(35, { refill: 0.1 })).info).toMatchObject({ turnsDropped: 6 });
+    expect(fitContextWindow({ turns: history }, options(36, { refill: 0.1 })).info).toMatchObject({ turnsDropped: 0 });
+  });
+});
+
 describe('exchangeStarts', () => {
   it('starts an exchange at each user turn after an answer, keeping consecutive user turns together', () => {
     expect(exchangeStarts([user('a'), assistant('b'), user('c'), user('d'), assistant('e'), user('f')])).toEqual([

@@ -167,6 +167,27 @@ describe('saved KV states', () => {
     expect(next.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(next.stats.promptTokens - LABEL_TOKENS);
   });
 
+  it("remembers where a long conversation's window started, so after a restart it still evaluates only new tokens", async () => {
+    const dir = join(root, 'window');
+    const options = { kvCacheDir: dir, maxContextSize: 256, replyReserveTokens: 16 };
+    const first = await start(options);
+    const turns: ChatTurn[] = [];
+    let last: GenerateResult | undefined;
+    for (let round = 0; round < 12; round++) {
+      turns.push({ role: 'user', content: `question ${round} about the river and its many bridges` });
+      last = await first.generate({ turns: [...turns], settings: { seed: 1, maxTokens: 6 }, cacheKey: 'long' });
+      turns.push({ role: 'assistant', content: last.text });
+    }
+    expect(last?.context.turnsDropped).toBeGreaterThan(0);
+    await first.dispose();
+
+    const second = await start(options);
+    turns.push({ role: 'user', content: 'one more question' });
+    const next = await second.generate({ turns, settings: { seed: 1, maxTokens: 6 }, cacheKey: 'long' });
+    expect(next.context.turnsDropped).toBe(last?.context.turnsDropped);
+    expect(next.stats.evaluatedPromptTokens).toBeLessThan(next.stats.promptTokens / 3);
+  });
+
   it('keeps states of different models apart', async () => {
     const dir = join(root, 'models');
     const first = await start({ kvCacheDir: dir });

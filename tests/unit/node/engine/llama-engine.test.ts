@@ -7,7 +7,7 @@ import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
 import { phi2ChatFormat } from '../../../../src-main/node/engine/chat-format';
 import { LlamaEngine, defaultThreadCount } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
-import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
+import { EngineError, type GenerateRequest, type GenerateResult } from '../../../../src-main/node/engine/port';
 import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
 import { TokenTextDecoder } from '../../../../src-main/node/engine/token-text-decoder';
 import { getTinyModelPath } from '../../../fixtures/models';
@@ -299,9 +299,10 @@ describe('LlamaEngine context window', () => {
       expect(turnsInView + turnsDropped).toBe(turns.length);
       expect(turnsInView % 2).toBe(1); // exchanges + the new message
       expect(promptTokens).toBe(result.stats.promptTokens);
-      // The reserve is min(64, maxTokens 8): the prompt fills up to 256 - 8, and one more exchange would not fit.
-      expect(promptTokens).toBeLessThanOrEqual(248);
-      expect(promptTokens).toBeGreaterThan(248 - 40);
+      // The reserve is min(64, maxTokens 8), so the budget is 256 - 8 = 248; once turns must go, the kept ones fill at
+      // most 60% of it (148 tokens), and one more exchange would not fit that.
+      expect(promptTokens).toBeLessThanOrEqual(148);
+      expect(promptTokens).toBeGreaterThan(148 - 40);
 
       const keptAll = await small.generate({ systemPrompt: 'You are terse.', turns: turns.slice(-3), settings: { maxTokens: 4 } });
       expect(keptAll.context).toMatchObject({ turnsInView: 3, turnsDropped: 0 });
@@ -313,6 +314,52 @@ describe('LlamaEngine context window', () => {
     } finally {
       await small.dispose();
     }
+  });
+});
+
+describe('LlamaEngine context window over a long conversation', () => {
+  /** Talks for `rounds` turns in a 256-token window; returns the stats and window info of each reply. */
+  async function longConversation(contextRefill: number, rounds: number) {
+    const small = new LlamaEngine({ threads: 1, maxContextSize: 256, replyReserveTokens: 16, contextRefill });
+    try {
+      await small.load(modelPath);
+      const turns: GenerateRequest['turns'] = [];
+      const replies: GenerateResult[] = [];
+      for (let round = 0; round < rounds; round++) {
+        turns.push({ role: 'user', content: `question ${round} about the river and its many bridges` });
+        const reply = await small.generate({ turns: [...turns], settings: { seed: 1, maxTokens: 6 }, cacheKey: 'long' });
+        replies.push(reply);
+        turns.push({ role: 'assistant', content: reply.text });
+      }
+      return replies;
+    } finally {
+      await small.dispose();
+    }
+  }
+
+  it('keeps the start of the window for several turns once it overflows, so only new tokens are evaluated', async () => {
+    const replies = await longConversation(0.6, 24);
+    const dropped = replies.map((reply) => reply.context.turnsDropped);
+    const firstDrop = dropped.findIndex((count) => count > 0);
+    expect(firstDrop).toBeGreaterThan(0);
+    expect(firstDrop).toBeLessThan(20);
+    // The start moves rarely: far fewer moves than turns after the first drop.
+    const moves = dropped.slice(firstDrop).filter((count, index, all) => index > 0 && count !== all[index - 1]).length;
+    expect(moves).toBeLessThanOrEqual(Math.ceil((dropped.length - firstDrop) / 3));
+    // A turn that keeps the start evaluates only its new tokens, not the window.
+    const steady = replies.filter((reply, index) => index > firstDrop && dropped[index] === dropped[index - 1]);
+    expect(steady.length).toBeGreaterThan(2);
+    for (const reply of steady) expect(reply.stats.evaluatedPromptTokens).toBeLessThan(reply.stats.promptTokens / 3);
+    // Every prompt fits: 256 - 6 for the reply.
+    for (const reply of replies) expect(reply.stats.promptTokens).toBeLessThanOrEqual(250);
+  });
+
+  it('dropping only what must go (refill 1) moves the start at every turn and re-evaluates the window each time', async () => {
+    const replies = await longConversation(1, 20);
+    const firstDrop = replies.findIndex((reply) => reply.context.turnsDropped > 0);
+    const after = replies.slice(firstDrop + 1);
+    expect(after.length).toBeGreaterThan(2);
+    for (const reply of after) expect(reply.stats.evaluatedPromptTokens).toBeGreaterThan(reply.stats.promptTokens / 2);
   });
 });
 
