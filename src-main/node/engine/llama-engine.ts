@@ -88,7 +88,7 @@ export interface LlamaEngineOptions {
    */
   contextRefill?: number;
   /**
-   * How long the engine must be idle after a reply before the conversation's state is saved, in ms. Default 1000.
+   * How long the engine must be idle after a reply before the conversation's state is saved, in ms. Default 2000.
    * (It is also saved before another conversation takes over the context, and on dispose.)
    */
   kvSaveDelayMs?: number;
@@ -463,7 +463,7 @@ export class LlamaEngine implements ChatEngine {
           release();
         }
       });
-    }, this.options.kvSaveDelayMs ?? 1000);
+    }, this.options.kvSaveDelayMs ?? 2000);
     this.saveTimer.unref();
   }
 

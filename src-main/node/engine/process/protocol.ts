@@ -45,6 +45,8 @@ export const WorkerEngineOptionsSchema = v.strictObject({
   kvCacheBudgetBytes: v.optional(Count),
   kvSaveDelayMs: v.optional(Count),
   contextRefill: v.optional(v.pipe(v.number(), v.minValue(0.1), v.maxValue(1))),
+  /** Sampling settings for any a request leaves out (over the Phi-2 defaults). */
+  defaults: v.optional(GenerationSettingsSchema),
 });
 export type WorkerEngineOptions = v.InferOutput<typeof WorkerEngineOptionsSchema>;
 
