@@ -128,7 +128,9 @@ export class IsolatedEngine implements ChatEngine {
     }
     void worker.ready.then(
       () => {
-        if (worker.pending.get(id) === pending) worker.process.send(message);
+        if (worker.pending.get(id) !== pending) return;
+        pending.sent = true;
+        worker.process.send(message);
       },
       () => undefined, // the process died before it was up: onExit has answered every pending request
     );
@@ -136,6 +138,7 @@ export class IsolatedEngine implements ChatEngine {
 
   private abort(worker: Worker, id: number, pending: Pending): void {
     if (worker.pending.get(id) !== pending) return;
+    if (!pending.sent) return this.abandon(worker, id, pending); // the process never saw it: nothing to stop there
     worker.process.send({ type: 'abort', id });
     const grace = setTimeout(() => this.abandon(worker, id, pending), this.options.abortGraceMs ?? 500);
     grace.unref();
@@ -151,7 +154,7 @@ export class IsolatedEngine implements ChatEngine {
     if (worker.pending.get(id) !== pending) return;
     worker.pending.delete(id);
     pending.cleanup?.();
-    if (worker.process.pid !== undefined) worker.process.send({ type: 'abort', id });
+    if (pending.sent) worker.process.send({ type: 'abort', id });
     if (pending.kind === 'generate') pending.resolve(abortedHere(pending));
     else if (pending.kind === 'load') {
       pending.reject(new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.'));
@@ -405,6 +408,8 @@ interface Worker {
 interface PendingBase {
   /** Undoes the abort wiring. */
   cleanup?: () => void;
+  /** Whether the request has been sent to the process (requests wait for it to be up). */
+  sent?: boolean;
 }
 
 interface PendingLoad extends PendingBase {

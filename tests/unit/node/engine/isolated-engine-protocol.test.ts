@@ -27,6 +27,7 @@ function fakeLauncher(
 ) {
   let pid = 1000;
   const processes: FakeProcess[] = [];
+  const engines: ScriptedEngine[] = [];
   const launch = (): FakeProcess => {
     const toHost = new Set<(value: unknown) => void>();
     const toWorker = new Set<(value: unknown) => void>();
@@ -48,7 +49,15 @@ function fakeLauncher(
       onMessage: (listener) => toWorker.add(listener),
       onHostGone: () => undefined,
     };
-    serveEngine(port, () => new ScriptedEngine(engineOptions), () => end({ code: 0, signal: null }));
+    serveEngine(
+      port,
+      () => {
+        const engine = new ScriptedEngine(engineOptions);
+        engines.push(engine);
+        return engine;
+      },
+      () => end({ code: 0, signal: null }),
+    );
     const process: FakeProcess = {
       pid: pid++,
       send: (message) => {
@@ -65,7 +74,7 @@ function fakeLauncher(
     onStart?.(process);
     return process;
   };
-  return { launch, processes };
+  return { launch, processes, engines };
 }
 
 function waitForStatus(engine: IsolatedEngine, predicate: (status: EngineStatus) => boolean): Promise<EngineStatus> {
@@ -162,6 +171,22 @@ describe('engine process protocol', () => {
       const seen = deltas.length;
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(deltas).toHaveLength(seen); // later text from the engine goes to no one
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('answers a request aborted before the process is up at once, and never sends it', async () => {
+    const { launch, engines } = fakeLauncher({ initialModelPath: '/models/a.gguf' });
+    const engine = new IsolatedEngine({ launch, abortGraceMs: 10_000 });
+    try {
+      const controller = new AbortController();
+      const running = engine.generate({ turns: [{ role: 'user', content: 'Hi' }] }, { signal: controller.signal });
+      controller.abort();
+      await expect(running).resolves.toMatchObject({ text: '', stopReason: 'aborted' });
+      const after = await engine.generate({ turns: [{ role: 'user', content: 'Again' }] });
+      expect(after.text).toBe('You said: Again');
+      expect(engines[0]?.requests.map((request) => request.turns[0]?.content)).toEqual(['Again']);
     } finally {
       await engine.dispose();
     }
