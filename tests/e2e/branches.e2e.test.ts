@@ -109,9 +109,13 @@ describe('versions of messages', () => {
     const second = chat.message('Octopuses have three hearts.');
     await chat.versions(second).getByText('2 / 2').waitFor();
 
-    await chat.versions(second).getByRole('button', { name: 'Previous version' }).click();
+    // By keyboard: the switcher is replaced by the other version's, and focus lands on its usable button.
+    await chat.versions(second).getByRole('button', { name: 'Previous version' }).focus();
+    await page.keyboard.press('Enter');
     await chat.message('You said: Tell me a fact').waitFor();
     expect(await texts(chat)).toEqual(['Tell me a fact', 'You said: Tell me a fact']);
+    const back = chat.versions(chat.message('You said: Tell me a fact')).getByRole('button', { name: 'Next version' });
+    await expect.poll(() => chat.isFocused(back)).toBe(true);
 
     // Delete from here asks first; Cancel keeps everything.
     const first = chat.message('You said: Tell me a fact');
