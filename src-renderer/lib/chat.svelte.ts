@@ -274,6 +274,7 @@ export class ChatState {
    * loaded to show it; then mark it (`highlightId`) so the list scrolls to it.
    */
   async reveal(messageId: string): Promise<void> {
+    this.highlightId = null; // revealing the same hit again scrolls to it again
     try {
       const detail = await this.#client.call('search.reveal', { messageId });
       this.#show(detail.conversation.id, []);
