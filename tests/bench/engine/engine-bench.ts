@@ -33,6 +33,11 @@ export interface EngineBenchOptions {
   stateFileBaseline?: boolean;
   /** Also load the model in the baseline with mmap on and off and compare memory and speed. */
   mmapComparison?: boolean;
+  /**
+   * The pause before each follow-up and before quitting, as a user reads and types (default 3 s): whatever the app
+   * does when idle (such as saving the conversation's KV state) happens in it, as it would for a person.
+   */
+  thinkMs?: number;
   log?: (line: string) => void;
 }
 
@@ -75,7 +80,8 @@ const FOLLOW_UP_TEXT = 'Thank you. Could you say that again, more briefly?';
 const AFTER_RESTART_TEXT = 'I am back. What was the main point again?';
 
 export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
-  const { settings, promptTokens = 128, generateTokens = 128, historyTokens = 1500 } = options;
+  const { settings, promptTokens = 128, generateTokens = 128, historyTokens = 1500, thinkMs = 3000 } = options;
+  const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, thinkMs));
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dataDir = mkdtempSync(join(tmpdir(), 'phi-desk-bench-data-'));
   const tokenizer = await PromptTokenizer.open(settings.modelPath);
@@ -109,8 +115,10 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const r2 = await exchange(longText, reply2Tokens);
     const historyTurns = [...turns];
     log('app: follow-up');
+    await think();
     const r3 = await exchange(FOLLOW_UP_TEXT, 8);
     const followUpTurns = turns.slice(0, -1);
+    await think();
     const memory1 = first.stop();
     client.close();
     await first.close();
@@ -122,6 +130,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     await client.rpc.call('conversations.get', { id: conversation.id });
     const openConversationMs = Math.round(performance.now() - opening);
     log('app: follow-up after the restart');
+    await think();
     const r4 = await exchange(AFTER_RESTART_TEXT, 8);
     const restartTurns = turns.slice(0, -1);
     const memory2 = second.stop();
