@@ -20,7 +20,7 @@ export const GENERATION_FIELDS: readonly NumberField<GenerationKey>[] = [
   { key: 'topK', label: 'Top-k', min: 0, max: 1000, integer: true, help: 'Only this many likeliest words; 0 turns it off.' },
   { key: 'repeatPenalty', label: 'Repeat penalty', min: 1, max: 2, integer: false, help: '1 turns it off; higher repeats less.' },
   { key: 'maxTokens', label: 'Longest reply (tokens)', min: 1, max: 2048, integer: true, help: 'A reply stops at this many tokens.' },
-  { key: 'seed', label: 'Seed', min: 0, max: 0xffff_ffff, integer: true, help: 'A fixed seed repeats the same reply; empty is random.' },
+  { key: 'seed', label: 'Seed', min: 0, max: 0xffff_ffff, integer: true, help: 'A fixed seed repeats the same reply.' },
 ];
 
 /** The text in each sampling field. */
