@@ -11,7 +11,8 @@ import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import { fitContextWindow } from './context-window';
-import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache, type ConversationWindow } from './kv-state-cache';
+import { ConversationStates } from './conversation-states';
+import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import {
@@ -26,6 +27,7 @@ import {
 } from './port';
 import { SerialQueue } from './serial-queue';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
+import { StatsClock, TextSink } from './reply-stats';
 import { ReplyTextFilter } from './stop-text-filter';
 import { TokenTextDecoder } from './token-text-decoder';
 
@@ -104,12 +106,6 @@ export function defaultThreadCount(cores: number = availableParallelism()): numb
   return Math.max(1, Math.floor(cores) - 1);
 }
 
-/**
- * A saved state is loaded only if it spares at least this many tokens of evaluation over what the context already
- * holds: loading costs a file read (~330 KB per token for Phi-2, usually from the page cache), evaluating a handful
- * of tokens is cheaper than reading a large state.
- */
-const MIN_RESTORE_GAIN_TOKENS = 32;
 
 /**
  * The chat engine on node-llama-cpp: Phi-2 on the CPU, one request at a time, streaming, with KV-cache reuse.
@@ -136,8 +132,6 @@ export class LlamaEngine implements ChatEngine {
   private disposing: Promise<void> | null = null;
   private readonly recentErrors: string[] = [];
   private saveTimer: NodeJS.Timeout | undefined;
-  /** Where each recent conversation's context window starts (by `cacheKey`), so its prompt keeps its beginning. */
-  private readonly windows = new Map<string, ConversationWindow>();
 
   constructor(private readonly options: LlamaEngineOptions = {}) {
     this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
@@ -251,7 +245,9 @@ export class LlamaEngine implements ChatEngine {
       reportProgress(1); // llama.cpp's own progress may still be in flight: end the bar at 100% before `ready`
       progressOpen = false;
       const format = formatKind === 'phi2' ? phi2ChatFormat(model) : templateChatFormat(model);
-      this.loaded = { path, info, model, context, sequence: context.getSequence(), format, kv, owner: null, dirty: false };
+      const sequence = context.getSequence();
+      const states = new ConversationStates(sequence, kv, this.options.onLog);
+      this.loaded = { path, info, model, context, sequence, format, states };
       this.statusEmitter.set(readyStatus(this.loaded));
     } catch (error) {
       progressOpen = false;
@@ -266,7 +262,7 @@ export class LlamaEngine implements ChatEngine {
     }
     // Only now that the new model is in place is the old one freed (its conversation's state saved first).
     if (previous) {
-      await this.saveState(previous);
+      await previous.states.save();
       await disposeLoaded(previous);
     }
   }
@@ -285,21 +281,20 @@ export class LlamaEngine implements ChatEngine {
 
     const contextSize = context.contextSize;
     const key = request.cacheKey;
-    const window = key === undefined ? undefined : (this.windows.get(key) ?? loaded.kv?.windowOf(key));
     const fitted = fitContextWindow(request, {
       contextSize,
       replyReserve: this.replyReserve(settings.maxTokens),
       format: (input) => input,
       tokenize: (input) => format.tokenize(input),
       // Only for a conversation that grew since (not one edited shorter, where the old start means nothing).
-      keepStart: window && request.turns.length >= window.turnsLength ? window.turnsDropped : 0,
+      keepStart: loaded.states.keepStart(key, request.turns.length),
       refill: this.options.contextRefill ?? 0.6,
     });
-    if (key !== undefined) this.rememberWindow(key, { turnsDropped: fitted.info.turnsDropped, turnsLength: request.turns.length });
+    loaded.states.rememberWindow(key, { turnsDropped: fitted.info.turnsDropped, turnsLength: request.turns.length });
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
     options.onContext?.({ ...contextInfo });
-    await this.prepareSequence(loaded, promptTokens, request.cacheKey ?? null);
+    await loaded.states.prepare(promptTokens, key ?? null);
 
     const stats = new StatsClock(requestedAt, promptTokens.length);
     const text = new TextSink(options.onText);
@@ -311,7 +306,7 @@ export class LlamaEngine implements ChatEngine {
       await iterator?.return(undefined).catch(() => undefined);
     };
     const finish = (stopReason: StopReason): { result: GenerateResult; settled: Promise<void> } => {
-      loaded.dirty = loaded.owner !== null;
+      loaded.states.changed();
       return {
       result: {
         text: text.value,
@@ -381,8 +376,7 @@ export class LlamaEngine implements ChatEngine {
       return finish(stopReason);
     } catch (error) {
       await cleanup();
-      loaded.owner = null; // the sequence's state is unknown now: never save it
-      loaded.dirty = false;
+      loaded.states.forget(); // the sequence's state is unknown now: never save it
       if (error instanceof EngineError) throw error;
       throw new EngineError('GENERATION_FAILED', `Generation failed: ${errorMessage(error)}`, { cause: error });
     }
@@ -396,7 +390,7 @@ export class LlamaEngine implements ChatEngine {
       const loaded = this.loaded;
       this.loaded = null;
       if (loaded) {
-        await this.saveState(loaded);
+        await loaded.states.save();
         await disposeLoaded(loaded);
       }
       const lease = await this.lease?.catch(() => null);
@@ -408,57 +402,15 @@ export class LlamaEngine implements ChatEngine {
     }
   }
 
-  /**
-   * Gets the sequence ready for a prompt of conversation `owner`: if another conversation's unsaved state is in it,
-   * that is saved first; if a saved state shares a longer prefix with the prompt than the sequence does, it is loaded.
-   * Afterwards the sequence belongs to `owner`.
-   */
-  private async prepareSequence(loaded: LoadedModel, promptTokens: Token[], owner: string | null): Promise<void> {
-    const { kv, sequence } = loaded;
-    if (kv) {
-      if (loaded.owner !== owner) await this.saveState(loaded);
-      const inSequence = sequence.compareContextTokens(promptTokens).firstDifferentIndex;
-      const saved = kv.bestMatch(promptTokens);
-      if (saved && saved.shared >= inSequence + MIN_RESTORE_GAIN_TOKENS) {
-        await this.saveState(loaded);
-        const restored = await kv.restore(sequence, saved.entry);
-        if (!restored) this.options.onLog?.('warn', 'A saved conversation state could not be used; it was deleted.');
-      }
-    }
-    loaded.owner = owner;
-    loaded.dirty = false;
-  }
-
-  /** Saves the state of the conversation in the sequence, if it has changed since it was last saved. */
-  private async saveState(loaded: LoadedModel): Promise<void> {
-    const { kv, owner } = loaded;
-    if (!kv || owner === null || !loaded.dirty) return;
-    loaded.dirty = false;
-    try {
-      await kv.save(loaded.sequence, owner, this.windows.get(owner));
-    } catch (error) {
-      this.options.onLog?.('warn', `Could not save the conversation's KV state: ${errorMessage(error)}`);
-    }
-  }
-
-  private rememberWindow(key: string, window: ConversationWindow): void {
-    this.windows.delete(key); // re-inserted last: the map's order is least recently used first
-    this.windows.set(key, window);
-    for (const oldest of this.windows.keys()) {
-      if (this.windows.size <= 256) break;
-      this.windows.delete(oldest);
-    }
-  }
-
   /** Saves the current conversation's state once the engine has been idle for `kvSaveDelayMs`. */
   private scheduleStateSave(): void {
     clearTimeout(this.saveTimer);
-    if (!this.loaded?.kv || this.disposing) return;
+    if (!this.loaded?.states.persistent || this.disposing) return;
     this.saveTimer = setTimeout(() => {
       void this.queue.acquire(this.disposeController.signal).then(async (release) => {
         if (!release) return;
         try {
-          if (this.loaded) await this.saveState(this.loaded);
+          if (this.loaded) await this.loaded.states.save();
         } finally {
           release();
         }
@@ -529,12 +481,8 @@ interface LoadedModel {
   sequence: LlamaContextSequence;
   /** How prompts are written for this model. */
   format: ChatFormat;
-  /** Saved conversation states for this model, if a folder was given. */
-  kv: KvStateCache | null;
-  /** The `cacheKey` of the conversation whose state the sequence holds (null: none worth saving). */
-  owner: string | null;
-  /** Whether the sequence changed since the owner's state was last saved. */
-  dirty: boolean;
+  /** Which conversation the sequence holds, with saved states of others (if a folder was given). */
+  states: ConversationStates;
 }
 
 async function disposeLoaded(loaded: LoadedModel): Promise<void> {
@@ -566,50 +514,6 @@ function loadCancelled(signal: AbortSignal): EngineError {
 function abortedBeforeStart(requestedAt: number, request: GenerateRequest): GenerateResult {
   const context: ContextWindowInfo = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
   return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted'), context };
-}
-
-/** Times one reply and turns the counts into `ReplyStats`. */
-class StatsClock {
-  cachedPromptTokens = 0;
-  private firstTokenAt: number | null = null;
-  private lastTokenAt: number | null = null;
-
-  constructor(
-    private readonly requestedAt: number,
-    private readonly promptTokens: number,
-  ) {}
-
-  tokenArrived(): void {
-    const now = performance.now();
-    this.firstTokenAt ??= now;
-    this.lastTokenAt = now;
-  }
-
-  finish(generatedTokens: number, stopReason: StopReason): GenerateResult['stats'] {
-    const first = this.firstTokenAt;
-    const last = this.lastTokenAt;
-    const generationSeconds = first !== null && last !== null ? (last - first) / 1000 : 0;
-    return {
-      promptTokens: this.promptTokens,
-      evaluatedPromptTokens: this.promptTokens - this.cachedPromptTokens,
-      generatedTokens,
-      // Without any token, the time until the reply ended: that is how long the user waited for nothing.
-      timeToFirstTokenMs: Math.round((first ?? performance.now()) - this.requestedAt),
-      tokensPerSecond: generatedTokens > 1 && generationSeconds > 0 ? (generatedTokens - 1) / generationSeconds : 0,
-      stopReason,
-    };
-  }
-}
-
-/** Collects the reply text and forwards each non-empty piece to `onText`. */
-class TextSink {
-  value = '';
-  constructor(private readonly onText: ((delta: string) => void) | undefined) {}
-  append(delta: string): void {
-    if (!delta) return;
-    this.value += delta;
-    this.onText?.(delta);
-  }
 }
 
 /** The object without its `undefined` fields, so spreading it does not erase defaults. */
