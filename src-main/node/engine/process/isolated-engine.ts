@@ -3,7 +3,6 @@ import type { EngineStatus } from '../../../common/types';
 import {
   EngineError,
   type ChatEngine,
-  type ContextWindowInfo,
   type GenerateOptions,
   type GenerateRequest,
   type GenerateResult,
@@ -11,6 +10,15 @@ import {
 } from '../port';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from '../status-emitter';
 import type { EngineProcess, EngineProcessExit, EngineProcessLauncher } from './engine-process';
+import {
+  abortedHere,
+  describeExit,
+  plainRequest,
+  withHostTiming,
+  type Pending,
+  type PendingGenerate,
+  type PendingLoad,
+} from './pending-requests';
 import { parseWorkerMessage, type HostMessage, type WorkerEngineOptions, type WorkerMessage } from './protocol';
 
 export interface IsolatedEngineOptions {
@@ -403,101 +411,4 @@ interface Worker {
   markFailed: (error: Error) => void;
   up: boolean;
   pending: Map<number, Pending>;
-}
-
-interface PendingBase {
-  /** Undoes the abort wiring. */
-  cleanup?: () => void;
-  /** Whether the request has been sent to the process (requests wait for it to be up). */
-  sent?: boolean;
-}
-
-interface PendingLoad extends PendingBase {
-  kind: 'load';
-  modelPath: string;
-  /** A reload after a crash, not a caller's request. */
-  internal: boolean;
-  onProgress?: (progress: number) => void;
-  resolve: () => void;
-  reject: (error: EngineError) => void;
-}
-
-interface PendingGenerate extends PendingBase {
-  kind: 'generate';
-  request: GenerateRequest;
-  requestedAt: number;
-  firstTextAt: number | null;
-  text: string;
-  deltas: number;
-  context: ContextWindowInfo | null;
-  onText?: (delta: string) => void;
-  onContext?: (info: ContextWindowInfo) => void;
-  resolve: (result: GenerateResult) => void;
-  reject: (error: EngineError) => void;
-}
-
-interface PendingDispose extends PendingBase {
-  kind: 'dispose';
-  resolve: () => void;
-}
-
-type Pending = PendingLoad | PendingGenerate | PendingDispose;
-
-/** The request as plain data (no prototype, no extra fields): it must pass the protocol's strict schema. */
-function plainRequest(request: GenerateRequest): GenerateRequest {
-  const settings = request.settings;
-  return {
-    ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
-    turns: request.turns.map((turn) => ({ role: turn.role, content: turn.content })),
-    ...(settings === undefined
-      ? {}
-      : {
-          settings: Object.fromEntries(
-            (['temperature', 'topP', 'topK', 'repeatPenalty', 'seed', 'maxTokens'] as const)
-              .filter((key) => settings[key] !== undefined)
-              .map((key) => [key, settings[key]]),
-          ),
-        }),
-    ...(request.cacheKey === undefined ? {} : { cacheKey: request.cacheKey }),
-  };
-}
-
-/**
- * The engine's result with the time to first token as the host saw it: from this `generate` call to the first text
- * here, process hop included — the wait the user sees.
- */
-function withHostTiming(result: GenerateResult, pending: PendingGenerate): GenerateResult {
-  if (pending.firstTextAt === null) return result;
-  const timeToFirstTokenMs = Math.round(pending.firstTextAt - pending.requestedAt);
-  return { ...result, stats: { ...result.stats, timeToFirstTokenMs } };
-}
-
-/** The result of a generation answered here after an abort: the text so far; token counts are not known here. */
-function abortedHere(pending: PendingGenerate): GenerateResult {
-  const now = performance.now();
-  const context = pending.context ?? { turnsInView: pending.request.turns.length, turnsDropped: 0, promptTokens: 0 };
-  return {
-    text: pending.text,
-    stopReason: 'aborted',
-    stats: {
-      promptTokens: context.promptTokens,
-      evaluatedPromptTokens: 0,
-      generatedTokens: pending.deltas,
-      timeToFirstTokenMs: Math.round((pending.firstTextAt ?? now) - pending.requestedAt),
-      tokensPerSecond: 0,
-      stopReason: 'aborted',
-    },
-    context,
-  };
-}
-
-/** "killed by SIGKILL" or "exit code 134", with llama.cpp's failed assert when it printed one. */
-function describeExit(exit: EngineProcessExit, stderr: string[]): string {
-  const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
-  const assert = stderr.findLast((line) => /GGML_ASSERT|GGML_ABORT|error|terminate/i.test(line));
-  return assert ? `${how}: ${shorten(assert.replace(/^.*?\/(?=[\w.-]+:\d+:)/, ''))}` : how;
-}
-
-function shorten(text: string): string {
-  return text.length > 300 ? `${text.slice(0, 297)}…` : text;
 }
