@@ -3,6 +3,7 @@ import type {
   AppInfo,
   AppNotice,
   AppSettings,
+  BranchPosition,
   Conversation,
   ConversationDetail,
   EngineStatus,
@@ -58,10 +59,10 @@ export interface Methods {
    */
   'conversations.update': { params: MethodParams['conversations.update']; result: Conversation; events: never };
 
-  /** Older messages of the current branch, for scrolling up a long conversation. */
+  /** Older messages of the current branch, for scrolling up a long conversation, with their branch switchers. */
   'messages.page': {
     params: MethodParams['messages.page'];
-    result: { messages: Message[]; olderBefore: number | null };
+    result: { messages: Message[]; branches: BranchPosition[]; olderBefore: number | null };
     events: never;
   };
 

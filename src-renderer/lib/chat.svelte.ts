@@ -259,6 +259,7 @@ export class ChatState {
       const shown = this.messages;
       const older = page.messages.filter((m) => !shown.some((s) => s.id === m.id));
       this.#setMessages([...older, ...shown]);
+      this.branches = { ...this.branches, ...Object.fromEntries(page.branches.map((p) => [p.messageId, p] as const)) };
       this.olderBefore = page.olderBefore;
       return page.messages.length > 0;
     } catch (error) {

@@ -1,6 +1,6 @@
-import { RpcError } from '../../common/contract';
+import { RpcError, type ResultOf } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
-import type { Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
+import type { BranchPosition, Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageSearch } from '../store/message-search';
 import { MAX_PAGE_SIZE, type MessageTree } from '../store/message-tree';
@@ -85,10 +85,17 @@ export class ConversationService {
     return null;
   }
 
-  page({ conversationId, beforeSeq, limit }: MethodParams['messages.page']): { messages: Message[]; olderBefore: number | null } {
+  page({ conversationId, beforeSeq, limit }: MethodParams['messages.page']): ResultOf<'messages.page'> {
     this.#require(conversationId);
     const page = this.#stores.tree.listMessagesPage(conversationId, { beforeSeq, limit: limit ?? DEFAULT_OLDER_PAGE_SIZE });
-    return { messages: page.messages, olderBefore: page.beforeSeq };
+    return { messages: page.messages, branches: this.#switchers(page.messages), olderBefore: page.beforeSeq };
+  }
+
+  /** Branch positions of the messages that have alternatives. */
+  #switchers(messages: readonly Message[]): BranchPosition[] {
+    return this.#stores.tree
+      .getBranchPositions(messages.map((message) => message.id))
+      .filter((position) => position.count > 1);
   }
 
   switchBranch({ messageId }: MethodParams['messages.switchBranch']): ConversationDetail {
@@ -132,10 +139,7 @@ export class ConversationService {
   detail(conversationId: string): ConversationDetail {
     const conversation = this.#require(conversationId);
     const page = this.#stores.tree.listMessagesPage(conversationId, { limit: this.#pageSize });
-    const branches = this.#stores.tree
-      .getBranchPositions(page.messages.map((message) => message.id))
-      .filter((position) => position.count > 1);
-    return { conversation, messages: page.messages, branches, olderBefore: page.beforeSeq };
+    return { conversation, messages: page.messages, branches: this.#switchers(page.messages), olderBefore: page.beforeSeq };
   }
 
   /**
@@ -152,10 +156,7 @@ export class ConversationService {
       olderBefore = page.beforeSeq;
     }
     if (messages === view.messages) return view;
-    const branches = this.#stores.tree
-      .getBranchPositions(messages.map((message) => message.id))
-      .filter((position) => position.count > 1);
-    return { conversation: view.conversation, messages, branches, olderBefore };
+    return { conversation: view.conversation, messages, branches: this.#switchers(messages), olderBefore };
   }
 
   #require(id: string): Conversation {

@@ -223,6 +223,33 @@ describe('edit, regenerate and branches over the contract', () => {
     });
   });
 
+  it('messages.page brings the version switchers of the older messages it loads', async () => {
+    const { client, app } = harness;
+    const conversation = await client.call('conversations.create', { title: 'Long, edited early' });
+    const { conversations } = app.store;
+    const first = conversations.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'message 1', status: 'complete' });
+    // An earlier version of the first message, then the branch through the newer one 250 messages long.
+    const alternative = conversations.createSibling(first.id, { content: 'message 1, first version' });
+    let parentId = first.id;
+    for (let i = 2; i <= 250; i++) {
+      parentId = conversations.appendMessage({
+        conversationId: conversation.id,
+        parentId,
+        role: i % 2 ? 'user' : 'assistant',
+        content: `message ${i}`,
+        status: 'complete',
+      }).id;
+    }
+    const view = await client.call('conversations.get', { id: conversation.id });
+    expect(view.messages[0]?.content).toBe('message 51');
+    expect(view.branches).toEqual([]);
+    const older = await client.call('messages.page', { conversationId: conversation.id, beforeSeq: view.olderBefore ?? 0, limit: 100 });
+    expect(older.messages[0]?.content).toBe('message 1');
+    expect(older.branches).toEqual([
+      expect.objectContaining({ messageId: first.id, count: 2, index: 0, nextId: alternative.id, previousId: null }),
+    ]);
+  });
+
   it('while a reply is written, its conversation cannot be branched, switched or deleted (BUSY); others can', async () => {
     await harness.close();
     boot({ deltaDelayMs: 5 });
