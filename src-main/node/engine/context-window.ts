@@ -25,6 +25,11 @@ export interface ContextWindowOptions<T, P = string> {
    * for the next turns before it moves again. Default 1: drop only what must go.
    */
   refill?: number;
+  /**
+   * A cheap lower bound on a prompt's token count (e.g. its UTF-8 bytes over the vocabulary's longest token): a
+   * prompt it shows to be too long is never tokenized, so a huge paste is refused at once. Default: none.
+   */
+  minTokens?: (prompt: P) => number;
 }
 
 /** The prompt that fits: its text, its tokens, and what of the conversation is in it. */
@@ -59,61 +64,69 @@ export function fitContextWindow<T, P = string>(
   const { contextSize, replyReserve } = options;
   const budget = contextSize - replyReserve;
   const starts = exchangeStarts(input.turns);
-  const attempt = (start: number): FittedPrompt<T, P> => {
+  /** The prompt from `start` on, or its token lower bound when that alone shows it exceeds `limit`. */
+  const attempt = (start: number, limit: number): Attempt<T, P> => {
     const turns = input.turns.slice(start);
-    const text = options.format({ systemPrompt: input.systemPrompt, turns });
-    const tokens = options.tokenize(text);
-    return {
-      text,
-      tokens,
-      info: { turnsInView: turns.length, turnsDropped: start, promptTokens: tokens.length },
-    };
+    const prompt = options.format({ systemPrompt: input.systemPrompt, turns });
+    const info = { turnsInView: turns.length, turnsDropped: start, promptTokens: 0 };
+    const atLeast = options.minTokens?.(prompt) ?? 0;
+    if (atLeast > limit) return { over: true, atLeast, exact: false, info: { ...info, promptTokens: atLeast } };
+    const tokens = options.tokenize(prompt);
+    const fitted = { text: prompt, tokens, info: { ...info, promptTokens: tokens.length } };
+    if (tokens.length > limit) return { over: true, atLeast: tokens.length, exact: true, info: fitted.info };
+    return { over: false, fitted };
   };
 
   const keep = options.keepStart ?? 0;
   if (keep > 0 && starts.includes(keep)) {
-    const kept = attempt(keep);
-    if (kept.tokens.length <= budget) return kept;
+    const kept = attempt(keep, budget);
+    if (!kept.over) return kept.fitted;
   } else {
-    const whole = attempt(0);
-    if (whole.tokens.length <= budget) return whole;
+    const whole = attempt(0, budget);
+    if (!whole.over) return whole.fitted;
     if (starts.length <= 1) throw overflow(whole, input, options);
   }
   // Keep only the last exchange: if that does not fit, nothing will.
-  const last = attempt(starts[starts.length - 1] ?? 0);
-  if (last.tokens.length > budget) throw overflow(last, input, options);
+  const lastAttempt = attempt(starts[starts.length - 1] ?? 0, budget);
+  if (lastAttempt.over) throw overflow(lastAttempt, input, options);
+  const last = lastAttempt.fitted;
   // The earliest start that fits the budget (more turns never means fewer tokens)…
-  const fitting = earliestFitting(starts, attempt, budget, last);
+  const fitting = earliestFitting(starts, (start) => attempt(start, budget), last);
   const refill = options.refill ?? 1;
   if (refill >= 1 || fitting.info.turnsDropped === 0) return fitting;
   // …or, once turns must be dropped anyway, the earliest that fills at most `refill` of it.
   const from = starts.indexOf(fitting.info.turnsDropped);
   const target = Math.floor(budget * refill);
   if (fitting.tokens.length <= target) return fitting;
-  return last.tokens.length <= target ? earliestFitting(starts.slice(from), attempt, target, last) : last;
+  if (last.tokens.length > target) return last;
+  return earliestFitting(starts.slice(from), (start) => attempt(start, target), last);
 }
 
+/** A candidate prompt: it fits, or it is over the limit (by its exact count, or a lower bound that is enough). */
+type Attempt<T, P> =
+  | { over: false; fitted: FittedPrompt<T, P> }
+  | { over: true; atLeast: number; exact: boolean; info: ContextWindowInfo };
+
 /**
- * Binary search over exchange starts (ascending) for the earliest whose prompt has at most `limit` tokens, given that
- * the last one does (`last`, already tokenized) and the first one does not.
+ * Binary search over exchange starts (ascending) for the earliest whose prompt fits, given that the last one does
+ * (`last`) and the first one does not (or need not be tried).
  */
-function earliestFitting<R extends { tokens: unknown[] }>(
+function earliestFitting<T, P>(
   starts: readonly number[],
-  attempt: (start: number) => R,
-  limit: number,
-  last: R,
-): R {
+  attempt: (start: number) => Attempt<T, P>,
+  last: FittedPrompt<T, P>,
+): FittedPrompt<T, P> {
   let best = last;
   let low = 0; // index into `starts` known (or assumed) not to fit
   let high = starts.length - 1; // index known to fit
   while (high - low > 1) {
     const middle = (low + high) >> 1;
     const candidate = attempt(starts[middle] ?? 0);
-    if (candidate.tokens.length <= limit) {
-      high = middle;
-      best = candidate;
-    } else {
+    if (candidate.over) {
       low = middle;
+    } else {
+      high = middle;
+      best = candidate.fitted;
     }
   }
   return best;
@@ -133,7 +146,7 @@ export function exchangeStarts(turns: readonly ChatTurn[]): number[] {
 }
 
 function overflow<T, P>(
-  kept: FittedPrompt<T, P>,
+  kept: { atLeast: number; exact: boolean; info: ContextWindowInfo },
   input: ContextWindowInput,
   options: ContextWindowOptions<T, P>,
 ): EngineError {
@@ -145,11 +158,14 @@ function overflow<T, P>(
     : 0;
   const systemPart = system > 0 ? ` together with the ${system}-token system prompt` : '';
   const what = kept.info.turnsInView > 1 ? 'The last message and its exchange are' : 'The message is';
+  // Counted exactly, or (for a huge paste, without tokenizing it all) bounded from below.
+  const { exact } = kept;
+  const size = exact ? `${kept.atLeast} tokens` : `at least ${kept.atLeast} tokens`;
+  const available = contextSize - replyReserve;
   return new EngineError(
     'CONTEXT_OVERFLOW',
-    `${what} too long for the model: the prompt would be ${kept.tokens.length} tokens${systemPart}, and with ` +
-      `${replyReserve} tokens kept for the reply only ${contextSize - replyReserve} of the model's ` +
-      `${contextSize}-token context are available. Shorten it by about ` +
-      `${kept.tokens.length - (contextSize - replyReserve)} tokens, or split it into several messages.`,
+    `${what} too long for the model: the prompt would be ${size}${systemPart}, and with ${replyReserve} tokens ` +
+      `kept for the reply only ${available} of the model's ${contextSize}-token context are available. Shorten it ` +
+      `by ${exact ? 'about' : 'at least'} ${kept.atLeast - available} tokens, or split it into several messages.`,
   );
 }

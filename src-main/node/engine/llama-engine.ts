@@ -10,7 +10,7 @@ import {
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
-import { fitContextWindow } from './context-window';
+import { fitContextWindow, type ContextWindowInput } from './context-window';
 import { ConversationStates } from './conversation-states';
 import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
@@ -289,6 +289,7 @@ export class LlamaEngine implements ChatEngine {
       // Only for a conversation that grew since (not one edited shorter, where the old start means nothing).
       keepStart: loaded.states.keepStart(key, request.turns.length),
       refill: this.options.contextRefill ?? 0.6,
+      minTokens: tokenLowerBound(format, loaded.info.longestTokenBytes),
     });
     loaded.states.rememberWindow(key, { turnsDropped: fitted.info.turnsDropped, turnsLength: request.turns.length });
     const promptTokens = fitted.tokens;
@@ -514,6 +515,18 @@ function loadCancelled(signal: AbortSignal): EngineError {
 function abortedBeforeStart(requestedAt: number, request: GenerateRequest): GenerateResult {
   const context: ContextWindowInfo = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
   return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted'), context };
+}
+
+/**
+ * A cheap lower bound on a prompt's tokens: its UTF-8 bytes over the vocabulary's longest token. It lets a huge paste
+ * be refused without tokenizing megabytes of text. `undefined` when the file did not say how long its tokens are.
+ */
+function tokenLowerBound(
+  format: ChatFormat,
+  longestTokenBytes: number | null,
+): ((input: ContextWindowInput) => number) | undefined {
+  if (!longestTokenBytes) return undefined;
+  return (input) => Math.ceil(Buffer.byteLength(format.promptText(input), 'utf8') / longestTokenBytes);
 }
 
 /** The object without its `undefined` fields, so spreading it does not erase defaults. */

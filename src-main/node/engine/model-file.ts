@@ -22,6 +22,14 @@ export interface ModelFileInfo {
   name: string | null;
   /** Whether the metadata carries a chat template (`tokenizer.chat_template`), used to format prompts. */
   hasChatTemplate: boolean;
+  /** Entries of `tokenizer.ggml.tokens`, if present. */
+  vocabularySize: number | null;
+  /**
+   * The longest entry of `tokenizer.ggml.tokens`, in UTF-8 bytes: no token stands for more bytes of text than this
+   * (byte-level and SentencePiece vocabularies store each token's text with at least as many bytes), so a text's
+   * bytes divided by it bound its token count from below.
+   */
+  longestTokenBytes: number | null;
   /** `<architecture>.context_length`: the context the model was trained with, if present. */
   contextLength: number | null;
   /** `general.alignment` (default 32). */
@@ -103,6 +111,7 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
   let name: string | null = null;
   let alignment = 32;
   let hasChatTemplate = false;
+  let vocabulary: { count: number; longest: number } | null = null;
   const integers = new Map<string, number>();
   for (let i = 0; i < metadataCount; i++) {
     const key = await reader.string('a metadata key');
@@ -111,6 +120,7 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
     else if (key === 'general.name' && type === VALUE_TYPE.string) name = await reader.string(key);
     else if (key === 'general.alignment' && type === VALUE_TYPE.uint32) alignment = await reader.u32();
     else if (key.endsWith('.context_length') && type === VALUE_TYPE.uint32) integers.set(key, await reader.u32());
+    else if (key === 'tokenizer.ggml.tokens' && type === VALUE_TYPE.array) vocabulary = await readTokenList(reader, key);
     else {
       if (key === 'tokenizer.chat_template' && type === VALUE_TYPE.string) hasChatTemplate = true;
       await skipValue(reader, type, key);
@@ -162,10 +172,32 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
     architecture,
     name,
     hasChatTemplate,
+    vocabularySize: vocabulary?.count ?? null,
+    longestTokenBytes: vocabulary?.longest ?? null,
     contextLength: integers.get(`${architecture}.context_length`) ?? null,
     alignment,
     dataOffset,
   };
+}
+
+/** Reads past an array value, noting its length and longest string (`null` if it is not an array of strings). */
+async function readTokenList(reader: HeaderReader, key: string): Promise<{ count: number; longest: number } | null> {
+  const itemType = await reader.u32();
+  const count = await reader.u64();
+  if (itemType !== VALUE_TYPE.string) {
+    const itemBytes = SCALAR_BYTES[itemType];
+    if (itemBytes === undefined) throw reader.invalid(`metadata ${key} is an array of unknown type ${itemType}`);
+    await reader.skip(count * itemBytes, key);
+    return null;
+  }
+  if (count > (reader.fileSize - reader.position) / 8) throw reader.overrun(key);
+  let longest = 0;
+  for (let i = 0; i < count; i++) {
+    const length = await reader.u64();
+    longest = Math.max(longest, length);
+    await reader.skip(length, key);
+  }
+  return { count, longest };
 }
 
 async function skipValue(reader: HeaderReader, type: number, key: string): Promise<void> {

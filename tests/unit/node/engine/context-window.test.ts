@@ -95,6 +95,44 @@ describe('fitContextWindow', () => {
   });
 });
 
+describe('fitContextWindow with a cheap lower bound', () => {
+  it('refuses a huge last message without tokenizing it, saying how long it is at least', () => {
+    let tokenized = 0;
+    const huge = user('word '.repeat(100_000));
+    let error: unknown;
+    try {
+      fitContextWindow(
+        { turns: [...history.slice(0, -1), huge] },
+        {
+          contextSize: 30,
+          replyReserve: 10,
+          format: formatPhi2Prompt,
+          tokenize: (text) => {
+            tokenized += text.length;
+            return words(text);
+          },
+          // No word here is longer than 10 characters (with its separator): a floor on the word count.
+          minTokens: (text) => Math.ceil(text.length / 11),
+        },
+      );
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect((error as EngineError).code).toBe('CONTEXT_OVERFLOW');
+    expect((error as EngineError).message).toMatch(/^The message is too long for the model: the prompt would be at least \d+ tokens/);
+    expect((error as EngineError).message).toContain('Shorten it by at least');
+    expect(tokenized).toBe(0);
+  });
+
+  it('still counts exactly whatever the bound cannot rule out', () => {
+    const fitted = fitContextWindow(
+      { turns: history },
+      { contextSize: 21, replyReserve: 10, format: formatPhi2Prompt, tokenize: words, minTokens: (text) => Math.ceil(text.length / 11) },
+    );
+    expect(fitted.info).toEqual({ turnsInView: 1, turnsDropped: 6, promptTokens: 5 });
+  });
+});
+
 describe('fitContextWindow keeping the start of a long conversation', () => {
   const options = (contextSize: number, extra: { keepStart?: number; refill?: number }) => ({
     contextSize,

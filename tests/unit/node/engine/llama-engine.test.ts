@@ -264,6 +264,14 @@ describe('LlamaEngine generation', () => {
     const after = await engine.generate(ask('Short again.', { maxTokens: 3 }));
     expect(after.stats.generatedTokens).toBeGreaterThan(0);
   });
+
+  it('refuses a 10 MB paste at once, from a lower bound, without tokenizing it (seconds of work otherwise)', async () => {
+    const started = performance.now();
+    const error = await engineError(engine.generate(ask('lorem ipsum dolor sit amet '.repeat(400_000))));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.code).toBe('CONTEXT_OVERFLOW');
+    expect(error.message).toContain('the prompt would be at least');
+  });
 });
 
 describe('LlamaEngine context window', () => {

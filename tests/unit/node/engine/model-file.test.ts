@@ -49,6 +49,9 @@ describe('inspectModelFile', () => {
       contextLength: 2048,
       tensorCount: 25,
       alignment: 32,
+      hasChatTemplate: false,
+      vocabularySize: TINY_SHAPE.vocabSize,
+      longestTokenBytes: '<|endoftext|>'.length, // the tiny vocabulary's longest entry
     });
     expect(info.dataOffset % 32).toBe(0);
     expect(info.dataOffset).toBeLessThan(info.fileSize);
