@@ -360,7 +360,20 @@ export class IsolatedEngine implements ChatEngine {
     const note = this.crashNote;
     if (note && status.state === 'ready') this.crashNote = null;
     if (!note || status.state === 'ready' || status.error) return this.statusEmitter.set(status);
-    this.statusEmitter.set(status.state === 'noModel' ? { ...status, state: 'error', error: note } : { ...status, error: note });
+    if (status.state === 'noModel') {
+      // A new process starts with nothing loaded: while the last good model is being reloaded, keep showing that.
+      if (this.reloadPending()) return;
+      return this.statusEmitter.set({ ...status, state: 'error', error: note });
+    }
+    this.statusEmitter.set({ ...status, error: note });
+  }
+
+  /** Whether the last good model is being loaded again after a crash. */
+  private reloadPending(): boolean {
+    for (const pending of this.worker?.pending.values() ?? []) {
+      if (pending.kind === 'load' && pending.internal) return true;
+    }
+    return false;
   }
 
   private async disposeNow(): Promise<void> {

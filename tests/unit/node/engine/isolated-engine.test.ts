@@ -170,6 +170,7 @@ describe('IsolatedEngine', () => {
     const during = statuses.filter((status) => status.state !== 'ready');
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((status) => status.error?.includes('killed by SIGKILL'))).toBe(true);
+    expect(during.every((status) => status.state === 'loading' && status.modelPath === modelPath)).toBe(true);
 
     const next = await engine.generate(ask('Are you back?', { maxTokens: 5 }));
     expect(next.stats.generatedTokens).toBeGreaterThan(0);
