@@ -192,6 +192,44 @@ describe('engine process protocol', () => {
     }
   });
 
+  it('dispose ends a running generation as aborted with its text, ends the process, and refuses further use', async () => {
+    const { launch, processes } = fakeLauncher({ reply: 'x'.repeat(400), deltaChars: 4, deltaDelayMs: 5 });
+    const exits: EngineProcessExit[] = [];
+    const engine = new IsolatedEngine({ launch });
+    await engine.load('/models/a.gguf');
+    processes[0]?.onExit((exit) => exits.push(exit));
+    const deltas: string[] = [];
+    let firstDelta!: () => void;
+    const started = new Promise<void>((resolve) => (firstDelta = resolve));
+    const running = engine.generate({ turns: [{ role: 'user', content: 'Go' }] }, {
+      onText: (delta) => {
+        deltas.push(delta);
+        firstDelta();
+      },
+    });
+    await started;
+    await engine.dispose();
+    const result = await running;
+    expect(result.stopReason).toBe('aborted');
+    expect(result.text).toBe(deltas.join(''));
+    expect(exits).toEqual([{ code: 0, signal: null }]);
+    expect(engine.status().state).toBe('noModel');
+    await expect(engine.generate({ turns: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('cancels a load through its signal', async () => {
+    const { launch } = fakeLauncher({ loadDelayMs: 200 });
+    const engine = new IsolatedEngine({ launch });
+    try {
+      const controller = new AbortController();
+      const loading = engine.load('/models/a.gguf', { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      await expect(loading).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: 'Loading the model was cancelled.' });
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('gives up restarting after repeated crashes and says so, until the next load', async () => {
     const { launch, processes } = fakeLauncher({}, (process) => {
       // Every process after the first dies as soon as it starts.
