@@ -9,6 +9,8 @@ import {
 import type { ContextWindowInput } from './context-window';
 import { formatPhi2Prompt, PHI2_STOP_STRINGS } from './phi2-format';
 
+export { chooseChatFormat, type ChatFormatFacts } from './chat-format-choice';
+
 /** How a model's prompts are written: which format, and what text ends its reply. */
 export interface ChatFormat {
   /** `phi2`: Phi-2's `Instruct:`/`Output:` format; `template`: the chat template in the model's metadata. */
@@ -21,26 +23,6 @@ export interface ChatFormat {
   promptText(input: ContextWindowInput): string;
   /** Text that ends the reply (never shown). The model's end-of-generation tokens end it too. */
   stopStrings: readonly string[];
-}
-
-/** What decides the format: the file's architecture and whether it carries a chat template. */
-export interface ChatFormatFacts {
-  architecture: string;
-  hasChatTemplate: boolean;
-}
-
-/**
- * Which format a model gets, or `null` if the app cannot write prompts for it:
- * - a chat template in the metadata (`tokenizer.chat_template`) always wins: it is what the model (a fine-tune, or
- *   any other architecture) was trained to read;
- * - a `phi2` model without one (the original Phi-2, a base model) gets Phi-2's documented QA format;
- * - any other model without a template is refused, rather than guessing a generic `### Human:` format it was never
- *   trained on.
- */
-export function chooseChatFormat(facts: ChatFormatFacts): ChatFormat['kind'] | null {
-  if (facts.hasChatTemplate) return 'template';
-  if (facts.architecture === 'phi2') return 'phi2';
-  return null;
 }
 
 /** Phi-2's format, tokenized without special tokens (user text can never become a control token). */

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RpcError } from '../../common/contract';
 import type { LocalModelFile, ModelCatalogItem, ModelDownload, ModelsState } from '../../common/types';
+import { chooseChatFormat } from '../engine/chat-format-choice';
 import { inspectModelFile, type ModelFileInfo } from '../engine/model-file';
 import { EngineError, type ChatEngine, type LoadOptions } from '../engine/port';
 import {
@@ -215,11 +216,13 @@ export class ModelService {
       throw rejection('INVALID', (error as Error).message);
     }
     const architectures = this.#options.architectures ?? DEFAULT_MODEL_ARCHITECTURES;
-    if (!architectures.includes(info.architecture)) {
+    // Phi-2 (a base model without a chat template) gets its own format; any other model needs the chat template in
+    // its metadata, which the engine then uses.
+    if (!architectures.includes(info.architecture) && chooseChatFormat(info) === null) {
       throw rejection(
         'ARCHITECTURE',
-        `${path.basename(file)} is a '${info.architecture}' model; Phi Desk runs ${architectures.join(' or ')} models ` +
-          '(Phi-2).',
+        `${path.basename(file)} is a '${info.architecture}' model without a chat template; Phi Desk runs ` +
+          `${architectures.join(' or ')} models (Phi-2), or other models whose file carries a chat template.`,
       );
     }
     const current = this.#engine.status();

@@ -16,6 +16,8 @@ import {
   type ModelServiceOptions,
 } from '../../../../src-main/node/services/model-service';
 import { openStore, type Store } from '../../../../src-main/node/store';
+import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { REPO, noFaults, sha256, startModelServer, type ModelServer } from '../models/model-server';
 
@@ -170,6 +172,24 @@ describe('using a model file', () => {
     expect(engine.status().state).toBe('noModel');
     expect(service.state().lastError).toMatch(/chosen last time could not be loaded: There is no file at .*moved-away\.gguf/);
     expect(setting.value).toBe(path.join(dir, 'moved-away.gguf'));
+  });
+
+  it('takes a model of another architecture when its file carries a chat template, and refuses one without', async () => {
+    const model = describeSyntheticPhi2Model(TINY_SHAPE, 1);
+    // The same weights declared as another architecture, its keys renamed to match.
+    const metadata = model.metadata.map(([key, value]) =>
+      key === 'general.architecture' ? ([key, gguf.str('lama')] as const) : ([key.replace(/^phi2\./, 'lama.'), value] as const),
+    );
+    const plain = path.join(dir, 'lama-plain.gguf');
+    await writeGguf(plain, { ...model, metadata: [...metadata] });
+    const templated = path.join(dir, 'lama-chat.gguf');
+    const template = "{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}";
+    await writeGguf(templated, { ...model, metadata: [...metadata, ['tokenizer.chat_template', gguf.str(template)]] });
+    const engine = new ScriptedEngine({ checkModelFile: true });
+    const service = createService({ engine });
+    expect(await rejection(service.useFile(plain), 'BAD_REQUEST', 'ARCHITECTURE')).toMatch(/'lama' model without a chat template/);
+    await service.useFile(templated);
+    expect(engine.status()).toMatchObject({ state: 'ready', modelPath: templated });
   });
 
   it('refuses a second model while one is loading (BUSY), then takes it once the first has loaded', async () => {
