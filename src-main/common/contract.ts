@@ -7,6 +7,9 @@ import type {
   Conversation,
   ConversationDetail,
   EngineStatus,
+  HistoryExportResult,
+  HistoryImportResult,
+  HistoryProgress,
   Message,
   ModelDownload,
   ModelsState,
@@ -134,6 +137,51 @@ export interface Methods {
    */
   'models.chooseFile': { params: MethodParams['models.chooseFile']; result: { path: string | null }; events: never };
 
+  // ---- history (export and import) ----
+
+  /**
+   * Export conversation history to the file at `path` (absolute). `format: 'json'`: every conversation (or only
+   * `conversationId`) with every message of every branch and its options, as one versioned document
+   * (`{ format: "phi-desk-export", version: 1, exportedAt, conversations }`) that `history.import` reads back.
+   * `format: 'markdown'`: the current branch of `conversationId`, for reading. The file is written beside its target
+   * under a temporary name and renamed into place at the end, so a failure leaves no partial file. Progress streams
+   * as `onProgress` (messages written). Fails with `BAD_REQUEST` when the folder is missing or cannot be written, or
+   * when a file already exists there and `overwrite` is not true (`details.reason`: `NO_FOLDER`, `UNWRITABLE`,
+   * `EXISTS`); `STORE_FAILED` when the disk is full (`DISK_FULL`); `NOT_FOUND` for an unknown conversation;
+   * `ABORTED` when cancelled.
+   */
+  'history.export': {
+    params: MethodParams['history.export'];
+    result: HistoryExportResult;
+    events: HistoryProgressEvents;
+  };
+
+  /**
+   * Import a `history.export` JSON file: each conversation is added with new ids (nothing existing is changed),
+   * keeping its branches, current branch, options and times, and becomes searchable. A conversation identical to one
+   * already here (same title, start time and messages — e.g. the same file imported twice) is skipped. The whole file
+   * is read and checked before anything is added; then each conversation is added in its own transaction. Progress
+   * streams as `onProgress` (messages added). Fails with `BAD_REQUEST` naming what is wrong for a missing, too large,
+   * truncated, malformed or newer-version file (nothing is imported then); `ABORTED` when cancelled (conversations
+   * already added stay).
+   */
+  'history.import': {
+    params: MethodParams['history.import'];
+    result: HistoryImportResult;
+    events: HistoryProgressEvents;
+  };
+
+  /**
+   * Show the native save (`purpose: 'export'`) or open (`'import'`) dialog and return the chosen path, or `null` if
+   * the user cancelled. Only the desktop app has one: elsewhere it fails with `BAD_REQUEST`
+   * (`details.reason: 'NO_FILE_DIALOG'`) and the window asks for a typed path instead.
+   */
+  'history.choosePath': {
+    params: MethodParams['history.choosePath'];
+    result: { path: string | null };
+    events: never;
+  };
+
   /**
    * Send a user message and stream the assistant's reply.
    *
@@ -185,6 +233,9 @@ export type ChatSendEvents =
       /** New text to append. */
       text: string;
     };
+
+/** Events streamed while `history.export` or `history.import` runs: messages done out of the total, now and then. */
+export type HistoryProgressEvents = { type: 'onProgress' } & HistoryProgress;
 
 /** Events the main process pushes to every connected renderer, unasked. */
 export type PushEvents =

@@ -74,6 +74,24 @@ const ModelFilePath = v.pipe(
   v.regex(/\.gguf$/i, 'must be a .gguf file'),
 );
 
+// ---- history (export and import) ----
+/** The longest export or import path accepted. */
+export const MAX_HISTORY_PATH_LENGTH = 4096;
+
+/** An absolute path (POSIX `/…`, Windows `C:\…` or `\\server\share\…`) to an export or import file. */
+const HistoryFilePath = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'type the full path of a file'),
+  v.maxLength(MAX_HISTORY_PATH_LENGTH, `a path is limited to ${MAX_HISTORY_PATH_LENGTH} characters`),
+  v.check((path) => !path.includes('\0'), 'a path cannot contain a NUL character'),
+  v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be a full (absolute) path, such as /home/me/phi-desk-history.json'),
+  v.check((path) => !/[\\/]$/.test(path), 'must name a file, not a folder'),
+);
+
+/** The formats `history.export` writes: the whole tree as JSON (importable), or one branch as Markdown (for reading). */
+export const HistoryFormatSchema = v.picklist(['json', 'markdown']);
+
 export const schemas = {
   'app.getInfo': Empty,
   'engine.getStatus': Empty,
@@ -113,6 +131,25 @@ export const schemas = {
   'models.cancelDownload': v.strictObject({ id: ModelFileName }),
   'models.useFile': v.strictObject({ path: ModelFilePath }),
   'models.chooseFile': Empty,
+  // ---- history (export and import) ----
+  'history.export': v.pipe(
+    v.strictObject({
+      path: HistoryFilePath,
+      format: HistoryFormatSchema,
+      conversationId: v.optional(Id),
+      overwrite: v.optional(v.boolean()),
+    }),
+    v.check(
+      (params) => params.format !== 'markdown' || params.conversationId !== undefined,
+      'a Markdown export is of one conversation: give conversationId',
+    ),
+  ),
+  'history.import': v.strictObject({ path: HistoryFilePath }),
+  'history.choosePath': v.strictObject({
+    purpose: v.picklist(['export', 'import']),
+    format: v.optional(HistoryFormatSchema),
+    suggestedName: v.optional(v.pipe(v.string(), v.maxLength(255), v.regex(/^[^\\/\0]+$/, 'must be a file name'))),
+  }),
   'chat.send': v.strictObject({ conversationId: Id, text: MessageText }),
   'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),
   'chat.regenerate': v.strictObject({ messageId: Id }),

@@ -265,3 +265,35 @@ export interface ModelsState {
   /** Why the last attempt to load a model failed (e.g. the saved model at start), in words; `null` after a success. */
   lastError: string | null;
 }
+
+// ---- history (export and import) ----
+
+/** How far a long export or import is, in messages (a conversation without messages counts for nothing). */
+export interface HistoryProgress {
+  done: number;
+  total: number;
+}
+
+/** What `history.export` wrote. */
+export interface HistoryExportResult {
+  /** The file written (absolute). */
+  path: string;
+  format: 'json' | 'markdown';
+  conversations: number;
+  /** Messages written: every branch for JSON, the current branch for Markdown. */
+  messages: number;
+  /** Size of the file written. */
+  bytes: number;
+}
+
+/** What `history.import` did. */
+export interface HistoryImportResult {
+  /** Conversations added, each with new ids. */
+  imported: number;
+  /** Conversations skipped because an identical one (same title, start time and messages) is already here. */
+  skipped: number;
+  /** Messages added. */
+  messages: number;
+  /** The new ids of the conversations added, in file order. */
+  conversationIds: string[];
+}

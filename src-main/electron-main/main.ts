@@ -9,6 +9,7 @@ import { registerAppScheme, serveRendererFiles } from './app-protocol';
 import { IpcPort } from './ipc-port';
 import { utilityProcessLauncher } from './engine-process';
 import { createChatWindow } from './windows';
+import { chooseHistoryPath } from './history-dialog';
 
 // The bundle lives in dist/electron/; the renderer in dist/renderer/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -80,6 +81,8 @@ if (!app.requestSingleInstanceLock()) {
         version: app.getVersion(),
         ...(nativeBinding ? { nativeBinding } : {}),
         models: { chooseFile: () => chooseModelFile(window) },
+        // The save dialog confirms replacing a file, so the window passes `overwrite: true` for a path chosen here.
+        history: { choosePath: (request) => chooseHistoryPath(window, request) },
       });
       ipcPort = new IpcPort(composed.handlers);
       composed.onPush((event) => ipcPort?.push(event));

@@ -4,6 +4,8 @@ import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import type { ChatService } from '../services/chat-service';
 import type { ConversationService } from '../services/conversation-service';
+import { historyHandlers } from '../services/history-handlers';
+import type { HistoryService } from '../services/history-service';
 import { modelHandlers } from '../services/model-handlers';
 import type { ModelService } from '../services/model-service';
 import type { NoticeBoard } from '../services/notice-board';
@@ -19,6 +21,8 @@ export interface AppServices {
   conversations: ConversationService;
   chat: ChatService;
   models: ModelService;
+  /** Export and import of conversation history. */
+  history: HistoryService;
   /** Told about every failure a method ends with (after mapping), e.g. to react to a damaged database. */
   onFailure?: (error: unknown) => void;
 }
@@ -48,6 +52,7 @@ export function appHandlers(services: AppServices): Handlers {
     'search.query': (params) => conversations.search(params),
     'search.reveal': (params) => conversations.reveal(params),
     ...modelHandlers(services.models),
+    ...historyHandlers(services.history),
     'chat.send': (params, context) => chat.send(params, context),
     'chat.edit': (params, context) => chat.edit(params, context),
     'chat.regenerate': (params, context) => chat.regenerate(params, context),

@@ -5,6 +5,7 @@ import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
+import { HistoryService, type HistoryHostOptions } from '../services/history-service';
 import { ModelService, type ModelHostOptions } from '../services/model-service';
 import { backupFailedNotice, DATABASE_DAMAGED_NOTICE, NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
 import { SettingsService } from '../services/settings-service';
@@ -31,6 +32,8 @@ export interface ComposeOptions {
   nativeBinding?: string;
   /** The model manager's host parts (file dialog, download overrides for tests). */
   models?: ModelHostOptions;
+  /** The history export/import's host parts (the native save/open dialog). */
+  history?: HistoryHostOptions;
   /** Store options for tests (clock, busy timeout, integrity check); the product uses the defaults. */
   store?: Pick<OpenStoreOptions, 'now' | 'busyTimeoutMs' | 'check'>;
   /** How streamed replies are batched into commits; the store's defaults otherwise. */
@@ -123,7 +126,13 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     const onFailure = (error: unknown): void => {
       if (damage.record(error)) notices.add(DATABASE_DAMAGED_NOTICE);
     };
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, onFailure });
+    const history = new HistoryService(store, {
+      ...options.history,
+      appVersion: options.version,
+      ...(options.store?.now ? { now: options.store.now } : {}),
+      onConversationsChanged: conversationsChanged,
+    });
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, onFailure });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) => notices.add(backupFailedNotice(error)),

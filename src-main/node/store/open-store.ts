@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { backupDatabase, checkBackup, DEFAULT_BACKUPS_TO_KEEP, isBackupDue, listBackups, moveAside } from './backups';
 import type { BackupInfo, BackupReason } from './backups';
 import { ConversationStore } from './conversation-store';
+import { HistoryStore } from './history-store';
 import { MessageSearch } from './message-search';
 import { MessageTree } from './message-tree';
 import type { MigrationResult } from './migrations';
@@ -64,6 +65,8 @@ export interface Store {
   readonly tree: MessageTree;
   readonly search: MessageSearch;
   readonly settings: SettingsStore;
+  /** Whole conversations for export and import. */
+  readonly history: HistoryStore;
   readonly report: OpenReport;
   /** Every backup of this database, newest first. */
   listBackups(): BackupInfo[];
@@ -122,13 +125,20 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
 
 function assemble(path: string, db: Database, report: OpenReport, options: OpenStoreOptions, now: () => number): Store {
   const clock = { now };
-  let parts: { conversations: ConversationStore; tree: MessageTree; search: MessageSearch; settings: SettingsStore };
+  let parts: {
+    conversations: ConversationStore;
+    tree: MessageTree;
+    search: MessageSearch;
+    settings: SettingsStore;
+    history: HistoryStore;
+  };
   try {
     parts = {
       conversations: new ConversationStore(db, clock),
       tree: new MessageTree(db),
       search: new MessageSearch(db),
       settings: new SettingsStore(db, clock),
+      history: new HistoryStore(db, clock),
     };
     if (options.markInterrupted ?? true) report.interruptedReplies = parts.conversations.markStreamingAsInterrupted();
   } catch (error) {

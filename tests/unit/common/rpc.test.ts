@@ -60,6 +60,9 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'models.cancelDownload': notImplemented,
     'models.useFile': notImplemented,
     'models.chooseFile': notImplemented,
+    'history.export': notImplemented,
+    'history.import': notImplemented,
+    'history.choosePath': notImplemented,
     'chat.edit': notImplemented,
     'chat.regenerate': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {

@@ -1,0 +1,79 @@
+import { readFile, stat } from 'node:fs/promises';
+import * as v from 'valibot';
+import { RpcError } from '../../common/contract';
+import {
+  EXPORT_VERSION,
+  ExportFileSchema,
+  ExportHeaderSchema,
+  treeProblem,
+  type ExportFile,
+} from '../store/history-schema';
+
+/** The largest file `history.import` reads (the whole file is parsed at once; V8 strings stop near 512 MB). */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+
+/** How many schema issues a refusal lists. */
+const ISSUES_SHOWN = 3;
+
+/**
+ * Read and check a whole export file before anything is imported: size, JSON, format and version, the schema
+ * (every field, type and length limit) and every conversation's tree.
+ * @throws RpcError `BAD_REQUEST` with a sentence naming the file and what is wrong (`details.reason`: `NOT_FOUND`,
+ * `TOO_LARGE`, `NOT_JSON`, `NOT_AN_EXPORT`, `VERSION`, `INVALID`).
+ */
+export async function readExportFile(path: string, maxBytes = MAX_IMPORT_BYTES): Promise<ExportFile> {
+  const info = await stat(path).catch((error: unknown) => {
+    throw refuse(`There is no file at ${path} that Phi Desk can read (${(error as Error).message}).`, 'NOT_FOUND');
+  });
+  if (info.isDirectory()) throw refuse(`${path} is a folder; choose an export file.`, 'NOT_FOUND');
+  if (info.size > maxBytes) {
+    throw refuse(`${path} is ${megabytes(info.size)}; Phi Desk imports files up to ${megabytes(maxBytes)}.`, 'TOO_LARGE');
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw refuse(`${path} could not be read (${(error as Error).message}).`, 'NOT_FOUND');
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw refuse(`${path} is not valid JSON — it may be cut short or not an export (${(error as Error).message}).`, 'NOT_JSON');
+  }
+  const header = v.safeParse(ExportHeaderSchema, data);
+  if (!header.success) {
+    throw refuse(`${path} is not a Phi Desk export (it has no "format": "phi-desk-export" and version).`, 'NOT_AN_EXPORT');
+  }
+  if (header.output.version !== EXPORT_VERSION) {
+    throw refuse(
+      `${path} is a version ${header.output.version} export; this Phi Desk reads version ${EXPORT_VERSION}.` +
+        (header.output.version > EXPORT_VERSION ? ' Update Phi Desk to import it.' : ''),
+      'VERSION',
+    );
+  }
+  const parsed = v.safeParse(ExportFileSchema, data);
+  if (!parsed.success) {
+    const issues = parsed.issues.slice(0, ISSUES_SHOWN).map((issue) => {
+      const where = v.getDotPath(issue);
+      return where ? `${where}: ${issue.message}` : issue.message;
+    });
+    const more = parsed.issues.length > ISSUES_SHOWN ? ` (and ${parsed.issues.length - ISSUES_SHOWN} more)` : '';
+    throw refuse(`${path} is not a valid Phi Desk export: ${issues.join('; ')}${more}.`, 'INVALID', issues);
+  }
+  parsed.output.conversations.forEach((conversation, index) => {
+    const problem = treeProblem(conversation);
+    if (problem) {
+      throw refuse(`${path} is not a valid Phi Desk export: conversations.${index} ("${conversation.title}"): ${problem}.`, 'INVALID');
+    }
+  });
+  return parsed.output;
+}
+
+function refuse(message: string, reason: string, issues?: string[]): RpcError {
+  return new RpcError('BAD_REQUEST', message, issues ? { reason, issues } : { reason });
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}

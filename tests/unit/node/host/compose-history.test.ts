@@ -1,0 +1,383 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HistoryProgressEvents } from '../../../../src-main/common/contract';
+import { RpcError } from '../../../../src-main/common/contract';
+import type { RpcClient } from '../../../../src-main/common/rpc';
+import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { readExportFile } from '../../../../src-main/node/services/history-read';
+import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
+import { edit, lines, regenerate, send, startHarness, tempDataDir, type Harness } from './compose-harness';
+
+/**
+ * Export and import of conversation history over the real contract, on real SQLite files: a round trip into a fresh
+ * data folder keeps every branch, the current branch, options, stats and search; bad files are refused in words with
+ * nothing imported; a bad export path leaves no partial file.
+ */
+
+let source: ReturnType<typeof tempDataDir>;
+let target: ReturnType<typeof tempDataDir>;
+let out: ReturnType<typeof tempDataDir>;
+const harnesses: Harness[] = [];
+
+function boot(dir: string, options: Parameters<typeof startHarness>[2] = {}): Harness {
+  const engine = new ScriptedEngine({
+    initialModelPath: path.join(dir, 'tiny.gguf'),
+    reply: (request) => `Answer to ${request.turns.at(-1)?.content ?? ''}`,
+  });
+  const harness = startHarness(dir, engine, options);
+  harnesses.push(harness);
+  return harness;
+}
+
+beforeEach(() => {
+  source = tempDataDir();
+  target = tempDataDir();
+  out = tempDataDir();
+});
+
+afterEach(async () => {
+  for (const harness of harnesses.splice(0)) await harness.close();
+  source.remove();
+  target.remove();
+  out.remove();
+});
+
+/**
+ * Two conversations: "Trip plans" (pinned, own prompt and sampling) with a regenerated reply and an edited question
+ * — three branches, the current one switched back to the first — and an archived "Zebra facts".
+ */
+async function seed(client: RpcClient): Promise<{ trip: string; zebra: string }> {
+  const trip = await client.call('conversations.create', { title: 'Trip plans' });
+  const first = await send(client, trip.id, 'Where should we go in spring?');
+  await send(client, trip.id, 'And what about food?');
+  await regenerate(client, first.result.id);
+  const edited = await edit(client, first.events[0]?.type === 'onStarted' ? first.events[0].userMessage.id : '', 'Where in autumn?');
+  expect(edited.result.status).toBe('complete');
+  // Back to the first branch (the original question, its second exchange).
+  const view = await client.call('conversations.get', { id: trip.id });
+  const userId = view.messages[0]?.id ?? '';
+  const siblings = view.branches.find((branch) => branch.messageId === userId);
+  await client.call('messages.switchBranch', { messageId: siblings?.previousId ?? '' });
+  await client.call('conversations.update', {
+    id: trip.id,
+    pinned: true,
+    systemPrompt: 'You plan trips.',
+    generation: { temperature: 0.2, seed: 7 },
+  });
+  const zebra = await client.call('conversations.create', { title: 'Zebra facts' });
+  await send(client, zebra.id, 'Tell me about quaggas and stripes');
+  await client.call('conversations.update', { id: zebra.id, archived: true });
+  return { trip: trip.id, zebra: zebra.id };
+}
+
+/** A conversation's tree without its ids: each message's parent by position, and the current leaf by position. */
+function shape(conversation: ExportedConversation) {
+  const position = new Map(conversation.messages.map((message, index) => [message.id, index]));
+  const { id: _id, currentLeafId, messages, ...options } = conversation;
+  return {
+    ...options,
+    currentLeaf: currentLeafId === null ? null : position.get(currentLeafId),
+    messages: messages.map(({ id: _messageId, parentId, ...rest }) => ({
+      ...rest,
+      parent: parentId === null ? null : position.get(parentId),
+    })),
+  };
+}
+
+function allShapes(harness: Harness) {
+  const history = harness.app.store.history;
+  return history.conversationIds().map((id) => shape(history.readConversation(id)));
+}
+
+async function exportJson(client: RpcClient, file: string, extra: { conversationId?: string; overwrite?: boolean } = {}) {
+  const events: HistoryProgressEvents[] = [];
+  const result = await client.call('history.export', { path: file, format: 'json', ...extra }, { onEvent: (e) => events.push(e) });
+  return { result, events };
+}
+
+async function importFile(client: RpcClient, file: string) {
+  const events: HistoryProgressEvents[] = [];
+  const result = await client.call('history.import', { path: file }, { onEvent: (e) => events.push(e) });
+  return { result, events };
+}
+
+async function failure(promise: Promise<unknown>): Promise<RpcError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RpcError);
+  return error as RpcError;
+}
+
+function expectMonotonicProgress(events: HistoryProgressEvents[], total: number): void {
+  expect(events.length).toBeGreaterThanOrEqual(2);
+  expect(events[0]).toEqual({ type: 'onProgress', done: 0, total });
+  expect(events.at(-1)).toEqual({ type: 'onProgress', done: total, total });
+  for (let i = 1; i < events.length; i += 1) expect(events[i]!.done).toBeGreaterThan(events[i - 1]!.done);
+}
+
+describe('history export and import', () => {
+  it('round-trips every branch, the current branch, options and stats into a fresh data folder, searchable', async () => {
+    const a = boot(source.dir);
+    const { trip } = await seed(a.client);
+    const file = path.join(out.dir, 'history.json');
+    const exported = await exportJson(a.client, file);
+    expect(exported.result).toMatchObject({ path: file, format: 'json', conversations: 2, messages: 9 });
+    expect(exported.result.bytes).toBe(readFileSync(file).length);
+    expectMonotonicProgress(exported.events, 9);
+    const document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(document).toMatchObject({ format: 'phi-desk-export', version: 1, exportedAt: expect.any(Number) });
+    expect(readdirSync(out.dir)).toEqual(['history.json']);
+
+    const b = boot(target.dir);
+    const imported = await importFile(b.client, file);
+    expect(imported.result).toMatchObject({ imported: 2, skipped: 0, messages: 9 });
+    expectMonotonicProgress(imported.events, 9);
+
+    // Identical trees, branches, current leaves, options, times, statuses and stats; only the ids are new.
+    expect(allShapes(b)).toEqual(allShapes(a));
+    const sourceIds = new Set(a.app.store.history.conversationIds());
+    for (const id of imported.result.conversationIds) expect(sourceIds.has(id)).toBe(false);
+
+    // What a window sees: the list (pinned, archived), the current branch, and search over the imported text.
+    const list = await b.client.call('conversations.list', {});
+    expect(list.map((c) => [c.title, c.pinned, c.systemPrompt, c.generation])).toEqual([
+      ['Trip plans', true, 'You plan trips.', { temperature: 0.2, seed: 7 }],
+    ]);
+    expect((await b.client.call('conversations.list', { archived: true })).map((c) => c.title)).toEqual(['Zebra facts']);
+    const before = await a.client.call('conversations.get', { id: trip });
+    const after = await b.client.call('conversations.get', { id: list[0]!.id });
+    expect(lines(after.messages)).toEqual(lines(before.messages));
+    expect(after.branches.map((branch) => [branch.index, branch.count])).toEqual(
+      before.branches.map((branch) => [branch.index, branch.count]),
+    );
+    const hits = await b.client.call('search.query', { query: 'quaggas' });
+    expect(hits.messages.map((hit) => hit.conversationTitle)).toEqual(['Zebra facts', 'Zebra facts']);
+    const autumn = await b.client.call('search.query', { query: 'autumn' });
+    expect(autumn.messages.length).toBeGreaterThan(0); // text of a branch that is not the current one
+    expect(b.pushes.some((event) => event.type === 'onConversationsChanged')).toBe(true);
+  });
+
+  it('skips conversations already here: the same file twice, or back into the app it came from', async () => {
+    const a = boot(source.dir);
+    const { zebra } = await seed(a.client);
+    const file = path.join(out.dir, 'history.json');
+    await exportJson(a.client, file);
+
+    const b = boot(target.dir);
+    expect((await importFile(b.client, file)).result).toMatchObject({ imported: 2, skipped: 0 });
+    expect((await importFile(b.client, file)).result).toMatchObject({ imported: 0, skipped: 2, messages: 0 });
+    expect(b.app.store.history.conversationIds()).toHaveLength(2);
+
+    expect((await importFile(a.client, file)).result).toMatchObject({ imported: 0, skipped: 2 });
+    await a.client.call('conversations.delete', { id: zebra });
+    const again = await importFile(a.client, file);
+    expect(again.result).toMatchObject({ imported: 1, skipped: 1, messages: 2 });
+    expect((await a.client.call('conversations.list', { archived: true })).map((c) => c.title)).toEqual(['Zebra facts']);
+  });
+
+  it('exports one conversation as JSON, or its current branch as readable Markdown', async () => {
+    const a = boot(source.dir);
+    const { trip } = await seed(a.client);
+    const one = await exportJson(a.client, path.join(out.dir, 'trip.json'), { conversationId: trip });
+    expect(one.result).toMatchObject({ conversations: 1, messages: 7 });
+
+    const md = path.join(out.dir, 'trip.md');
+    const events: HistoryProgressEvents[] = [];
+    const result = await a.client.call(
+      'history.export',
+      { path: md, format: 'markdown', conversationId: trip },
+      { onEvent: (event) => events.push(event) },
+    );
+    const branch = (await a.client.call('conversations.get', { id: trip })).messages;
+    expect(result).toMatchObject({ format: 'markdown', conversations: 1, messages: branch.length });
+    expectMonotonicProgress(events, branch.length);
+    const text = readFileSync(md, 'utf8');
+    expect(text).toMatch(/^# Trip plans\n/);
+    expect(text).toContain('> System prompt: You plan trips.');
+    expect(text).toContain('## You\n');
+    expect(text).toContain('## Assistant\n');
+    let at = 0;
+    for (const message of branch) {
+      const found = text.indexOf(message.content, at);
+      expect(found).toBeGreaterThan(at); // every message of the current branch, in order
+      at = found;
+    }
+    expect(text).toContain('Where should we go in spring?');
+    expect(text).not.toContain('Where in autumn?'); // another branch
+
+    const refused = await failure(a.client.call('history.export', { path: md.replace('.md', '2.md'), format: 'markdown' }));
+    expect(refused.code).toBe('BAD_REQUEST');
+    expect(refused.details).toEqual(['a Markdown export is of one conversation: give conversationId']);
+  });
+
+  describe('refuses a bad import file in words, importing nothing', () => {
+    let importer: Harness | undefined;
+    beforeEach(() => (importer = undefined));
+
+    async function refusal(content: string): Promise<RpcError> {
+      const file = path.join(out.dir, 'bad.json');
+      writeFileSync(file, content);
+      importer ??= boot(target.dir);
+      const b = importer;
+      const error = await failure(b.client.call('history.import', { path: file }));
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toContain(file);
+      expect(b.app.store.history.conversationIds()).toEqual([]);
+      return error;
+    }
+
+    async function goodExport(): Promise<string> {
+      const a = boot(source.dir);
+      await seed(a.client);
+      const file = path.join(out.dir, 'good.json');
+      await exportJson(a.client, file);
+      return readFileSync(file, 'utf8');
+    }
+
+    it('a truncated file', async () => {
+      const good = await goodExport();
+      const error = await refusal(good.slice(0, Math.floor(good.length * 0.7)));
+      expect(error.message).toMatch(/is not valid JSON — it may be cut short/);
+      expect(error.details).toMatchObject({ reason: 'NOT_JSON' });
+    });
+
+    it('a JSON file that is not an export, and one from a newer version', async () => {
+      expect((await refusal('{"hello": "world"}')).message).toMatch(/is not a Phi Desk export/);
+      const newer = await refusal('{"format": "phi-desk-export", "version": 2, "conversations": []}');
+      expect(newer.message).toMatch(/is a version 2 export; this Phi Desk reads version 1\. Update Phi Desk/);
+      expect(newer.details).toMatchObject({ reason: 'VERSION' });
+    });
+
+    it('a wrong field, naming where it is', async () => {
+      const good = JSON.parse(await goodExport()) as { conversations: Array<{ messages: Array<{ role: string }> }> };
+      good.conversations[1]!.messages[0]!.role = 'system';
+      const error = await refusal(JSON.stringify(good));
+      expect(error.message).toMatch(/is not a valid Phi Desk export: conversations\.1\.messages\.0\.role: /);
+      expect(error.details).toMatchObject({ reason: 'INVALID' });
+    });
+
+    it('a broken tree: a reply to a message that is not there (nothing of the earlier, sound conversation is added)', async () => {
+      const good = JSON.parse(await goodExport()) as { conversations: Array<{ messages: Array<{ parentId: string | null }> }> };
+      good.conversations[1]!.messages[1]!.parentId = 'nowhere';
+      const error = await refusal(JSON.stringify(good));
+      expect(error.message).toMatch(/conversations\.1 \("Zebra facts"\): message ".+" follows "nowhere", which is not earlier/);
+    });
+
+    it('a missing file and a folder', async () => {
+      const b = boot(target.dir);
+      const missing = await failure(b.client.call('history.import', { path: path.join(out.dir, 'none.json') }));
+      expect(missing.message).toMatch(/There is no file at .*none\.json/);
+      const folder = await failure(b.client.call('history.import', { path: out.dir }));
+      expect(folder.message).toMatch(/is a folder/);
+      const relative = await failure(b.client.call('history.import', { path: 'history.json' }));
+      expect(relative.code).toBe('BAD_REQUEST');
+      expect(String(relative.details)).toMatch(/must be a full \(absolute\) path/);
+    });
+  });
+
+  describe('a bad export path leaves nothing half-written', () => {
+    it('a missing folder, a file where the folder should be, an existing file (kept unless replacing)', async () => {
+      const a = boot(source.dir);
+      await seed(a.client);
+      const missing = await failure(exportJson(a.client, path.join(out.dir, 'no-such-folder', 'h.json')));
+      expect(missing).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NO_FOLDER' } });
+      expect(missing.message).toMatch(/The folder .*no-such-folder does not exist/);
+
+      writeFileSync(path.join(out.dir, 'plain-file'), 'x');
+      const notFolder = await failure(exportJson(a.client, path.join(out.dir, 'plain-file', 'h.json')));
+      expect(notFolder).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NO_FOLDER' } });
+
+      const existing = path.join(out.dir, 'keep.json');
+      writeFileSync(existing, 'precious');
+      const exists = await failure(exportJson(a.client, existing));
+      expect(exists).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'EXISTS' } });
+      expect(exists.message).toMatch(/A file already exists at .*keep\.json/);
+      expect(readFileSync(existing, 'utf8')).toBe('precious');
+      expect(readdirSync(out.dir).sort()).toEqual(['keep.json', 'plain-file']);
+
+      await exportJson(a.client, existing, { overwrite: true });
+      expect(JSON.parse(readFileSync(existing, 'utf8'))).toMatchObject({ format: 'phi-desk-export' });
+      expect(readdirSync(out.dir).sort()).toEqual(['keep.json', 'plain-file']);
+    });
+
+    // A real small file system (tmpfs) that fills up, and a read-only one: needs mount rights (root in CI here).
+    const mountRoot = tempDataDir();
+    const mountPoint = path.join(mountRoot.dir, 'mnt');
+    afterAll(() => mountRoot.remove());
+    const canMount = (() => {
+      try {
+        mkdirSync(mountPoint, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { stdio: 'ignore' });
+        execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+
+    it.skipIf(!canMount)('a full disk: a clear error, and no partial file', async () => {
+      const a = boot(source.dir);
+      for (let i = 0; i < 10; i += 1) {
+        const conversation = await a.client.call('conversations.create', { title: `Long ${i}` });
+        await send(a.client, conversation.id, `${'x'.repeat(6_000)} ${i}`); // ~12 KB with its reply; 64 KB fit
+      }
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]);
+      try {
+        const error = await failure(exportJson(a.client, path.join(mountPoint, 'h.json')));
+        expect(error).toMatchObject({ code: 'STORE_FAILED', details: { reason: 'DISK_FULL' } });
+        expect(error.message).toMatch(/^The disk is full: .*h\.json could not be written, and nothing was left behind/);
+        expect(readdirSync(mountPoint)).toEqual([]);
+      } finally {
+        execFileSync('umount', [mountPoint]);
+      }
+    });
+
+    it.skipIf(!canMount)('a read-only disk: a clear error, and nothing written', async () => {
+      const a = boot(source.dir);
+      await seed(a.client);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', mountPoint]);
+      try {
+        const error = await failure(exportJson(a.client, path.join(mountPoint, 'h.json')));
+        expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'UNWRITABLE' } });
+        expect(error.message).toMatch(/cannot write to .*mnt \(read-only disk\)/);
+        expect(readdirSync(mountPoint)).toEqual([]);
+      } finally {
+        execFileSync('umount', [mountPoint]);
+      }
+    });
+  });
+
+  it('the file dialog: the browser host has none (a typed error), a desktop host answers with the chosen path', async () => {
+    const browser = boot(source.dir);
+    const error = await failure(browser.client.call('history.choosePath', { purpose: 'export', format: 'json' }));
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NO_FILE_DIALOG' } });
+
+    const asked: unknown[] = [];
+    const desktop = boot(target.dir, {
+      history: {
+        choosePath: (request) => {
+          asked.push(request);
+          return Promise.resolve('/home/me/history.json');
+        },
+      },
+    });
+    const chosen = await desktop.client.call('history.choosePath', { purpose: 'import' });
+    expect(chosen).toEqual({ path: '/home/me/history.json' });
+    expect(asked).toEqual([{ purpose: 'import' }]);
+  });
+});
+
+describe('the import size bound', () => {
+  it('refuses a file over the limit before reading it', async () => {
+    const file = path.join(out.dir, 'big.json');
+    writeFileSync(file, JSON.stringify({ format: 'phi-desk-export', version: 1, exportedAt: 0, conversations: [], pad: 'x'.repeat(4096) }));
+    const error = await failure(readExportFile(file, 1024));
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
+    expect(error.message).toMatch(/big\.json is 0\.0 MB; Phi Desk imports files up to 0\.0 MB/);
+    expect((await readExportFile(file, 1024 * 1024)).conversations).toEqual([]);
+  });
+});
