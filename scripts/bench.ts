@@ -124,23 +124,29 @@ function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
   const lines: string[] = [];
   // The baseline formats the app's transcript itself; if the app's prompt format changed, the two would differ.
   const pairs: Array<[string, number | undefined, number | undefined]> = [
-    ['prompt', app.prompt.promptTokens, baseline.session.prompt?.promptTokens],
-    ['follow-up', app.followUp.promptTokens, baseline.session.followUp?.promptTokens],
+    ...result.speedRounds.map((r, i): [string, number, number | undefined] => [`round ${i + 1}`, r.app.promptTokens, r.baseline.prompt?.promptTokens]),
+    ['follow-up', app.followUp.promptTokens, baseline.followUp.followUp?.promptTokens],
     ['after restart', app.restart.promptTokens, baseline.restart.restart?.promptTokens],
   ];
   for (const [name, appTokens, baselineTokens] of pairs) {
     if (appTokens !== baselineTokens) lines.push(`WARNING: ${name} prompt is ${appTokens} tokens in the app, ${baselineTokens} in the baseline`);
   }
+  const fixed = (value: number | null | undefined): string => (value === null || value === undefined ? '?' : value.toFixed(1));
   lines.push(
     `model ${MiB(facts.fileBytes)} + KV cache ${MiB(facts.kvCacheBytes)} (f16, ${CONTEXT_SIZE} tokens)`,
     `app: replies made greedy via ${app.greedyVia === 'settings' ? 'settings.update' : 'Stop after N pieces (no settings.update)'}; model ready in ${app.loadMs.join(' / ')} ms (first start / restart)`,
-    `app: prompt evaluated ${app.prompt.evaluatedTokens} of ${app.prompt.promptTokens} tokens; engine-side TTFT ${app.prompt.engineTtftMs} ms, generation ${app.generation.engineTokensPerSecond?.toFixed(1)} tok/s`,
-    `app: follow-up evaluated ${app.followUp.evaluatedTokens} of ${app.followUp.promptTokens} tokens (baseline ${baseline.session.followUp?.evaluatedTokens}); engine-side TTFT ${app.followUp.engineTtftMs} ms`,
+    ...result.speedRounds.map(
+      (r, i) =>
+        `round ${i + 1}: app prompt ${fixed(r.app.promptTokensPerSecond)} tok/s (${r.app.evaluatedTokens} of ${r.app.promptTokens} evaluated; engine TTFT ${r.app.engineTtftMs} ms), ` +
+        `generation ${fixed(r.app.generationTokensPerSecond)} tok/s (engine ${fixed(r.app.engineGenerationTokensPerSecond)}); ` +
+        `baseline prompt ${fixed(r.baseline.prompt?.tokensPerSecond)}, generation ${fixed(r.baseline.generation?.tokensPerSecond)} tok/s`,
+    ),
+    `app: follow-up evaluated ${app.followUp.evaluatedTokens} of ${app.followUp.promptTokens} tokens (baseline ${baseline.followUp.followUp?.evaluatedTokens}); engine-side TTFT ${app.followUp.engineTtftMs} ms`,
     `app: after restart evaluated ${app.restart.evaluatedTokens} of ${app.restart.promptTokens} tokens; engine-side TTFT ${app.restart.engineTtftMs} ms`,
   );
   if (baseline.restartFromStateFile?.restart) {
     lines.push(
-      `baseline restart from a node-llama-cpp state file (${MiB(baseline.session.savedStateBytes ?? 0)}): TTFT ${baseline.restartFromStateFile.restart.ttftMs} ms`,
+      `baseline restart from a node-llama-cpp state file (${MiB(baseline.followUp.savedStateBytes ?? 0)}): TTFT ${baseline.restartFromStateFile.restart.ttftMs} ms`,
     );
   }
   for (const [index, peak] of app.memory.entries()) {

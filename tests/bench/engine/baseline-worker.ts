@@ -8,7 +8,7 @@
  */
 import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import { readProcMemory, type ProcMemory } from './proc-memory';
-import { runWorker, workerLog } from './worker-process';
+import { runWorker } from './worker-process';
 
 /** What both the app and the baseline run with. */
 export interface LlamaSettings {
@@ -20,17 +20,25 @@ export interface LlamaSettings {
 
 export type BaselineRequest =
   | {
-      job: 'session';
+      /** Prompt speed and generation speed: evaluate `promptText`, then generate `generateTokens` greedily. */
+      job: 'speed';
       settings: LlamaSettings;
-      /** A short exchange first, as the app gets one, so both start warm. */
-      warmupText: string;
-      /** The 128-token prompt; then `generateTokens` tokens are generated greedily. */
+      /** A short exchange first, as the app has had one, so both start warm. */
+      warmupText?: string;
       promptText: string;
       generateTokens: number;
-      /** The conversation so far (formatted, ending in the last reply) and the follow-up prompt. */
+    }
+  | {
+      /**
+       * Time to first token of a follow-up: the history (formatted, ending in the last reply) is evaluated untimed,
+       * as the app has it in its KV cache; then the rest of the follow-up prompt is evaluated, timed.
+       */
+      job: 'followUp';
+      settings: LlamaSettings;
+      warmupText: string;
       historyText: string;
       followUpText: string;
-      /** Save the sequence state after the follow-up prompt (for the restore-from-file figure). */
+      /** Save the sequence state afterwards (for the restore-from-file figure). */
       saveStateTo?: string;
     }
   | {
@@ -40,12 +48,6 @@ export type BaselineRequest =
       promptText: string;
       /** Instead of evaluating the whole prompt, restore this state file first (node-llama-cpp's own way). */
       loadStateFrom?: string;
-    }
-  | {
-      job: 'memory';
-      settings: LlamaSettings;
-      promptText: string;
-      generateTokens: number;
     };
 
 /** Memory at one moment of the job (this process). */
@@ -67,6 +69,11 @@ export interface BaselineResult {
   threads: number;
   batchSize: number;
   memory: MemoryPoint[];
+  /**
+   * This process's peak RSS (VmHWM) over the measured work, read before any state file is written (writing one
+   * needs a buffer the size of the state, which is not part of the scenario).
+   */
+  scenarioPeakRss: number;
   prompt?: PromptFigures & { tokensPerSecond: number };
   generation?: { tokens: number; tokensPerSecond: number };
   followUp?: PromptFigures;
@@ -114,13 +121,15 @@ async function run(request: BaselineRequest): Promise<BaselineResult> {
     threads: context.currentThreads,
     batchSize: context.batchSize,
     memory,
+    scenarioPeakRss: 0,
   };
 
   try {
-    if (request.job === 'session') {
-      await generate(sequence, tokenize(request.warmupText), 4);
-      await sequence.clearHistory();
-      workerLog('baseline: prompt and generation');
+    if (request.job === 'speed') {
+      if (request.warmupText) {
+        await generate(sequence, tokenize(request.warmupText), 4);
+        await sequence.clearHistory();
+      }
       const tokens = tokenize(request.promptText);
       const run1 = await generate(sequence, tokens, request.generateTokens);
       result.prompt = {
@@ -131,10 +140,8 @@ async function run(request: BaselineRequest): Promise<BaselineResult> {
       };
       result.generation = { tokens: run1.tokens, tokensPerSecond: run1.tokensPerSecond };
       memory.push(memoryNow('after generation'));
-
-      // The follow-up: the history is already in the KV cache (evaluated untimed, as the app had it after its last
-      // reply); only the part of the follow-up prompt after the shared prefix is timed.
-      workerLog('baseline: follow-up after the history');
+    } else if (request.job === 'followUp') {
+      await generate(sequence, tokenize(request.warmupText), 4);
       await sequence.clearHistory();
       const history = tokenize(request.historyText);
       const followUp = tokenize(request.followUpText);
@@ -144,10 +151,11 @@ async function run(request: BaselineRequest): Promise<BaselineResult> {
       const run2 = await generate(sequence, followUp.slice(shared), 1);
       result.followUp = { promptTokens: followUp.length, evaluatedTokens: followUp.length - shared, ttftMs: run2.ttftMs };
       memory.push(memoryNow('after follow-up'));
+      result.scenarioPeakRss = memory.at(-1)?.memory?.peakRss ?? 0;
       if (request.saveStateTo) {
-        // The state of the whole follow-up prompt, as an app that persisted its KV cache would have it.
-        await sequence.eraseContextTokenRanges([{ start: followUp.length - 1, end: sequence.nextTokenIndex }]);
+        // The state after the follow-up prompt, as an app that persisted its KV cache would have it.
         result.savedStateBytes = (await sequence.saveStateToFile(request.saveStateTo)).fileSize;
+        memory.push(memoryNow('after saving the state'));
       }
     } else if (request.job === 'restart') {
       const tokens = tokenize(request.promptText);
@@ -168,23 +176,13 @@ async function run(request: BaselineRequest): Promise<BaselineResult> {
         ttftMs: Math.round((restoredMs + run1.ttftMs) * 10) / 10,
       };
       memory.push(memoryNow('after first token'));
-    } else {
-      const tokens = tokenize(request.promptText);
-      const run1 = await generate(sequence, tokens, request.generateTokens);
-      result.prompt = {
-        promptTokens: tokens.length,
-        evaluatedTokens: tokens.length,
-        ttftMs: run1.ttftMs,
-        tokensPerSecond: tokens.length / (run1.ttftMs / 1000),
-      };
-      result.generation = { tokens: run1.tokens, tokensPerSecond: run1.tokensPerSecond };
-      memory.push(memoryNow('after generation'));
     }
   } finally {
     await context.dispose();
     await model.dispose();
   }
   memory.push(memoryNow('end'));
+  result.scenarioPeakRss ||= memory.at(-1)?.memory?.peakRss ?? 0;
   return result;
 }
 

@@ -38,14 +38,33 @@ export interface EngineBenchOptions {
    * does when idle (such as saving the conversation's KV state) happens in it, as it would for a person.
    */
   thinkMs?: number;
+  /** Rounds of the speed scenario, app and baseline alternating; the best of each counts. Default 3. */
+  speedRounds?: number;
   log?: (line: string) => void;
+}
+
+/** One round of the speed scenario: the app, then the baseline, on the same 128-token prompt. */
+export interface SpeedRound {
+  app: {
+    promptTokens: number;
+    evaluatedTokens: number;
+    ttftMs: number;
+    engineTtftMs: number | null;
+    promptTokensPerSecond: number;
+    generatedTokens: number;
+    streamMs: number;
+    generationTokensPerSecond: number;
+    engineGenerationTokensPerSecond: number | null;
+  };
+  baseline: BaselineResult;
 }
 
 export interface AppFigures {
   greedyVia: 'settings' | 'stop';
   loadMs: number[];
-  prompt: { promptTokens: number; evaluatedTokens: number; ttftMs: number; engineTtftMs: number | null; tokensPerSecond: number };
-  generation: { tokens: number; streamMs: number; tokensPerSecond: number; engineTokensPerSecond: number | null };
+  /** The best round of each (noise on a shared machine only ever slows things down). */
+  promptTokensPerSecond: number;
+  generationTokensPerSecond: number;
   history: { promptTokens: number; ttftMs: number };
   followUp: ReplyFigures;
   restart: ReplyFigures & { openConversationMs: number };
@@ -63,16 +82,17 @@ export interface ReplyFigures {
 export interface EngineBenchResult {
   settings: LlamaSettings;
   app: AppFigures;
+  speedRounds: SpeedRound[];
   baseline: {
-    session: BaselineResult;
+    promptTokensPerSecond: number;
+    generationTokensPerSecond: number;
+    followUp: BaselineResult;
     restart: BaselineResult;
     restartFromStateFile?: BaselineResult;
     peakRss: number;
     memory: TreeMemoryPeak[];
   };
   mmapComparison?: MmapComparison;
-  /** Turns of the benchmark conversation (for the record; the texts are seeded). */
-  transcriptTokens: number[];
 }
 
 const WARMUP_TEXT = 'Hello! Who are you?';
@@ -80,13 +100,14 @@ const FOLLOW_UP_TEXT = 'Thank you. Could you say that again, more briefly?';
 const AFTER_RESTART_TEXT = 'I am back. What was the main point again?';
 
 export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
-  const { settings, promptTokens = 128, generateTokens = 128, historyTokens = 1500, thinkMs = 3000 } = options;
+  const { settings, promptTokens = 128, generateTokens = 128, historyTokens = 1500, thinkMs = 3000, speedRounds = 3 } = options;
   const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, thinkMs));
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const format = (list: readonly ChatTurn[]): string => formatPhi2Prompt({ turns: list });
+  const warmupText = format([{ role: 'user', content: WARMUP_TEXT }]);
   const dataDir = mkdtempSync(join(tmpdir(), 'phi-desk-bench-data-'));
   const tokenizer = await PromptTokenizer.open(settings.modelPath);
   try {
-    // ---- the app ----
     log('app: starting the browser host');
     const first = await startHost({ dataDir, modelPath: settings.modelPath }, log);
     let client = await AppClient.connect(first.ready.port, first.ready.token);
@@ -98,21 +119,43 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const conversation = await client.rpc.call('conversations.create', { title: 'Benchmark' });
 
     const turns: ChatTurn[] = [];
-    const exchange = async (text: string, maxTokens: number): Promise<TimedReply> => {
+    const send = async (conversationId: string, text: string, maxTokens: number): Promise<TimedReply> => {
       if (greedy) await client.setGreedy(maxTokens);
-      const reply = await client.send(conversation.id, text, cut(maxTokens));
-      turns.push({ role: 'user', content: text }, { role: 'assistant', content: reply.message.content });
+      const reply = await client.send(conversationId, text, cut(maxTokens));
       if (reply.message.status === 'error') throw new Error(`the app failed to reply: ${reply.message.error}`);
       return reply;
     };
+    const exchange = async (text: string, maxTokens: number): Promise<TimedReply> => {
+      const reply = await send(conversation.id, text, maxTokens);
+      turns.push({ role: 'user', content: text }, { role: 'assistant', content: reply.message.content });
+      return reply;
+    };
 
-    log(`app: ${promptTokens}-token prompt, ${generateTokens}-token reply`);
-    const promptText = tokenizer.userMessageFor([], promptTokens, 1);
-    const r1 = await exchange(promptText, generateTokens);
+    // Speed, in rounds that alternate the app and the baseline (the app's host idles while the baseline runs).
+    // Every round has its own prompt text, so no round can reuse another's KV cache.
+    const rounds: SpeedRound[] = [];
+    for (let round = 1; round <= speedRounds; round++) {
+      log(`app: ${promptTokens}-token prompt, ${generateTokens}-token reply (round ${round} of ${speedRounds})`);
+      const text = tokenizer.userMessageFor([], promptTokens, round);
+      const reply =
+        round === 1
+          ? await exchange(text, generateTokens)
+          : await send((await client.rpc.call('conversations.create', { title: `Speed ${round}` })).id, text, generateTokens);
+      const app = speedFigures(reply, tokenizer.promptTokens([{ role: 'user', content: text }]));
+      log(`baseline: the same prompt and reply length (round ${round} of ${speedRounds})`);
+      const job = {
+        job: 'speed' as const,
+        settings,
+        warmupText,
+        promptText: format([{ role: 'user', content: text }]),
+        generateTokens: app.generatedTokens > 0 ? app.generatedTokens : generateTokens,
+      };
+      rounds.push({ app, baseline: (await runBaseline(job, log)).result });
+    }
+
     log(`app: a long message to reach a ${historyTokens}-token history`);
     const reply2Tokens = 16;
-    const longText = tokenizer.userMessageFor(turns, historyTokens - reply2Tokens, 2);
-    const r2 = await exchange(longText, reply2Tokens);
+    const r2 = await exchange(tokenizer.userMessageFor(turns, historyTokens - reply2Tokens, 1000), reply2Tokens);
     const historyTurns = [...turns];
     log('app: follow-up');
     await think();
@@ -137,25 +180,12 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     client.close();
     await second.close();
 
-    const stats1 = r1.message.stats;
-    const evaluated1 = stats1?.evaluatedPromptTokens ?? tokenizer.promptTokens(turns.slice(0, 1));
-    const generated1 = stats1?.generatedTokens ?? r1.deltas;
+    const best = (values: number[]): number => Math.max(...values);
     const app: AppFigures = {
       greedyVia: greedy ? 'settings' : 'stop',
       loadMs: [first.ready.loadMs, second.ready.loadMs],
-      prompt: {
-        promptTokens: stats1?.promptTokens ?? tokenizer.promptTokens(turns.slice(0, 1)),
-        evaluatedTokens: evaluated1,
-        ttftMs: r1.ttftMs,
-        engineTtftMs: stats1?.timeToFirstTokenMs ?? null,
-        tokensPerSecond: evaluated1 / (r1.ttftMs / 1000),
-      },
-      generation: {
-        tokens: generated1,
-        streamMs: r1.streamMs,
-        tokensPerSecond: generated1 > 1 ? (generated1 - 1) / (r1.streamMs / 1000) : 0,
-        engineTokensPerSecond: stats1?.tokensPerSecond ?? null,
-      },
+      promptTokensPerSecond: best(rounds.map((r) => r.app.promptTokensPerSecond)),
+      generationTokensPerSecond: best(rounds.map((r) => r.app.generationTokensPerSecond)),
       history: { promptTokens: r2.message.stats?.promptTokens ?? tokenizer.promptTokens(historyTurns.slice(0, -1)), ttftMs: r2.ttftMs },
       followUp: replyFigures(r3, tokenizer.promptTokens(followUpTurns)),
       restart: { ...replyFigures(r4, tokenizer.promptTokens(restartTurns)), openConversationMs },
@@ -163,17 +193,13 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       peakRss: Math.max(memory1.peakRss, memory2.peakRss),
     };
 
-    // ---- the baseline ----
-    const format = (list: readonly ChatTurn[]): string => formatPhi2Prompt({ turns: list });
     const stateFile = options.stateFileBaseline ? join(dataDir, 'baseline-state.bin') : undefined;
-    log('baseline: session (warm-up, prompt, generation, follow-up)');
+    log('baseline: follow-up after the same history');
     const b1 = await runBaseline(
       {
-        job: 'session',
+        job: 'followUp',
         settings,
-        warmupText: format([{ role: 'user', content: WARMUP_TEXT }]),
-        promptText: format(turns.slice(0, 1)),
-        generateTokens: generated1 > 0 ? generated1 : generateTokens,
+        warmupText,
         historyText: format(historyTurns),
         followUpText: format(followUpTurns),
         ...(stateFile ? { saveStateTo: stateFile } : {}),
@@ -189,27 +215,44 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       rmSync(stateFile, { force: true });
     }
 
-    const mmapComparison = options.mmapComparison
-      ? await runMmapComparison(settings, format(turns.slice(0, 1)), log)
-      : undefined;
+    const mmapComparison = options.mmapComparison ? await runMmapComparison(settings, format(turns.slice(0, 1)), log) : undefined;
 
     return {
       settings,
       app,
+      speedRounds: rounds,
       baseline: {
-        session: b1.result,
+        promptTokensPerSecond: best(rounds.map((r) => r.baseline.prompt?.tokensPerSecond ?? 0)),
+        generationTokensPerSecond: best(rounds.map((r) => r.baseline.generation?.tokensPerSecond ?? 0)),
+        followUp: b1.result,
         restart: b2.result,
         ...(b3 ? { restartFromStateFile: b3.result } : {}),
-        peakRss: Math.max(b1.peak.peakRss, b2.peak.peakRss),
+        peakRss: Math.max(b1.peak.peakRss, b2.peak.peakRss, ...rounds.map((r) => r.baseline.scenarioPeakRss)),
         memory: [b1.peak, b2.peak],
       },
       ...(mmapComparison ? { mmapComparison } : {}),
-      transcriptTokens: [tokenizer.promptTokens(turns.slice(0, 1)), tokenizer.promptTokens(historyTurns), tokenizer.promptTokens(restartTurns)],
     };
   } finally {
     await tokenizer.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function speedFigures(reply: TimedReply, promptTokens: number): SpeedRound['app'] {
+  const stats = reply.message.stats;
+  const evaluated = stats?.evaluatedPromptTokens ?? promptTokens;
+  const generated = stats?.generatedTokens ?? reply.deltas;
+  return {
+    promptTokens: stats?.promptTokens ?? promptTokens,
+    evaluatedTokens: evaluated,
+    ttftMs: reply.ttftMs,
+    engineTtftMs: stats?.timeToFirstTokenMs ?? null,
+    promptTokensPerSecond: evaluated / (reply.ttftMs / 1000),
+    generatedTokens: generated,
+    streamMs: reply.streamMs,
+    generationTokensPerSecond: generated > 1 ? (generated - 1) / (reply.streamMs / 1000) : 0,
+    engineGenerationTokensPerSecond: stats?.tokensPerSecond ?? null,
+  };
 }
 
 /** One run of the baseline per mmap setting: memory after loading, peak, load time, and speed. */
@@ -234,7 +277,7 @@ export async function runMmapComparison(
   const runs: MmapComparison = [];
   for (const useMmap of [false, true]) {
     log(`baseline: memory with useMmap ${useMmap}`);
-    const run = await runBaseline({ job: 'memory', settings: { ...settings, useMmap }, promptText: prompt, generateTokens: 32 }, log);
+    const run = await runBaseline({ job: 'speed', settings: { ...settings, useMmap }, promptText: prompt, generateTokens: 32 }, log);
     runs.push({ useMmap, result: run.result, peak: run.peak });
   }
   return runs;
@@ -293,10 +336,11 @@ async function runBaseline(
   try {
     const result = await worker.reply;
     const sampled = sampler.stop();
-    // The worker's last reading of itself holds its lifetime peak (VmHWM), taken just before it replied.
+    // The worker's own reading of its peak (VmHWM) over the measured work. Its only child, node-llama-cpp's
+    // binary check, has exited before the model loads, so it never adds to the peak.
     const own = result.memory.at(-1)?.memory;
     const processes = own ? [own, ...sampled.processes.filter((p) => p.pid !== own.pid)] : sampled.processes;
-    return { result, peak: { ...sampled, processes, peakRss: Math.max(sampled.peakRss, own?.peakRss ?? 0) } };
+    return { result, peak: { ...sampled, processes, peakRss: result.scenarioPeakRss } };
   } finally {
     sampler.stop();
     await worker.exited();
