@@ -14,6 +14,7 @@ import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
 import { contextView, type ContextView, type LiveContext } from './context-view';
 import { describeError, isCancellation, type Notice } from './errors';
+import { HistoryTransfer } from './history.svelte';
 import { LiveReply } from './live-reply.svelte';
 import { SearchState } from './search.svelte';
 
@@ -82,6 +83,8 @@ export class ChatState {
   readonly search: SearchState;
   /** The window's "are you sure?" dialog. */
   readonly confirm = new ConfirmState();
+  /** Export and import of conversation history. */
+  readonly history: HistoryTransfer;
 
   readonly selected: Conversation | null = $derived(
     this.conversations.find((c) => c.id === this.selectedId) ??
@@ -108,6 +111,7 @@ export class ChatState {
     this.settings = new AppSettingsState(client);
     this.appNotices = new AppNoticesState(client);
     this.search = new SearchState(client);
+    this.history = new HistoryTransfer(client);
   }
 
   /** True from Send until the reply has ended. */
