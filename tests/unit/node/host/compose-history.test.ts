@@ -351,6 +351,19 @@ describe('history export and import', () => {
     });
   });
 
+  it('a cancelled export leaves no file, and the same export then succeeds', async () => {
+    const a = boot(source.dir);
+    await seed(a.client);
+    const file = path.join(out.dir, 'history.json');
+    const controller = new AbortController();
+    const call = a.client.call('history.export', { path: file, format: 'json' }, { signal: controller.signal });
+    controller.abort();
+    const error = await failure(call);
+    expect(error.code).toBe('ABORTED');
+    expect(readdirSync(out.dir)).toEqual([]);
+    expect((await exportJson(a.client, file)).result.conversations).toBe(2);
+  });
+
   it('the file dialog: the browser host has none (a typed error), a desktop host answers with the chosen path', async () => {
     const browser = boot(source.dir);
     const error = await failure(browser.client.call('history.choosePath', { purpose: 'export', format: 'json' }));
