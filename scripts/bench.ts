@@ -68,8 +68,19 @@ async function main(): Promise<number> {
   const started = performance.now();
 
   const part = (name: string): boolean => values.only === undefined || values.only === name;
+  // A part that fails is reported and the others still run: a store error must not throw away the engine's figures.
+  const failures: Array<{ part: string; error: string }> = [];
+  const attempt = async (name: string, run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      failures.push({ part: name, error: message });
+      log(`\n${name} benchmark FAILED: ${message}`);
+    }
+  };
 
-  if (part('engine') || part('memory')) {
+  if (part('engine') || part('memory')) await attempt('engine', async () => {
     const modelPath = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
     // The app's own default (every core but one), so the baseline uses exactly as many threads as the app.
     const threads = positive(values.threads, 'threads') ?? defaultThreadCount();
@@ -90,9 +101,9 @@ async function main(): Promise<number> {
       summary.engine = engine;
       log(`\n${engineNotes(engine, facts)}`);
     }
-  }
+  });
 
-  if (part('store')) {
+  if (part('store')) await attempt('store', async () => {
     const store: StoreBenchResult = await runStoreBench({
       conversations: positive(values.conversations, 'conversations') ?? (quick ? 10_000 : 100_000),
       messages: positive(values.messages, 'messages') ?? (quick ? 100_000 : 1_000_000),
@@ -101,14 +112,16 @@ async function main(): Promise<number> {
     });
     rows.push(...storeRows(store));
     summary.store = store;
-  }
+  });
 
   summary.seconds = Math.round((performance.now() - started) / 1000);
   summary.rows = rows;
+  summary.failures = failures;
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
   console.log(`\n${formatTable(rows)}\n\nsummary: ${out} (${summary.seconds} s)`);
-  return 0;
+  for (const failure of failures) console.log(`${failure.part}: FAILED (${failure.error.split('\n')[0]})`);
+  return failures.length > 0 ? 1 : 0;
 }
 
 async function resolveModel(choice: string): Promise<string> {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowserHost } from '../../../src-main/node/host/browser-host';
+import { exitWithParent } from './worker-process';
 
 export interface AppHostRequest {
   dataDir: string;
@@ -29,6 +30,7 @@ export interface AppHostResult {
   closeMs: number;
 }
 
+exitWithParent();
 process.once('message', (raw) => {
   const request = raw as AppHostRequest;
   // The client speaks the contract only; a one-line page stands in for the built renderer.

@@ -8,7 +8,7 @@ import type { AppHostReady, AppHostRequest, AppHostResult } from './app-host-wor
 import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-worker';
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
 import { PromptTokenizer } from './prompt-texts';
-import { startWorker, type Worker } from './worker-process';
+import { startWorker, stopAllWorkers, type Worker } from './worker-process';
 
 /**
  * The engine benchmark: the app's full path (a client speaking the contract over the browser host's WebSocket →
@@ -233,6 +233,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       ...(mmapComparison ? { mmapComparison } : {}),
     };
   } finally {
+    stopAllWorkers(); // only after a failure is anything still running
     await tokenizer.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -26,6 +26,15 @@ export type WorkerMessage =
   | { kind: 'log'; line: string }
   | { kind: string; [key: string]: unknown };
 
+/** Workers still running, so a failed benchmark can stop what it started. */
+const running = new Set<ChildProcess>();
+
+/** Kill every worker this process started that is still running (after a failure). */
+export function stopAllWorkers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 /** Start `file` (a .ts module next to this one) with `request` as its one input. */
 export function startWorker<Reply>(file: string, request: Serializable, log: (line: string) => void): Worker<Reply> {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
@@ -33,6 +42,8 @@ export function startWorker<Reply>(file: string, request: Serializable, log: (li
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'advanced',
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -73,6 +84,7 @@ export function startWorker<Reply>(file: string, request: Serializable, log: (li
 
 /** Inside a worker: receive the one request, run `handler`, send its result (or error) and exit. */
 export function runWorker<Request, Reply>(handler: (request: Request) => Promise<Reply>): void {
+  exitWithParent();
   process.once('message', (request) => {
     handler(request as Request).then(
       (value) => {
@@ -89,4 +101,9 @@ export function runWorker<Request, Reply>(handler: (request: Request) => Promise
 /** Inside a worker: a progress line for the harness's log. */
 export function workerLog(line: string): void {
   process.send?.({ kind: 'log', line });
+}
+
+/** Inside a worker: exit when the harness goes away (its IPC channel closes), never linger as an orphan. */
+export function exitWithParent(): void {
+  process.once('disconnect', () => process.exit(1));
 }
