@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { MessageRole } from '../../common/types';
 import { buildMatchExpression, parseSearchTerms, toMarkedRuns } from './search-query';
+import type { PrefixExpander } from './search-query';
 import { foldTokens, rankCandidates } from './search-ranking';
 import { searchSql as sql } from './search-sql';
 import { StoreConnection } from './store-connection';
@@ -20,6 +21,27 @@ const SNIPPET_TOKENS = 16;
  * stays within the 50 ms budget on a large history. Paging (`offset`) stays within these.
  */
 export const RANKED_CANDIDATES = 250;
+/**
+ * The most messages of a date range read to find their rowid span (see `dateRowids` in search-sql.ts), from the
+ * index alone: about 0.2 µs each, so at most some 20 ms. A range holding more is left unbounded: the walk filters
+ * by date as it goes, which is quick when the range reaches the newest messages and slow when it is wide and old.
+ */
+export const DATE_RANGE_SCAN_CAP = 100_000;
+/**
+ * A typed word that starts more index terms than this stays an FTS5 prefix query (see `buildMatchExpression` in
+ * search-query.ts): an OR of hundreds of rare terms costs more to set up than their merge.
+ */
+export const MAX_PREFIX_EXPANSION = 64;
+/** Above every character: `word + PAST_EVERY_CHARACTER` bounds the terms that start with `word`. */
+const PAST_EVERY_CHARACTER = '\u{10ffff}';
+
+interface RowidSpan {
+  low: number;
+  high: number;
+}
+
+/** The whole rowid space: no bound. */
+const ALL_ROWIDS: RowidSpan = { low: 0, high: Number.MAX_SAFE_INTEGER };
 
 interface MessageHitRow {
   rowid: number;
@@ -81,32 +103,67 @@ export class MessageSearch {
    */
   searchMessages(query: string, options: SearchOptions = {}): MessageSearchHit[] {
     return this.#connection.run('search messages', () => {
-      const params = this.#params(query, options);
+      const params = this.#params(query, options, this.#expandPrefix);
       if (!params) return [];
-      const range = params.conversationId === null
-        ? { low: 0, high: Number.MAX_SAFE_INTEGER }
-        : (this.#statements.conversationRowids.get({ conversationId: params.conversationId }) as { low: number | null; high: number | null });
-      if (range.low === null || range.high === null) return [];
+      const span = this.#rowidSpan(params);
+      if (span === null) return [];
       const rows = this.#statements.searchMessages.all({
         ...params,
         candidates: RANKED_CANDIDATES,
-        lowRowid: range.low,
-        highRowid: range.high,
+        lowRowid: span.low,
+        highRowid: span.high,
       }) as MessageHitRow[];
       const terms = parseSearchTerms(query).map((term) => ({ tokens: foldTokens(term.text), prefix: term.prefix }));
       const page = rankCandidates(rows, terms).slice(params.offset, params.offset + params.limit);
-      const snippet = this.#statements.messageSnippet.pluck();
+      const snippets = this.#pageSnippets(params.match, page.map((row) => row.rowid));
       return page.map((row) => ({
         conversationId: row.conversationId,
         conversationTitle: row.conversationTitle,
         messageId: row.messageId,
         role: row.role,
         createdAt: row.createdAt,
-        snippet: toMarkedRuns(
-          (snippet.get({ match: params.match, rowid: row.rowid, snippetTokens: SNIPPET_TOKENS }) as string | undefined) ?? '',
-        ),
+        snippet: toMarkedRuns(snippets.get(row.rowid) ?? ''),
       }));
     });
+  }
+
+  /** The highlighted snippet of each of `rowids` (a page of hits), made in one query. */
+  #pageSnippets(match: string, rowids: readonly number[]): Map<number, string> {
+    if (rowids.length === 0) return new Map();
+    const rows = this.#statements.pageSnippets.all({
+      match,
+      snippetTokens: SNIPPET_TOKENS,
+      lowRowid: Math.min(...rowids),
+      highRowid: Math.max(...rowids),
+      rowids: JSON.stringify(rowids),
+    }) as Array<{ rowid: number; snippet: string | null }>;
+    return new Map(rows.map((row) => [row.rowid, row.snippet ?? '']));
+  }
+
+  /**
+   * The rowid span the message walk may be limited to: that of the conversation's messages and of the date range's
+   * (when it holds at most {@link DATE_RANGE_SCAN_CAP} messages), or `null` when one of them is empty. A conversation
+   * written to over a long time has a wide span; the walk then also filters by conversation as it goes, which for a
+   * common word in a large history costs hundreds of milliseconds (not measured by the store bench).
+   */
+  #rowidSpan(params: { conversationId: string | null; from: number | null; to: number | null }): RowidSpan | null {
+    let span = ALL_ROWIDS;
+    if (params.conversationId !== null) {
+      const conversation = this.#statements.conversationRowids.get({ conversationId: params.conversationId }) as
+        | { low: number | null; high: number | null };
+      if (conversation.low === null || conversation.high === null) return null;
+      span = { low: conversation.low, high: conversation.high };
+    }
+    if (params.from !== null || params.to !== null) {
+      const dates = this.#statements.dateRowids.get({
+        fromAt: params.from ?? Number.MIN_SAFE_INTEGER,
+        toAt: params.to ?? Number.MAX_SAFE_INTEGER,
+        scanCap: DATE_RANGE_SCAN_CAP,
+      }) as { low: number | null; high: number | null; count: number };
+      if (dates.low === null || dates.high === null) return null;
+      if (dates.count < DATE_RANGE_SCAN_CAP) span = { low: Math.max(span.low, dates.low), high: Math.min(span.high, dates.high) };
+    }
+    return span.low <= span.high ? span : null;
   }
 
   /**
@@ -170,7 +227,15 @@ export class MessageSearch {
     this.#connection.close();
   }
 
-  #params(query: string, options: SearchOptions) {
+  /** The message index's terms that start with `word`, or `null` when there are too many (see search-query.ts). */
+  readonly #expandPrefix = (word: string): string[] | null => {
+    const terms = this.#statements.prefixTerms
+      .pluck()
+      .all({ low: word, high: word + PAST_EVERY_CHARACTER, cap: MAX_PREFIX_EXPANSION + 1 }) as string[];
+    return terms.length > MAX_PREFIX_EXPANSION ? null : terms;
+  };
+
+  #params(query: string, options: SearchOptions, expand?: PrefixExpander) {
     const { conversationId = null, from = null, to = null, limit = DEFAULT_SEARCH_LIMIT, offset = 0 } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
       throw new StoreError('INVALID_INPUT', `A search returns 1 to ${MAX_SEARCH_LIMIT} hits, not ${limit}`);
@@ -179,7 +244,7 @@ export class MessageSearch {
     for (const time of [from, to]) {
       if (time !== null && !Number.isFinite(time)) throw new StoreError('INVALID_INPUT', `Invalid search date ${time}`);
     }
-    const match = buildMatchExpression(query);
+    const match = buildMatchExpression(query, expand);
     return match === null ? null : { match, conversationId, from, to, limit, offset };
   }
 }

@@ -6,6 +6,8 @@
  * doubling `"`), so operators in user text are just words.
  */
 
+import { foldTokens } from './search-ranking';
+
 /** Start and end of a highlighted run in `snippet()` / `highlight()` output: control characters no prose contains. */
 export const MATCH_START = '\u0002';
 export const MATCH_END = '\u0003';
@@ -18,6 +20,16 @@ const TERM = /"([^"]*)"|(\S+)/gu;
 const WORD_CHARACTER = /[\p{L}\p{N}]/gu;
 
 /**
+ * Lists the index's terms that start with `folded` (a folded, ASCII word), or returns `null` when there are too
+ * many to be worth listing. See {@link buildMatchExpression}.
+ */
+export type PrefixExpander = (folded: string) => readonly string[] | null;
+
+/** The longest prefix the message index has a prefix index for (migration 005: `prefix = '2 3 4 5 6 7 8'`). */
+export const LONGEST_INDEXED_PREFIX = 8;
+const FOLDED_ASCII_WORD = /^[a-z0-9]+$/;
+
+/**
  * The MATCH expression for `userText`, or `null` when it has nothing to search for (empty, only punctuation).
  *
  * - Words are ANDed: `red car` finds text with both, in any order.
@@ -25,11 +37,36 @@ const WORD_CHARACTER = /[\p{L}\p{N}]/gu;
  *   one letter or digit, which would expand to a large part of the vocabulary and be slow for no useful result.
  * - `"exact phrase"` in double quotes matches those words in that order, not as prefixes.
  * - Case and diacritics are folded by the index's tokenizer, not here.
+ *
+ * With `expand`, a prefix word longer than the prefix indexes (9 letters or more) becomes the OR of the index's
+ * terms that start with it (`"restauran"*` → `("restaurant" OR "restaurants")`), when `expand` lists them. FTS5
+ * answers such a prefix by merging the whole posting lists of those terms into one before returning a single row;
+ * an OR of the terms is walked lazily, newest first, and stops at the LIMIT. Only a word that folds to plain ASCII
+ * letters and digits is expanded (JavaScript's folding and the tokenizer's agree there); any other word, or one
+ * `expand` declines, stays an FTS5 prefix.
  */
-export function buildMatchExpression(userText: string): string | null {
+export function buildMatchExpression(userText: string, expand?: PrefixExpander): string | null {
   const terms = parseSearchTerms(userText);
   if (terms.length === 0) return null;
-  return terms.map((term) => `"${term.text.replaceAll('"', '""')}"${term.prefix ? '*' : ''}`).join(' ');
+  const parts = terms.map((term) => (expand && term.prefix && expandedTerm(term.text, expand)) || quoted(term));
+  // FTS5 allows an implicit AND between phrases only, not after a parenthesised OR.
+  return parts.join(parts.some((part) => part.startsWith('(')) ? ' AND ' : ' ');
+}
+
+function quoted(term: SearchTerm): string {
+  return `"${term.text.replaceAll('"', '""')}"${term.prefix ? '*' : ''}`;
+}
+
+/** `("t1" OR "t2" …)` for a prefix word the index has terms for, or `null` to keep it an FTS5 prefix. */
+function expandedTerm(text: string, expand: PrefixExpander): string | null {
+  const tokens = foldTokens(text);
+  const word = tokens[0];
+  if (tokens.length !== 1 || word === undefined || word.length <= LONGEST_INDEXED_PREFIX || !FOLDED_ASCII_WORD.test(word)) {
+    return null;
+  }
+  const expansions = expand(word)?.filter((term) => term.startsWith(word));
+  if (!expansions || expansions.length === 0) return null;
+  return `(${expansions.map((term) => `"${term}"`).join(' OR ')})`;
 }
 
 /** One term of a user's query (see {@link buildMatchExpression} for the rules). */

@@ -17,19 +17,18 @@ export interface RankTerm {
 const K1 = 1.2;
 const B = 0.75;
 const MARKS = /\p{M}/gu;
-const SEPARATORS = /[^\p{L}\p{N}]+/u;
+const WORD = /[\p{L}\p{N}]+/gu;
+const NON_ASCII = /[\u0080-\u{10ffff}]/u;
 
 /**
  * Tokens as the `unicode61 remove_diacritics 2` tokenizer makes them, closely enough for counting: decomposed,
  * marks dropped, lower-cased, split on anything that is not a letter or digit.
  */
 export function foldTokens(text: string): string[] {
-  return text
-    .normalize('NFD')
-    .replace(MARKS, '')
-    .toLowerCase()
-    .split(SEPARATORS)
-    .filter((token) => token.length > 0);
+  const lower = text.toLowerCase();
+  // Plain ASCII (most text) has nothing to decompose: skip the costly normalisation.
+  const folded = NON_ASCII.test(lower) ? lower.normalize('NFD').replace(MARKS, '') : lower;
+  return folded.match(WORD) ?? [];
 }
 
 /**

@@ -9,11 +9,11 @@ export const searchSql = {
    * The newest `@candidates` messages that match and pass the filters, newest first, with their text for ranking
    * (search-ranking.ts ranks them; FTS5's bm25() would walk each term's whole posting list on every query). FTS5
    * walks the matches by descending rowid natively and stops at the cap, so the cost is bounded by the cap, not the
-   * history. Snippets are made afterwards, for the page of hits only (`messageSnippet`).
+   * history. Snippets are made afterwards, for the page of hits only (`pageSnippets`).
    *
-   * `@lowRowid`/`@highRowid` bound the walk (FTS5 seeks to a rowid range natively): for a search within one
-   * conversation they are its first and last message (`conversationRowids`), so the walk skips the matches of the
-   * rest of the history instead of filtering them one by one.
+   * `@lowRowid`/`@highRowid` bound the walk (FTS5 seeks to a rowid range natively): the span of the conversation's
+   * messages (`conversationRowids`) and of the date range's (`dateRowids`), so the walk skips the matches outside
+   * them instead of filtering them one by one. The filters themselves still decide.
    */
   searchMessages: `
     SELECT
@@ -39,10 +39,37 @@ export const searchSql = {
   conversationRowids: `
     SELECT min(rowid) AS low, max(rowid) AS high FROM messages WHERE conversation_id = @conversationId`,
 
-  /** The highlighted excerpt of one hit: FTS5 seeks straight to the rowid within the match. */
-  messageSnippet: `
-    SELECT snippet(messages_search, 0, char(2), char(3), '…', @snippetTokens)
-    FROM messages_search WHERE messages_search MATCH @match AND rowid = @rowid`,
+  /**
+   * The highlighted excerpts of a page of hits (`@rowids`, a JSON array) in one pass: FTS5 walks the matches between
+   * the page's lowest and highest rowid (within the candidates, so at most their cap) and makes a snippet for the
+   * page's rows only. Not `rowid = @rowid` per hit: SQLite 3.53.2's FTS5 ignores an equality with a bound rowid next
+   * to MATCH and returns every match (migration 005's test pins this), so each hit got the first match's snippet. The `+`
+   * keeps the IN list away from FTS5 for the same reason; SQLite itself filters by it.
+   */
+  pageSnippets: `
+    SELECT rowid, snippet(messages_search, 0, char(2), char(3), '…', @snippetTokens) AS snippet
+    FROM messages_search
+    WHERE messages_search MATCH @match
+      AND rowid BETWEEN @lowRowid AND @highRowid
+      AND +rowid IN (SELECT value FROM json_each(@rowids))
+    ORDER BY rowid DESC`,
+
+  /**
+   * The rowid span of the messages written in [`@fromAt`, `@toAt`), read from `messages_by_created_at` alone
+   * (migration 005), stopping after `@scanCap` messages: `count` equal to the cap means the range is too wide to
+   * be worth bounding (the walk then filters by date as it goes).
+   */
+  dateRowids: `
+    SELECT min(rowid) AS low, max(rowid) AS high, count(*) AS count FROM (
+      SELECT rowid FROM messages WHERE created_at >= @fromAt AND created_at < @toAt LIMIT @scanCap)`,
+
+  /**
+   * Up to `@cap` index terms in [`@low`, `@high`): those starting with a word, from the `fts5vocab` table of
+   * migration 005. It reads each listed term's posting list once (to count its rows), still a few times cheaper
+   * than the merge an FTS5 prefix query does.
+   */
+  prefixTerms: `
+    SELECT term FROM messages_search_terms WHERE term >= @low AND term < @high LIMIT @cap`,
 
   searchConversations: `
     SELECT

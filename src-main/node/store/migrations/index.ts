@@ -4,6 +4,7 @@ import { migration001Initial } from './001-initial';
 import { migration002ConversationOptions } from './002-conversation-options';
 import { migration003AppSettings } from './003-app-settings';
 import { migration004SearchIndex } from './004-search-index';
+import { migration005SearchSpeed } from './005-search-speed';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002ConversationOptions,
   migration003AppSettings,
   migration004SearchIndex,
+  migration005SearchSpeed,
 ];
 
 /** The schema version this build of the app reads and writes. */

@@ -191,6 +191,45 @@ describe('MessageSearch', () => {
     expect(ids(store.search.searchMessages('bakes'))).toEqual([a.id]);
   });
 
+  it('finds a word longer than the prefix indexes by its start, with the matched words highlighted', () => {
+    const { store, lisbon } = library();
+    const hit = say(store, lisbon.id, null, 'user', 'Restaurants near the Restaurantes square, and one restaurant.');
+    const other = say(store, lisbon.id, null, 'user', 'Crème brûlée everywhere: crèmebrûléeries!');
+    say(store, lisbon.id, null, 'user', 'Restauration is not it.');
+
+    const [found, ...rest] = store.search.searchMessages('restauran');
+    expect(rest).toHaveLength(0);
+    expect(found?.messageId).toBe(hit.id);
+    expect(found?.snippet.filter((run) => run.match).map((run) => run.text)).toEqual(['Restaurants', 'Restaurantes', 'restaurant']);
+    // Words that fold to something other than plain ASCII stay FTS5 prefixes, and still match.
+    expect(ids(store.search.searchMessages('CRÈMEBRÛLÉE'))).toEqual([other.id]);
+    expect(store.search.searchMessages('restaurantz')).toEqual([]);
+  });
+
+  it('filters by date ranges before, after, between and outside the messages', () => {
+    const { store, lisbon, clock } = library();
+    const db = openDatabase(store.file);
+    onCleanup(() => closeDatabase(db));
+    const insert = db.prepare(
+      `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, created_at)
+       VALUES (?, ?, NULL, ?, 'user', ?, 'complete', ?)`,
+    );
+    const day = 24 * 3600 * 1000;
+    const start = Date.UTC(2024, 0, 1);
+    db.transaction(() => {
+      for (let i = 0; i < 300; i++) insert.run(`old-${i}`, lisbon.id, 1000 + i, `tram number ${i}`, start + i * day);
+    })();
+    clock.set(Date.UTC(2025, 5, 1));
+    const recent = say(store, lisbon.id, null, 'user', 'The tram to Belém.');
+
+    const inMarch = store.search.searchMessages('tram', { from: start + 60 * day, to: start + 63 * day, limit: 200 });
+    expect(inMarch.map((hit) => hit.messageId)).toEqual(['old-62', 'old-61', 'old-60']);
+    expect(inMarch[0]?.snippet).toEqual([{ text: 'tram', match: true }, { text: ' number 62', match: false }]);
+    expect(store.search.searchMessages('tram', { from: Date.UTC(2025, 0, 1), limit: 200 }).map((hit) => hit.messageId)).toEqual([recent.id]);
+    expect(store.search.searchMessages('tram', { to: start + 2 * day, limit: 200 }).map((hit) => hit.messageId)).toEqual(['old-1', 'old-0']);
+    expect(store.search.searchMessages('tram', { from: start + 400 * day, to: start + 401 * day })).toEqual([]);
+  });
+
   describe('statements', () => {
     it('searchConversations is driven by the FTS index, which also does the ranking', () => {
       const db = analyzedDatabase((file) => openDatabase(file));
@@ -217,10 +256,20 @@ describe('MessageSearch', () => {
       expect(queryPlan(db, searchSql.conversationRowids).join('\n')).toMatch(/SEARCH messages USING COVERING INDEX/);
     });
 
-    it('makes each snippet by seeking to the hit’s rowid', () => {
+    it('makes the page’s snippets in one pass over the page’s rowid span, keeping the IN list away from FTS5', () => {
       const db = analyzedDatabase((file) => openDatabase(file));
       onCleanup(() => closeDatabase(db));
-      expect(queryPlan(db, searchSql.messageSnippet).join('\n')).toMatch(/VIRTUAL TABLE INDEX \d+:=M1/);
+      const plan = queryPlan(db, searchSql.pageSnippets).join('\n');
+      expect(plan).toMatch(/^SCAN messages_search VIRTUAL TABLE INDEX \d+:M1></m);
+      expect(plan).not.toContain('TEMP B-TREE');
+    });
+
+    it('finds a date range’s rowid span from the created_at index alone', () => {
+      const db = analyzedDatabase((file) => openDatabase(file));
+      onCleanup(() => closeDatabase(db));
+      expect(queryPlan(db, searchSql.dateRowids).join('\n')).toMatch(
+        /SEARCH messages USING COVERING INDEX messages_by_created_at \(created_at>\? AND created_at<\?\)/,
+      );
     });
   });
 });
