@@ -51,6 +51,7 @@ interface MessageHitRow {
   conversationTitle: string;
   role: MessageRole;
   createdAt: number;
+  snippet: string | null;
 }
 
 interface ConversationHitRow {
@@ -110,34 +111,21 @@ export class MessageSearch {
       const rows = this.#statements.searchMessages.all({
         ...params,
         candidates: RANKED_CANDIDATES,
+        snippetTokens: SNIPPET_TOKENS,
         lowRowid: span.low,
         highRowid: span.high,
       }) as MessageHitRow[];
       const terms = parseSearchTerms(query).map((term) => ({ tokens: foldTokens(term.text), prefix: term.prefix }));
       const page = rankCandidates(rows, terms).slice(params.offset, params.offset + params.limit);
-      const snippets = this.#pageSnippets(params.match, page.map((row) => row.rowid));
       return page.map((row) => ({
         conversationId: row.conversationId,
         conversationTitle: row.conversationTitle,
         messageId: row.messageId,
         role: row.role,
         createdAt: row.createdAt,
-        snippet: toMarkedRuns(snippets.get(row.rowid) ?? ''),
+        snippet: toMarkedRuns(row.snippet ?? ''),
       }));
     });
-  }
-
-  /** The highlighted snippet of each of `rowids` (a page of hits), made in one query. */
-  #pageSnippets(match: string, rowids: readonly number[]): Map<number, string> {
-    if (rowids.length === 0) return new Map();
-    const rows = this.#statements.pageSnippets.all({
-      match,
-      snippetTokens: SNIPPET_TOKENS,
-      lowRowid: Math.min(...rowids),
-      highRowid: Math.max(...rowids),
-      rowids: JSON.stringify(rowids),
-    }) as Array<{ rowid: number; snippet: string | null }>;
-    return new Map(rows.map((row) => [row.rowid, row.snippet ?? '']));
   }
 
   /**

@@ -9,9 +9,17 @@ export const searchSql = {
    * The newest `@candidates` messages that match and pass the filters, newest first, with their text for ranking
    * (search-ranking.ts ranks them; FTS5's bm25() would walk each term's whole posting list on every query). FTS5
    * walks the matches by descending rowid natively and stops at the cap, so the cost is bounded by the cap, not the
-   * history. Snippets are made afterwards, for the page of hits only (`pageSnippets`).
+   * history.
    *
-   * `@lowRowid`/`@highRowid` bound the walk (FTS5 seeks to a rowid range natively): the span of the conversation's
+   * The snippet is made here, for every candidate (about 5 ms for 250), though only a page of them is shown. Making
+   * it afterwards for the page alone costs more: one query per hit (`MATCH … AND rowid = ?`) is out, since SQLite
+   * 3.53.2's FTS5 ignores an equality with a bound rowid next to MATCH and returns every match (the migration 005
+   * test pins this; the old per-hit query got the first match's snippet for every hit), and one query over the page's
+   * rowid span is slow: FTS5 reaches a lower rowid bound in a descending walk by reading through the posting list,
+   * tens of milliseconds for a common word. (The same holds for `@lowRowid` below: a conversation or date range
+   * that starts far from the oldest messages pays that read once per search.)
+   *
+   * `@lowRowid`/`@highRowid` bound the walk (FTS5 takes a rowid range natively): the span of the conversation's
    * messages (`conversationRowids`) and of the date range's (`dateRowids`), so the walk skips the matches outside
    * them instead of filtering them one by one. The filters themselves still decide.
    */
@@ -23,7 +31,8 @@ export const searchSql = {
       c.title AS conversationTitle,
       m.role AS role,
       m.created_at AS createdAt,
-      m.content AS content
+      m.content AS content,
+      snippet(messages_search, 0, char(2), char(3), '…', @snippetTokens) AS snippet
     FROM messages_search
     CROSS JOIN messages AS m ON m.rowid = messages_search.rowid
     CROSS JOIN conversations AS c ON c.id = m.conversation_id
@@ -38,21 +47,6 @@ export const searchSql = {
   /** The rowid range of a conversation's messages, from the (conversation_id, id) index alone. */
   conversationRowids: `
     SELECT min(rowid) AS low, max(rowid) AS high FROM messages WHERE conversation_id = @conversationId`,
-
-  /**
-   * The highlighted excerpts of a page of hits (`@rowids`, a JSON array) in one pass: FTS5 walks the matches between
-   * the page's lowest and highest rowid (within the candidates, so at most their cap) and makes a snippet for the
-   * page's rows only. Not `rowid = @rowid` per hit: SQLite 3.53.2's FTS5 ignores an equality with a bound rowid next
-   * to MATCH and returns every match (migration 005's test pins this), so each hit got the first match's snippet. The `+`
-   * keeps the IN list away from FTS5 for the same reason; SQLite itself filters by it.
-   */
-  pageSnippets: `
-    SELECT rowid, snippet(messages_search, 0, char(2), char(3), '…', @snippetTokens) AS snippet
-    FROM messages_search
-    WHERE messages_search MATCH @match
-      AND rowid BETWEEN @lowRowid AND @highRowid
-      AND +rowid IN (SELECT value FROM json_each(@rowids))
-    ORDER BY rowid DESC`,
 
   /**
    * The rowid span of the messages written in [`@fromAt`, `@toAt`), read from `messages_by_created_at` alone

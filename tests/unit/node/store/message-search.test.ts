@@ -256,14 +256,6 @@ describe('MessageSearch', () => {
       expect(queryPlan(db, searchSql.conversationRowids).join('\n')).toMatch(/SEARCH messages USING COVERING INDEX/);
     });
 
-    it('makes the page’s snippets in one pass over the page’s rowid span, keeping the IN list away from FTS5', () => {
-      const db = analyzedDatabase((file) => openDatabase(file));
-      onCleanup(() => closeDatabase(db));
-      const plan = queryPlan(db, searchSql.pageSnippets).join('\n');
-      expect(plan).toMatch(/^SCAN messages_search VIRTUAL TABLE INDEX \d+:M1></m);
-      expect(plan).not.toContain('TEMP B-TREE');
-    });
-
     it('finds a date range’s rowid span from the created_at index alone', () => {
       const db = analyzedDatabase((file) => openDatabase(file));
       onCleanup(() => closeDatabase(db));

@@ -65,7 +65,7 @@ describe('migration 005: search speed', () => {
     const m2 = rowidOf(db, 'm2');
     const count = (where: string, ...params: number[]) =>
       db.prepare(`SELECT count(*) FROM messages_search WHERE messages_search MATCH '"tram"' AND ${where}`).pluck().get(...params);
-    // If a newer SQLite honours it, pageSnippets in search-sql.ts may go back to one seek per hit.
+    // If a newer SQLite honours it, searchMessages in search-sql.ts may make snippets per hit again.
     expect(count('rowid = ?', m2)).toBe(3); // a bound rowid; a literal one is honoured
     expect(count(`rowid = ${m2}`)).toBe(1);
     expect(count('rowid BETWEEN ? AND ?', m2, m2)).toBe(1);
