@@ -28,6 +28,23 @@ describe('buildMatchExpression', () => {
   });
 });
 
+describe('buildMatchExpression with a prefix expander', () => {
+  const expander = (terms: Record<string, string[] | null>) => (word: string) => terms[word] ?? [];
+
+  it('turns a word longer than the prefix indexes into the OR of the index terms it starts, ANDed with the rest', () => {
+    const expand = expander({ restauran: ['restaurant', 'restaurants', 'unrelated'] });
+    expect(buildMatchExpression('Restauran lisbon', expand)).toBe('("restaurant" OR "restaurants") AND "lisbon"*');
+  });
+
+  it('leaves indexed lengths, phrases, non-ASCII folds, unknown and declined words as FTS5 prefixes', () => {
+    const expand = expander({ lisbonense: null, restauran: ['restaurant'] });
+    expect(buildMatchExpression('lisbon "restauran"', expand)).toBe('"lisbon"* "restauran"');
+    expect(buildMatchExpression('lisbonense zzzzzzzzzz', expand)).toBe('"lisbonense"* "zzzzzzzzzz"*');
+    expect(buildMatchExpression('straßenbahn', expand)).toBe('"straßenbahn"*');
+    expect(buildMatchExpression('e-restauran', expand)).toBe('"e-restauran"*');
+  });
+});
+
 describe('toMarkedRuns', () => {
   it('splits marked text into plain and matched runs', () => {
     expect(toMarkedRuns('…the \u0002cat\u0003 sat on \u0002cats\u0003')).toEqual([
