@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatBytes } from '../models/byte-format';
 import { formatTime } from '../services/notice-board';
 import { backupFolderFor, listBackups, restoreBackup, type BackupInfo } from '../store/backups';
+import { openStore } from '../store/open-store';
 import { isStoreError } from '../store/store-error';
 import { DATABASE_FILE } from './compose';
 import { acquireInstanceLock } from './instance-lock';
@@ -16,11 +17,12 @@ export interface CommandOutput {
 }
 
 export function restoreUsage(defaultData: string): string {
-  return `Usage: npm run restore -- [--data <dir>] [--backup <file>|latest]
+  return `Usage: npm run restore -- [--data <dir>] [--backup <file>|latest | --rebuild-search]
 
 Lists the backups of Phi Desk's conversation database, or puts one back in place of the database.
   --data <dir>       the data folder (default: ${defaultData})
   --backup <file>    the backup to restore: its path, its file name in the backups folder, or "latest"
+  --rebuild-search   rebuild the full-text search index from the messages and titles (if search misses things)
 Without --backup the backups are listed, newest first. Phi Desk must not be running while a backup is restored;
 the database it replaces is kept beside it (*.replaced-<time>), never deleted.`;
 }
@@ -36,7 +38,12 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { data: { type: 'string' }, backup: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        data: { type: 'string' },
+        backup: { type: 'string' },
+        'rebuild-search': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -45,6 +52,12 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
   if (values.help) return { ...out, stdout: [restoreUsage(defaultData)] };
   const dataDir = path.resolve(values.data ?? defaultData);
   const databaseFile = path.join(dataDir, DATABASE_FILE);
+  if (values['rebuild-search']) {
+    if (values.backup !== undefined) {
+      return { ...out, code: 2, stderr: ['phi-desk restore: use --backup or --rebuild-search, not both', '', restoreUsage(defaultData)] };
+    }
+    return rebuildSearch(dataDir, databaseFile);
+  }
   const backups = listBackups(databaseFile);
 
   if (values.backup === undefined) {
@@ -75,6 +88,41 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
   } catch (error) {
     const message = isStoreError(error) || error instanceof Error ? error.message : String(error);
     return { ...out, code: 1, stderr: [`phi-desk restore: ${message}`] };
+  } finally {
+    lock.release();
+  }
+}
+
+/** `--rebuild-search`: rebuild both FTS5 indexes, holding the instance lock (the app must not be running). */
+function rebuildSearch(dataDir: string, databaseFile: string): CommandOutput {
+  if (!existsSync(databaseFile)) return { code: 1, stdout: [], stderr: [`phi-desk restore: There is no database at ${databaseFile}.`] };
+  let lock;
+  try {
+    lock = acquireInstanceLock(dataDir);
+  } catch (error) {
+    return { code: 1, stdout: [], stderr: [`phi-desk restore: ${(error as Error).message}`] };
+  }
+  try {
+    const store = openStore(databaseFile, { markInterrupted: false });
+    try {
+      const wasInStep = store.search.verifySearchIndex();
+      store.search.rebuildSearchIndex();
+      if (!store.search.verifySearchIndex()) throw new Error('the rebuilt search index still does not match the messages');
+      return {
+        code: 0,
+        stdout: [
+          wasInStep
+            ? 'The search index was in step with the messages; rebuilt it anyway.'
+            : 'The search index was out of step with the messages; rebuilt it.',
+        ],
+        stderr: [],
+      };
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    const message = isStoreError(error) || error instanceof Error ? error.message : String(error);
+    return { code: 1, stdout: [], stderr: [`phi-desk restore: ${message}`] };
   } finally {
     lock.release();
   }

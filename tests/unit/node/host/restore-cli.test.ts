@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { runRestoreCommand } from '../../../../src-main/node/host/restore-command';
 import { startHarness, tempDataDir, type Harness } from './compose-harness';
 
@@ -93,6 +95,33 @@ describe('npm run restore', () => {
     expect(damaged.code).toBe(1);
     expect(damaged.stderr.join('\n')).toMatch(/cannot be restored/);
     expect(await titlesAfterStart()).toEqual(['One', 'Three', 'Two']);
+  });
+
+  it('--rebuild-search repairs a search index that is out of step with the messages', async () => {
+    const app = boot();
+    await app.app.backups.idle();
+    const conversation = await app.client.call('conversations.create', { title: 'Zebra facts' });
+    expect((await app.client.call('search.query', { query: 'zebra' })).conversations).toHaveLength(1);
+    await app.close();
+    harness = undefined;
+    // Empty the title index behind the store's back, as a manual edit of the file could.
+    const db = new Database(path.join(data.dir, DATABASE_FILE));
+    db.prepare("INSERT INTO conversations_search (conversations_search) VALUES ('delete-all')").run();
+    db.close();
+    const broken = boot();
+    expect((await broken.client.call('search.query', { query: 'zebra' })).conversations).toHaveLength(0);
+
+    const refused = runRestoreCommand(['--data', data.dir, '--rebuild-search'], '/nowhere');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.join('\n')).toMatch(/running|in use|another/i);
+    await broken.close();
+    harness = undefined;
+
+    const run = runRestoreCommand(['--data', data.dir, '--rebuild-search'], '/nowhere');
+    expect(run).toMatchObject({ code: 0, stderr: [] });
+    expect(run.stdout.join('\n')).toMatch(/out of step .* rebuilt it/);
+    const hits = await boot().client.call('search.query', { query: 'zebra' });
+    expect(hits.conversations.map((hit) => hit.conversationId)).toEqual([conversation.id]);
   });
 
   it('bad arguments exit 2 with the usage', () => {
