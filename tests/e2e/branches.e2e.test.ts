@@ -1,55 +1,24 @@
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { describe, expect, it } from 'vitest';
 import { ChatPage } from './pages/chat-page';
-import { collectPageErrors, launchChromium } from './support/chromium';
-import { startTestHost, type TestHost } from './support/test-host';
+import { useScriptedSession } from './support/scripted-session';
 
 // Edit-and-resend, regenerate, the "‹ 2/3 ›" switcher and "Delete from here", on the message tree stored in SQLite.
 // The scripted engine answers "You said: <message>" unless a reply is queued, so every version is recognisable.
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 describe('versions of messages', () => {
-  let app: TestHost;
-  let engine: ScriptedEngine;
-  let page: Page;
-  let errors: string[];
-
-  beforeEach(async () => {
-    engine = new ScriptedEngine({ initialModelPath: path.join('/models', 'scripted.gguf'), deltaChars: 4, deltaDelayMs: 1 });
-    app = await startTestHost({ engine });
-    page = await browser!.newPage();
-    errors = collectPageErrors(page);
-  });
-
-  afterEach(async () => {
-    await page.close();
-    await app.dispose();
-  });
+  const s = useScriptedSession({ deltaChars: 4, deltaDelayMs: 1 });
 
   const texts = async (chat: ChatPage): Promise<string[]> => (await chat.messages()).map((m) => m.text);
 
   it('edits and resends a message as a new version, flips between versions, and keeps them after a reload', async () => {
-    const chat = await ChatPage.open(page, app.url);
-    await chat.send('Hello');
-    await chat.waitForLastReplyStatus('complete');
-    await chat.send('How are you?');
-    await chat.waitForLastReplyStatus('complete');
+    const chat = await ChatPage.open(s.page, s.app.url);
+    await chat.sendAndWaitForReply('Hello');
+    await chat.sendAndWaitForReply('How are you?');
 
     await chat.editAndResend(chat.message('How are you?'), 'How old are you?');
     await chat.replies.filter({ hasText: 'You said: How old are you?' }).waitFor();
     await chat.waitForLastReplyStatus('complete');
     // The model saw the edited branch only: the old question is not in its prompt.
-    expect(engine.requests.at(-1)?.turns).toEqual([
+    expect(s.engine.requests.at(-1)?.turns).toEqual([
       { role: 'user', content: 'Hello' },
       { role: 'assistant', content: 'You said: Hello' },
       { role: 'user', content: 'How old are you?' },
@@ -67,7 +36,7 @@ describe('versions of messages', () => {
     expect(await chat.versions(original).getByRole('button', { name: 'Previous version' }).isDisabled()).toBe(true);
 
     // The choice is stored: a reload shows the same version, and the switcher still flips.
-    await page.reload();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await chat.message('How are you?').waitFor();
     expect(await texts(chat)).toEqual(['Hello', 'You said: Hello', 'How are you?', 'You said: How are you?']);
@@ -76,13 +45,12 @@ describe('versions of messages', () => {
     expect(await chat.versions(chat.message('How old are you?')).textContent()).toContain('2 / 2');
     // The first message has no alternative: no switcher.
     expect(await chat.versions(chat.message('Hello')).count()).toBe(0);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 
   it('cancels an edit with Escape, leaving the message as it was', async () => {
-    const chat = await ChatPage.open(page, app.url);
-    await chat.send('Keep me');
-    await chat.waitForLastReplyStatus('complete');
+    const chat = await ChatPage.open(s.page, s.app.url);
+    await chat.sendAndWaitForReply('Keep me');
     const message = chat.message('Keep me');
     await message.getByRole('button', { name: 'Edit', exact: true }).click();
     const editor = chat.editor.getByRole('textbox', { name: 'Edit message' });
@@ -91,27 +59,26 @@ describe('versions of messages', () => {
     await editor.fill('Changed my mind');
     await editor.press('Escape');
     expect(await texts(chat)).toEqual(['Keep me', 'You said: Keep me']);
-    expect(engine.requests).toHaveLength(1);
+    expect(s.engine.requests).toHaveLength(1);
   });
 
   it('regenerates a reply as a new version and deletes a version from there on', async () => {
-    const chat = await ChatPage.open(page, app.url);
-    await chat.send('Tell me a fact');
-    await chat.waitForLastReplyStatus('complete');
+    const chat = await ChatPage.open(s.page, s.app.url);
+    await chat.sendAndWaitForReply('Tell me a fact');
 
-    engine.queueReply('Octopuses have three hearts.');
+    s.engine.queueReply('Octopuses have three hearts.');
     await chat.replies.last().getByRole('button', { name: 'Regenerate' }).click();
     await chat.message('Octopuses have three hearts.').waitFor();
     await chat.waitForLastReplyStatus('complete');
     expect(await texts(chat)).toEqual(['Tell me a fact', 'Octopuses have three hearts.']);
     // The same question was asked again; the old reply is not part of the prompt.
-    expect(engine.requests.at(-1)?.turns).toEqual([{ role: 'user', content: 'Tell me a fact' }]);
+    expect(s.engine.requests.at(-1)?.turns).toEqual([{ role: 'user', content: 'Tell me a fact' }]);
     const second = chat.message('Octopuses have three hearts.');
     await chat.versions(second).getByText('2 / 2').waitFor();
 
     // By keyboard: the switcher is replaced by the other version's, and focus lands on its usable button.
     await chat.versions(second).getByRole('button', { name: 'Previous version' }).focus();
-    await page.keyboard.press('Enter');
+    await s.page.keyboard.press('Enter');
     await chat.message('You said: Tell me a fact').waitFor();
     expect(await texts(chat)).toEqual(['Tell me a fact', 'You said: Tell me a fact']);
     const back = chat.versions(chat.message('You said: Tell me a fact')).getByRole('button', { name: 'Next version' });
@@ -132,10 +99,10 @@ describe('versions of messages', () => {
     await chat.message('Octopuses have three hearts.').waitFor();
     expect(await texts(chat)).toEqual(['Tell me a fact', 'Octopuses have three hearts.']);
     expect(await chat.versions(chat.message('Octopuses have three hearts.')).count()).toBe(0);
-    await page.reload();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await chat.message('Octopuses have three hearts.').waitFor();
     expect(await texts(chat)).toEqual(['Tell me a fact', 'Octopuses have three hearts.']);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 });

@@ -45,8 +45,7 @@ describe('with a model loaded', () => {
     const reply = 'Line one\n    indented line\n\n<b>not bold</b> & "quoted" — ünïcödé 🌊';
     engine.queueReply(reply);
     const chat = await ChatPage.open(page, app.url);
-    await chat.send('Hi');
-    await chat.waitForLastReplyStatus('complete');
+    await chat.sendAndWaitForReply('Hi');
 
     expect(await chat.messages()).toEqual([
       { role: 'user', status: 'complete', text: 'Hi' },
@@ -61,8 +60,7 @@ describe('with a model loaded', () => {
   it('shows a message that looks like HTML as text, never as markup', async () => {
     const attack = '<img src=x onerror=alert(1)>';
     const chat = await ChatPage.open(page, app.url);
-    await chat.send(attack);
-    await chat.waitForLastReplyStatus('complete');
+    await chat.sendAndWaitForReply(attack);
 
     expect(await chat.messages()).toEqual([
       { role: 'user', status: 'complete', text: attack },
@@ -97,12 +95,10 @@ describe('with a model loaded', () => {
 
   it('keeps conversations apart: New chat starts empty and the list switches between them', async () => {
     const chat = await ChatPage.open(page, app.url);
-    await chat.send('First topic');
-    await chat.waitForLastReplyStatus('complete');
+    await chat.sendAndWaitForReply('First topic');
     await chat.newChat();
     expect(await chat.messageItems.count()).toBe(0);
-    await chat.send('Second topic');
-    await chat.waitForLastReplyStatus('complete');
+    await chat.sendAndWaitForReply('Second topic');
 
     expect(await chat.conversations.allTextContents()).toEqual(['Second topic', 'First topic']);
     await chat.openConversation('First topic');

@@ -1,67 +1,30 @@
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { describe, expect, it } from 'vitest';
 import { ChatPage } from './pages/chat-page';
-import { collectPageErrors, launchChromium } from './support/chromium';
-import { startTestHost, type TestHost } from './support/test-host';
+import { useScriptedSession } from './support/scripted-session';
 
 // What the model saw (the context window) and the figures of each reply, with the scripted engine: it fits requests
 // into its window like the real one (tokens estimated as one per four characters) and reports `onContext`.
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 /** A message of about 40 estimated tokens. */
 const long = (label: string): string => `${label}: ${'the quick brown fox jumps over the lazy dog '.repeat(3).trim()}`;
 
 const STATS = /^\d+ tokens · \d+\.\d tokens\/s · first token in \d+\.\d+ s · (Finished|Stopped|Reached the length limit)$/;
 
 describe('the context window and reply figures', () => {
-  let app: TestHost;
-  let engine: ScriptedEngine;
-  let page: Page;
-  let errors: string[];
+  const s = useScriptedSession({ contextSize: 200, replyReserveTokens: 60, deltaChars: 6, deltaDelayMs: 4 });
 
-  beforeEach(async () => {
-    engine = new ScriptedEngine({
-      initialModelPath: path.join('/models', 'scripted.gguf'),
-      contextSize: 200,
-      replyReserveTokens: 60,
-      deltaChars: 6,
-      deltaDelayMs: 4,
-    });
-    app = await startTestHost({ engine });
-    page = await browser!.newPage();
-    errors = collectPageErrors(page);
-  });
-
-  afterEach(async () => {
-    await page.close();
-    await app.dispose();
-  });
-
-  const outOfView = (chat: ChatPage) => chat.messageItems.and(page.locator('[data-in-view="false"]'));
+  const outOfView = (chat: ChatPage) => chat.messageItems.and(s.page.locator('[data-in-view="false"]'));
   const divider = (chat: ChatPage) => chat.page.getByText(/^Earlier messages are outside the model's view \(\d+\)$/);
 
   it("marks the messages the model no longer sees, live and after a reload", async () => {
-    const chat = await ChatPage.open(page, app.url);
-    await chat.send(long('one'));
-    await chat.waitForLastReplyStatus('complete');
+    const chat = await ChatPage.open(s.page, s.app.url);
+    await chat.sendAndWaitForReply(long('one'));
     expect(await divider(chat).count()).toBe(0);
 
     for (const label of ['two', 'three']) {
-      await chat.send(long(label));
-      await chat.waitForLastReplyStatus('complete');
+      await chat.sendAndWaitForReply(long(label));
     }
     // The engine left the oldest exchanges out of the prompt; the window says so.
-    const store = app.host.app.store.conversations;
+    const store = s.app.host.app.store.conversations;
     const [conversation] = store.listConversations();
     const dropped = store.listMessages(conversation!.id).at(-1)?.stats?.messagesDropped ?? 0;
     await divider(chat).waitFor();
@@ -73,38 +36,36 @@ describe('the context window and reply figures', () => {
     expect(await chat.description(outOfView(chat).first())).toBe("Outside the model's view");
     expect(await chat.messageItems.nth(dropped).getAttribute('data-in-view')).toBeNull();
 
-    await page.reload();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await divider(chat).waitFor();
     expect(await outOfView(chat).count()).toBe(dropped);
 
     // While a reply streams, its own figures apply as soon as the app reports them (before the reply ends).
-    engine.queueReply('x'.repeat(3000));
+    s.engine.queueReply('x'.repeat(3000));
     await chat.send(long('four'));
-    await chat.replies.last().and(page.locator('[data-status="streaming"]')).waitFor();
+    await chat.replies.last().and(s.page.locator('[data-status="streaming"]')).waitFor();
     await expect.poll(async () => outOfView(chat).count()).toBeGreaterThan(dropped);
     expect(await chat.replies.last().getAttribute('data-status')).toBe('streaming');
     await chat.stop();
     await chat.waitForLastReplyStatus('stopped');
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 
   it('shows tokens, speed, time to first token and why each reply ended', async () => {
-    const chat = await ChatPage.open(page, app.url);
-    await chat.send('Hello');
-    await chat.waitForLastReplyStatus('complete');
+    const chat = await ChatPage.open(s.page, s.app.url);
+    await chat.sendAndWaitForReply('Hello');
     const finished = chat.stats(chat.replies.last());
     expect(await finished.textContent()).toMatch(STATS);
     expect(await finished.textContent()).toMatch(/^3 tokens .* · Finished$/); // "You said: Hello" in 6-character pieces
 
-    engine.queueReply({ text: 'cut short here', stopReason: 'maxTokens' });
-    await chat.send('Go on');
-    await chat.waitForLastReplyStatus('complete');
+    s.engine.queueReply({ text: 'cut short here', stopReason: 'maxTokens' });
+    await chat.sendAndWaitForReply('Go on');
     expect(await chat.stats(chat.replies.last()).textContent()).toMatch(/ · Reached the length limit$/);
 
-    engine.queueReply('y'.repeat(2000));
+    s.engine.queueReply('y'.repeat(2000));
     await chat.send('And on');
-    await chat.replies.last().and(page.locator('[data-status="streaming"]')).waitFor();
+    await chat.replies.last().and(s.page.locator('[data-status="streaming"]')).waitFor();
     // No figures while it streams.
     expect(await chat.stats(chat.replies.last()).count()).toBe(0);
     await expect.poll(async () => (await chat.lastReplyText()).length).toBeGreaterThan(12);
@@ -114,10 +75,10 @@ describe('the context window and reply figures', () => {
 
     // Stored with the message: the same after a reload.
     const before = await chat.stats(chat.replies).allTextContents();
-    await page.reload();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await chat.replies.nth(2).waitFor();
     expect(await chat.stats(chat.replies).allTextContents()).toEqual(before);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 });

@@ -1,45 +1,16 @@
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { describe, expect, it } from 'vitest';
 import { ChatPage } from './pages/chat-page';
-import { collectPageErrors, launchChromium } from './support/chromium';
-import { startTestHost, type TestHost } from './support/test-host';
+import { useScriptedSession } from './support/scripted-session';
 
 // The sidebar's conversation actions, stored in SQLite: pin, archive (and the Archived view), rename, delete.
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 describe('the conversation list', () => {
-  let app: TestHost;
-  let page: Page;
-  let errors: string[];
-
-  beforeEach(async () => {
-    const engine = new ScriptedEngine({ initialModelPath: path.join('/models', 'scripted.gguf') });
-    app = await startTestHost({ engine });
-    page = await browser!.newPage();
-    errors = collectPageErrors(page);
-  });
-
-  afterEach(async () => {
-    await page.close();
-    await app.dispose();
-  });
+  const s = useScriptedSession();
 
   async function threeConversations(): Promise<ChatPage> {
-    const chat = await ChatPage.open(page, app.url);
+    const chat = await ChatPage.open(s.page, s.app.url);
     for (const [index, topic] of ['Apples', 'Bananas', 'Cherries'].entries()) {
       if (index > 0) await chat.newChat();
-      await chat.send(topic);
-      await chat.waitForLastReplyStatus('complete');
+      await chat.sendAndWaitForReply(topic);
     }
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
     return chat;
@@ -51,14 +22,14 @@ describe('the conversation list', () => {
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Apples', 'Cherries', 'Bananas']);
     expect(await chat.conversationList.getByRole('listitem').first().getByText('Pinned').count()).toBe(1);
 
-    await page.reload();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Apples', 'Cherries', 'Bananas']);
 
     await chat.conversationAction('Apples', 'Unpin');
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
     expect(await chat.conversationList.getByText('Pinned').count()).toBe(0);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 
   it('archives a conversation out of the list, shows it in the Archived view, and brings it back', async () => {
@@ -73,14 +44,14 @@ describe('the conversation list', () => {
     // An archived conversation still opens and reads as before.
     await chat.openConversation('Bananas');
     await chat.message('You said: Bananas').waitFor();
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Bananas');
+    expect(await s.page.getByRole('heading', { level: 1 }).textContent()).toBe('Bananas');
 
     await chat.conversationAction('Bananas', 'Unarchive');
     await expect.poll(() => chat.conversations.count()).toBe(0);
     await chat.conversationList.getByText('No archived conversations.').waitFor();
     await chat.archivedToggle.click();
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 
   it('renames a conversation in place (Enter saves, Escape cancels)', async () => {
@@ -96,10 +67,10 @@ describe('the conversation list', () => {
     await box.fill('Yellow fruit');
     await box.press('Enter');
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Yellow fruit', 'Apples']);
-    await page.reload();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Yellow fruit', 'Apples']);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 
   it('deletes a conversation only after confirmation, and closes its options with Escape', async () => {
@@ -108,7 +79,7 @@ describe('the conversation list', () => {
     await options.click();
     expect(await options.getAttribute('aria-expanded')).toBe('true');
     await chat.conversationList.getByRole('group', { name: 'Options for Cherries' }).getByRole('button', { name: 'Pin' }).focus();
-    await page.keyboard.press('Escape');
+    await s.page.keyboard.press('Escape');
     expect(await options.getAttribute('aria-expanded')).toBe('false');
     expect(await chat.isFocused(options)).toBe(true);
 
@@ -116,7 +87,7 @@ describe('the conversation list', () => {
     await chat.conversationAction('Cherries', 'Delete');
     const confirm = chat.dialog('Delete conversation?');
     await confirm.getByText('“Cherries” and all its messages will be deleted').waitFor();
-    await page.keyboard.press('Escape');
+    await s.page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'hidden' });
     expect(await chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
 
@@ -124,10 +95,10 @@ describe('the conversation list', () => {
     await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Bananas', 'Apples']);
     // The open conversation was the deleted one: the window is back at a new chat.
-    await page.getByRole('heading', { name: 'New chat', level: 2 }).waitFor();
-    await page.reload();
+    await s.page.getByRole('heading', { name: 'New chat', level: 2 }).waitFor();
+    await s.page.reload();
     await chat.waitUntilLoaded();
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Bananas', 'Apples']);
-    expect(errors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 });

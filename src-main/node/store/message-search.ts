@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { MessageRole } from '../../common/types';
+import type { MessageRole, SearchResults } from '../../common/types';
 import { buildMatchExpression, parseSearchTerms, toMarkedRuns } from './search-query';
 import type { PrefixExpander } from './search-query';
 import { foldTokens, rankCandidates } from './search-ranking';
@@ -61,11 +61,8 @@ interface ConversationHitRow {
   archived: number;
 }
 
-/** Both kinds of hit for one query. */
-export interface SearchResults {
-  conversations: ConversationSearchHit[];
-  messages: MessageSearchHit[];
-}
+/** Both kinds of hit for one query (the contract's shape). */
+export type { SearchResults };
 
 /**
  * Full-text search over message text (every branch of every conversation, archived ones included) and conversation

@@ -1,24 +1,14 @@
-import type { Conversation, Message, MessageRole } from '../../common/types';
+import type { Conversation, Message } from '../../common/types';
 import type { GenerationOverrides } from './settings-schemas';
 
 /**
- * Store-side shapes that the shared types in `src-main/common/types.ts` do not have yet. Each extends or sits beside
- * a common type, so the lead can move the new fields into `common` without changing the store's callers.
+ * Store-side shapes. Those that cross the contract live in `src-main/common/types.ts` and are re-exported here, so the
+ * store and the wire share one definition.
  */
+export type { BranchPosition, ConversationSearchHit, MessageSearchHit, TextRun } from '../../common/types';
 
-/** A conversation with everything the user can set on it. A {@link Conversation} with more fields. */
-export interface ConversationRecord extends Conversation {
-  /** Shown at the top of the list. */
-  pinned: boolean;
-  /** Hidden from the default list; still searchable. */
-  archived: boolean;
-  /** This conversation's system prompt, or `null` for the app default. */
-  systemPrompt: string | null;
-  /** Sampling overrides; a missing field means the app default. */
-  generation: GenerationOverrides;
-  /** The model that wrote the latest reply (a display name or file name), or `null` before the first reply. */
-  model: string | null;
-}
+/** A conversation with everything the user can set on it (the shared {@link Conversation} now has every field). */
+export type ConversationRecord = Conversation;
 
 /**
  * A change to a conversation's settings: only the fields present change. `null` clears `systemPrompt` and `model`;
@@ -39,19 +29,6 @@ export interface ListConversationsOptions {
   archived?: boolean;
 }
 
-/** A message's place among its siblings (the messages sharing its parent), for a "< 2/3 >" switcher. */
-export interface BranchPosition {
-  messageId: string;
-  /** 0-based position among the siblings, in the order they were written. */
-  index: number;
-  /** How many siblings there are, the message included (1 when there is no alternative). */
-  count: number;
-  /** The sibling written just before, or `null` at the first. */
-  previousId: string | null;
-  /** The sibling written just after, or `null` at the last. */
-  nextId: string | null;
-}
-
 /** One page of the current branch, for {@link MessageTree.listMessagesPage}. */
 export interface MessagePage {
   /** Oldest first. */
@@ -68,38 +45,12 @@ export interface MessagePageRequest {
   limit: number;
 }
 
-/** A run of text in a search snippet; `match` runs are what the query matched and should be highlighted. */
-export interface TextRun {
-  text: string;
-  match: boolean;
-}
-
-/** A message that matched a search: enough to show it and to jump to it. */
-export interface MessageSearchHit {
-  conversationId: string;
-  conversationTitle: string;
-  messageId: string;
-  role: MessageRole;
-  createdAt: number;
-  /** An excerpt around the matches, with the matched words marked. Plain text: render each run as a text node. */
-  snippet: TextRun[];
-}
-
 /** What {@link MessageTree.revealMessage} did to show a message. */
 export interface RevealedMessage {
   conversationId: string;
   messageId: string;
   /** True when the message was on another branch and the conversation now shows the branch through it. */
   switchedBranch: boolean;
-}
-
-/** A conversation whose title matched a search. */
-export interface ConversationSearchHit {
-  conversationId: string;
-  /** The whole title with the matched words marked. */
-  title: TextRun[];
-  updatedAt: number;
-  archived: boolean;
 }
 
 /** Filters and paging for a search. */

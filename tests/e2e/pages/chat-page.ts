@@ -95,6 +95,16 @@ export class ChatPage {
     await this.sendButton.click();
   }
 
+  /**
+   * Send `text` and wait for the reply to it to reach `status`. Safer than `send` + `waitForLastReplyStatus`, which
+   * can see the previous reply (already complete) before the new one appears.
+   */
+  async sendAndWaitForReply(text: string, status = 'complete', timeout = 30_000): Promise<void> {
+    const before = await this.replies.count();
+    await this.send(text);
+    await this.replies.nth(before).and(this.page.locator(`[data-status="${status}"]`)).waitFor({ timeout });
+  }
+
   /** Type `text` and press Enter. */
   async sendWithEnter(text: string): Promise<void> {
     await this.messageBox.fill(text);
