@@ -1,4 +1,9 @@
-import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH } from '../../common/schemas';
+import {
+  MAX_MESSAGE_LENGTH,
+  MAX_MODEL_PATH_LENGTH,
+  MAX_SYSTEM_PROMPT_LENGTH,
+  MAX_TITLE_LENGTH,
+} from '../../common/schemas';
 import { StoreError } from './store-error';
 import { toWellFormedText } from './well-formed-text';
 
@@ -13,11 +18,11 @@ export const TEXT_LIMITS = {
   /** A conversation title. */
   title: MAX_TITLE_LENGTH,
   /** A conversation's (or the app's default) system prompt. Phi-2 sees 2,048 tokens, so more is never useful. */
-  systemPrompt: 20_000,
+  systemPrompt: MAX_SYSTEM_PROMPT_LENGTH,
   /** The reason stored with a failed reply. */
   error: 10_000,
   /** A model name or path. */
-  model: 4_096,
+  model: MAX_MODEL_PATH_LENGTH,
 } as const;
 
 /** Which limit applies. */

@@ -1,37 +1,28 @@
 import * as v from 'valibot';
+import { GenerationOverridesSchema, GenerationSettingsSchema } from '../../common/schemas';
 import { StoreError } from './store-error';
 import { TEXT_LIMITS } from './input-limits';
 
 /**
- * Typed, validated settings: what the app stores per conversation and app-wide. These schemas use only valibot (no
- * Node), so the lead can move them to `src-main/common` for the contract unchanged.
+ * Typed, validated settings: what the app stores per conversation and app-wide. The sampling settings are the
+ * contract's own schemas; the rest are the store's complete (non-partial) shapes with defaults.
  */
 
-const bounded = (min: number, max: number) => v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
 const integer = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 /**
- * Sampling settings for one reply. Ranges are what llama.cpp accepts and what is still useful for Phi-2:
+ * Sampling settings for one reply, as the contract defines them (`src-main/common/schemas.ts` is the one source).
+ * Ranges are what llama.cpp accepts and what is still useful for Phi-2:
  * - `temperature` 0–2 (0 is greedy);
  * - `topP` 0–1 (1 turns it off), `topK` 0–1000 (0 turns it off);
  * - `repeatPenalty` 1–2 (1 turns it off; below 1 would reward repetition);
  * - `seed` a 32-bit unsigned integer, or `null` for a random seed per reply;
  * - `maxTokens` 1–2048 (Phi-2's whole context window).
  */
-export const GenerationSettingsSchema = v.strictObject({
-  temperature: bounded(0, 2),
-  topP: bounded(0, 1),
-  topK: integer(0, 1000),
-  repeatPenalty: bounded(1, 2),
-  seed: v.nullable(integer(0, 0xffff_ffff)),
-  maxTokens: integer(1, 2048),
-});
+export { GenerationSettingsSchema, GenerationOverridesSchema };
 
 /** Complete sampling settings (the app default). */
 export type GenerationSettings = v.InferOutput<typeof GenerationSettingsSchema>;
-
-/** A conversation's overrides: any subset; a missing field falls back to the app default. */
-export const GenerationOverridesSchema = v.partial(GenerationSettingsSchema);
 
 /** A conversation's sampling overrides. */
 export type GenerationOverrides = v.InferOutput<typeof GenerationOverridesSchema>;
