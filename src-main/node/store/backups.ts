@@ -108,7 +108,7 @@ export function isBackupDue(databaseFile: string, now: number, intervalMs = 24 *
 }
 
 /** Delete all but the newest `keep` backups; returns the deleted files. */
-export function pruneBackups(databaseFile: string, keep: number): string[] {
+function pruneBackups(databaseFile: string, keep: number): string[] {
   const doomed = listBackups(databaseFile).slice(Math.max(1, keep));
   for (const backup of doomed) rmSync(backup.file, { force: true });
   return doomed.map((backup) => backup.file);

@@ -32,7 +32,7 @@ const ReplyStatsSchema = v.object({
   messagesDropped: v.optional(Count),
 });
 
-export const ExportedMessageSchema = v.object({
+const ExportedMessageSchema = v.object({
   id: FileId,
   parentId: v.nullable(FileId),
   role: v.picklist(['user', 'assistant']),
@@ -43,7 +43,7 @@ export const ExportedMessageSchema = v.object({
   error: v.nullable(bounded(TEXT_LIMITS.error)),
 });
 
-export const ExportedConversationSchema = v.object({
+const ExportedConversationSchema = v.object({
   id: FileId,
   title: v.pipe(v.string(), v.minLength(1, 'a title cannot be empty'), v.maxLength(TEXT_LIMITS.title)),
   createdAt: Timestamp,

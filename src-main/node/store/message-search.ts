@@ -31,7 +31,7 @@ export const DATE_RANGE_SCAN_CAP = 100_000;
  * A typed word that starts more index terms than this stays an FTS5 prefix query (see `buildMatchExpression` in
  * search-query.ts): an OR of hundreds of rare terms costs more to set up than their merge.
  */
-export const MAX_PREFIX_EXPANSION = 64;
+const MAX_PREFIX_EXPANSION = 64;
 /** Above every character: `word + PAST_EVERY_CHARACTER` bounds the terms that start with `word`. */
 const PAST_EVERY_CHARACTER = '\u{10ffff}';
 

@@ -9,8 +9,8 @@
 import { foldTokens } from './search-ranking';
 
 /** Start and end of a highlighted run in `snippet()` / `highlight()` output: control characters no prose contains. */
-export const MATCH_START = '\u0002';
-export const MATCH_END = '\u0003';
+const MATCH_START = '\u0002';
+const MATCH_END = '\u0003';
 
 /** More terms than this are ignored: each costs an index lookup, and nobody types 17 words into a search box. */
 const MAX_TERMS = 16;
@@ -26,7 +26,7 @@ const WORD_CHARACTER = /[\p{L}\p{N}]/gu;
 export type PrefixExpander = (folded: string) => readonly string[] | null;
 
 /** The longest prefix the message index has a prefix index for (migration 005: `prefix = '2 3 4 5 6 7 8'`). */
-export const LONGEST_INDEXED_PREFIX = 8;
+const LONGEST_INDEXED_PREFIX = 8;
 const FOLDED_ASCII_WORD = /^[a-z0-9]+$/;
 
 /**

@@ -35,7 +35,7 @@ export function foldTokens(text: string): string[] {
  * A BM25-style score of a text's `tokens` for `terms` (higher is better). A term's frequency is how often its first
  * token occurs (as a prefix, for a one-word prefix term); `averageLength` is the mean token count of the candidates.
  */
-export function scoreTokens(tokens: readonly string[], terms: readonly RankTerm[], averageLength: number): number {
+function scoreTokens(tokens: readonly string[], terms: readonly RankTerm[], averageLength: number): number {
   const lengthFactor = 1 - B + B * (tokens.length / Math.max(1, averageLength));
   let score = 0;
   for (const term of terms) {
