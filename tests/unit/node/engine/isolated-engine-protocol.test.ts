@@ -7,6 +7,7 @@ import { parseHostMessage, parseWorkerMessage, type WorkerMessage } from '../../
 import type { WorkerPort } from '../../../../src-main/node/engine/process/worker-port';
 import { serveEngine } from '../../../../src-main/node/engine/process/worker-server';
 import { ScriptedEngine, type ScriptedEngineOptions } from '../../../../src-main/node/engine/scripted-engine';
+import { waitForStatus } from './support/engine-test-helpers';
 
 // The host and worker halves of the engine-process protocol, joined in memory (messages still go through a
 // structured clone and an event-loop turn, as between processes), with the scripted engine in the "process". The
@@ -75,17 +76,6 @@ function fakeLauncher(
     return process;
   };
   return { launch, processes, engines };
-}
-
-function waitForStatus(engine: IsolatedEngine, predicate: (status: EngineStatus) => boolean): Promise<EngineStatus> {
-  return new Promise((resolve) => {
-    if (predicate(engine.status())) return resolve(engine.status());
-    const stop = engine.onStatus((status) => {
-      if (!predicate(status)) return;
-      stop();
-      resolve(status);
-    });
-  });
 }
 
 describe('engine process protocol', () => {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
 import { writeGguf } from '../../../../src-main/node/engine/gguf-writer';
-import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
+import type { GenerateRequest } from '../../../../src-main/node/engine/port';
 import { createAppEngine } from '../../../../src-main/node/engine/process/create-engine';
 import type { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
 import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
+import { ask, engineError, waitForStatus } from './support/engine-test-helpers';
 
 // The engine in a real child process (child_process.fork of the worker under tsx), running the real llama.cpp on the
 // tiny synthetic model. These tests kill that process, feed it models that abort llama.cpp, and check the host
@@ -29,30 +30,6 @@ afterAll(async () => {
   await engine?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
-
-function ask(content: string, settings: GenerateRequest['settings'] = {}): GenerateRequest {
-  return { turns: [{ role: 'user', content }], settings: { seed: 1, ...settings } };
-}
-
-async function engineError(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
-
-function waitForStatus(target: IsolatedEngine, predicate: (status: EngineStatus) => boolean): Promise<EngineStatus> {
-  return new Promise((resolve) => {
-    if (predicate(target.status())) return resolve(target.status());
-    const stop = target.onStatus((status) => {
-      if (!predicate(status)) return;
-      stop();
-      resolve(status);
-    });
-  });
-}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,10 +7,11 @@ import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
 import { phi2ChatFormat } from '../../../../src-main/node/engine/chat-format';
 import { LlamaEngine, defaultThreadCount } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
-import { EngineError, type GenerateRequest, type GenerateResult } from '../../../../src-main/node/engine/port';
+import type { GenerateRequest, GenerateResult } from '../../../../src-main/node/engine/port';
 import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
 import { TokenTextDecoder } from '../../../../src-main/node/engine/token-text-decoder';
 import { getTinyModelPath } from '../../../fixtures/models';
+import { ask, engineError } from './support/engine-test-helpers';
 
 // The real engine (node-llama-cpp, llama.cpp CPU build) on the tiny synthetic Phi-2 model: ~1000+ tokens/s on two
 // cores, so every test here runs real inference in milliseconds. The model's weights are random, so tests assert
@@ -32,19 +33,6 @@ afterAll(async () => {
   await engine?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
-
-function ask(content: string, settings: GenerateRequest['settings'] = {}): GenerateRequest {
-  return { turns: [{ role: 'user', content }], settings: { seed: 1, ...settings } };
-}
-
-async function engineError(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(EngineError);
-  return error as EngineError;
-}
 
 describe('LlamaEngine loading', () => {
   it('goes noModel → loading with rising progress → ready with the model name and context size', async () => {
