@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Transport } from '../../common/rpc';
 
 /**
- * The RPC transport over one WebSocket (server side of the browser host). Messages are JSON text frames. A frame
+ * The RPC transport over one WebSocket (either end: the browser host's server side, and Node clients in tests and the bench). Messages are JSON text frames. A frame
  * that is not JSON is handed to the RPC layer as the raw string, which answers it with a typed `BAD_REQUEST`
  * instead of dropping the connection.
  */

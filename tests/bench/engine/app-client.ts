@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { RpcError } from '../../../src-main/common/contract';
-import { RpcClient, type Transport } from '../../../src-main/common/rpc';
+import { RpcClient } from '../../../src-main/common/rpc';
+import { createWebSocketTransport } from '../../../src-main/node/host/ws-transport';
 import type { Message } from '../../../src-main/common/types';
 
 /**
@@ -24,7 +25,7 @@ export class AppClient {
       );
       socket.once('error', reject);
     });
-    return new AppClient(socket, new RpcClient(transportOf(socket)));
+    return new AppClient(socket, new RpcClient(createWebSocketTransport(socket)));
   }
 
   /**
@@ -100,18 +101,3 @@ export interface TimedReply {
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
-
-function transportOf(socket: WebSocket): Transport {
-  return {
-    send: (message) => socket.send(JSON.stringify(message)),
-    onMessage: (listener) => {
-      const handler = (data: WebSocket.RawData): void => listener(JSON.parse(data.toString()));
-      socket.on('message', handler);
-      return () => void socket.off('message', handler);
-    },
-    onClose: (listener) => {
-      socket.on('close', listener);
-      return () => void socket.off('close', listener);
-    },
-  };
-}

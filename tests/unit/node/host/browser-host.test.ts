@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RpcClient, type Transport } from '../../../../src-main/common/rpc';
+import { RpcClient } from '../../../../src-main/common/rpc';
+import { createWebSocketTransport } from '../../../../src-main/node/host/ws-transport';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { startBrowserHost, type BrowserHost } from '../../../../src-main/node/host/browser-host';
 import { LoopbackServerError } from '../../../../src-main/node/host/loopback-server';
@@ -59,21 +60,6 @@ function connect(url: string, headers: Record<string, string>): Promise<WebSocke
   });
 }
 
-function transportOf(socket: WebSocket): Transport {
-  return {
-    send: (message) => socket.send(JSON.stringify(message)),
-    onMessage: (listener) => {
-      const handler = (data: WebSocket.RawData): void => listener(JSON.parse(data.toString()));
-      socket.on('message', handler);
-      return () => void socket.off('message', handler);
-    },
-    onClose: (listener) => {
-      socket.on('close', listener);
-      return () => void socket.off('close', listener);
-    },
-  };
-}
-
 describe('browser host', () => {
   it('listens on 127.0.0.1 only and prints a URL carrying a long random token', async () => {
     const { url, port, token } = await start();
@@ -125,7 +111,7 @@ describe('browser host', () => {
   it('serves the contract over the socket: create, send with streamed deltas, read back', async () => {
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://localhost:${port}` })) as WebSocket;
-    const client = new RpcClient(transportOf(socket));
+    const client = new RpcClient(createWebSocketTransport(socket));
     const conversation = await client.call('conversations.create', {});
     const deltas: string[] = [];
     const reply = await client.call(
@@ -168,7 +154,7 @@ describe('browser host', () => {
   it('pushes engine status changes to connected pages', async () => {
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
-    const client = new RpcClient(transportOf(socket));
+    const client = new RpcClient(createWebSocketTransport(socket));
     const states: string[] = [];
     client.onPush((event) => event.type === 'onEngineStatus' && states.push(event.status.state));
     await engine.load(path.join(dir, 'other.gguf'));
