@@ -6,7 +6,7 @@ import { DEFAULT_CONVERSATION_TITLE, type ConversationStore } from '../store/con
 import { ReplyWriter, type ReplyWriterOptions } from '../store/reply-writer';
 import type { ConversationRecord } from '../store/store-types';
 import { buildReplyRequest, messagesInView, type MessagesInView } from './reply-request';
-import { toRpcError } from './rpc-errors';
+import { requireConversation, requireMessage, toRpcError } from './rpc-errors';
 
 const TITLE_LENGTH = 60;
 
@@ -248,15 +248,11 @@ export class ChatService {
   }
 
   #conversation(id: string): ConversationRecord {
-    const conversation = this.#stores.conversations.getConversation(id);
-    if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
-    return conversation;
+    return requireConversation(this.#stores.conversations, id);
   }
 
   #message(id: string): Message {
-    const message = this.#stores.conversations.getMessage(id);
-    if (!message) throw new RpcError('NOT_FOUND', 'That message no longer exists.');
-    return message;
+    return requireMessage(this.#stores.conversations, id);
   }
 }
 

@@ -5,6 +5,7 @@ import type { ConversationStore } from '../store/conversation-store';
 import type { MessageSearch } from '../store/message-search';
 import { MAX_PAGE_SIZE, type MessageTree } from '../store/message-tree';
 import type { ConversationPatch } from '../store/store-types';
+import { requireConversation, requireMessage } from './rpc-errors';
 
 /** How many messages `conversations.get` (and every view that returns a `ConversationDetail`) shows at first. */
 export const NEWEST_PAGE_SIZE = 200;
@@ -160,15 +161,11 @@ export class ConversationService {
   }
 
   #require(id: string): Conversation {
-    const conversation = this.#stores.conversations.getConversation(id);
-    if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
-    return conversation;
+    return requireConversation(this.#stores.conversations, id);
   }
 
   #message(id: string): Message {
-    const message = this.#stores.conversations.getMessage(id);
-    if (!message) throw new RpcError('NOT_FOUND', 'That message no longer exists.');
-    return message;
+    return requireMessage(this.#stores.conversations, id);
   }
 }
 

@@ -1,6 +1,9 @@
 import { RpcError } from '../../common/contract';
+import type { Message } from '../../common/types';
 import { EngineError } from '../engine/port';
+import type { ConversationStore } from '../store/conversation-store';
 import { StoreError } from '../store/store-error';
+import type { ConversationRecord } from '../store/store-types';
 
 /**
  * Map a service-side failure to the contract's typed error. Engine and store codes become the wire codes a renderer
@@ -50,4 +53,20 @@ export function storeFailureMessage(error: StoreError): string {
     default:
       return error.message;
   }
+}
+
+type RecordReader = Pick<ConversationStore, 'getConversation' | 'getMessage'>;
+
+/** The conversation, or `NOT_FOUND` in words (it was deleted, e.g. in another window). */
+export function requireConversation(store: RecordReader, id: string): ConversationRecord {
+  const conversation = store.getConversation(id);
+  if (!conversation) throw new RpcError('NOT_FOUND', 'That conversation no longer exists.');
+  return conversation;
+}
+
+/** The message, or `NOT_FOUND` in words. */
+export function requireMessage(store: RecordReader, id: string): Message {
+  const message = store.getMessage(id);
+  if (!message) throw new RpcError('NOT_FOUND', 'That message no longer exists.');
+  return message;
 }
