@@ -37,7 +37,7 @@ export function formatTime(epochMs: number): string {
 }
 
 /** Why a reply ended, in words. */
-export const STOP_REASON_LABELS: Record<StopReason, string> = {
+const STOP_REASON_LABELS: Record<StopReason, string> = {
   eos: 'Finished',
   stopText: 'Finished',
   maxTokens: 'Reached the length limit',

@@ -1,9 +1,7 @@
 import { RpcError } from '../../src-main/common/contract';
 import type { RpcClient } from '../../src-main/common/rpc';
 import type { AppInfo, HistoryExportResult, HistoryImportResult, HistoryProgress } from '../../src-main/common/types';
-
-/** What to export: the whole history, one conversation (importable), or one conversation's branch as Markdown. */
-export type ExportChoice = 'all' | 'conversation' | 'markdown';
+import { suggestedFileName, type ExportChoice } from './export-file-name';
 
 /**
  * The window's side of export and import (`history.*`): the running job with its progress, and the outcome (or the
@@ -112,20 +110,6 @@ export class HistoryTransfer {
       this.#abort = null;
     }
   }
-}
-
-/** A file name for an export: `phi-desk-history-<date>.json`, or the conversation's title. */
-export function suggestedFileName(choice: ExportChoice, title: string | null): string {
-  // en-CA writes dates as YYYY-MM-DD.
-  const date = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now());
-  if (choice === 'all') return `phi-desk-history-${date}.json`;
-  const safe = [...(title ?? '')]
-    .map((char) => (char < ' ' || '\\/:*?"<>|'.includes(char) ? ' ' : char))
-    .join('')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 80);
-  return `${safe || 'conversation'}.${choice === 'markdown' ? 'md' : 'json'}`;
 }
 
 function exportOutcome(result: HistoryExportResult): string {
