@@ -3,10 +3,12 @@
  * store prepares. Values are always bound parameters (`@name`), never spliced into the text.
  */
 
-const CONVERSATION_COLUMNS =
+/** The columns of a `ConversationRow` (conversation-rows.ts). */
+export const CONVERSATION_COLUMNS =
   'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model';
-/** The message columns, for statements that name the table `m`. */
+/** The columns of a `MessageRow`. */
 export const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, seq, role, content, status, created_at, stats_json, error';
+/** The message columns, for statements that name the table `m`. */
 export const M_MESSAGE_COLUMNS = MESSAGE_COLUMNS.split(', ')
   .map((column) => `m.${column}`)
   .join(', ');

@@ -2,14 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { toConversation, toMessage } from './conversation-rows';
 import type { ConversationRow, MessageRow } from './conversation-rows';
-import { MESSAGE_COLUMNS } from './conversation-sql';
+import { CONVERSATION_COLUMNS, MESSAGE_COLUMNS } from './conversation-sql';
 import type { ExportedConversation, ExportedMessage } from './history-schema';
 import { checkedText } from './input-limits';
 import { notFound, StoreConnection } from './store-connection';
 import type { Prepared } from './store-connection';
-
-const CONVERSATION_COLUMNS =
-  'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model';
 
 /** Every statement of {@link HistoryStore}; values are bound, never spliced. */
 const historySql = {
