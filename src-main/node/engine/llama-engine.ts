@@ -20,14 +20,13 @@ import {
   type ChatEngine,
   type GenerateOptions,
   type GenerateRequest,
-  type ContextWindowInfo,
   type GenerateResult,
   type GenerationSettings,
   type LoadOptions,
 } from './port';
 import { SerialQueue } from './serial-queue';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
-import { StatsClock, TextSink } from './reply-stats';
+import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
 import { ReplyTextFilter } from './stop-text-filter';
 import { TokenTextDecoder } from './token-text-decoder';
 
@@ -509,12 +508,6 @@ function readyStatus(loaded: LoadedModel): EngineStatus {
 function loadCancelled(signal: AbortSignal): EngineError {
   if (signal.reason instanceof EngineError && signal.reason.code === 'DISPOSED') return signal.reason;
   return new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.', { cause: signal.reason });
-}
-
-/** The result of a request aborted before its prompt was even tokenized: nothing measured, nothing dropped. */
-function abortedBeforeStart(requestedAt: number, request: GenerateRequest): GenerateResult {
-  const context: ContextWindowInfo = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
-  return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted'), context };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ReplyStats, StopReason } from '../../common/types';
+import type { GenerateRequest, GenerateResult } from './port';
 
 /** Times one reply and turns the counts into `ReplyStats`. */
 export class StatsClock {
@@ -47,4 +48,10 @@ export class TextSink {
     this.value += delta;
     this.onText?.(delta);
   }
+}
+
+/** The result of a request aborted before its prompt was even tokenized: nothing measured, nothing dropped. */
+export function abortedBeforeStart(requestedAt: number, request: GenerateRequest): GenerateResult {
+  const context = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
+  return { text: '', stopReason: 'aborted', stats: new StatsClock(requestedAt, 0).finish(0, 'aborted'), context };
 }

@@ -9,10 +9,10 @@ import {
   type ChatEngine,
   type GenerateOptions,
   type GenerateRequest,
-  type ContextWindowInfo,
   type GenerateResult,
   type LoadOptions,
 } from './port';
+import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
 import { SerialQueue } from './serial-queue';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
 
@@ -132,10 +132,7 @@ export class ScriptedEngine implements ChatEngine {
     this.requests.push(request);
     const signal = anySignal(options.signal, this.disposeController.signal);
     const release = await this.queue.acquire(signal);
-    if (!release) {
-      const context = { turnsInView: request.turns.length, turnsDropped: 0, promptTokens: 0 };
-      return result('', 'aborted', { requestedAt, promptTokens: 0, generated: 0, firstAt: null, context });
-    }
+    if (!release) return abortedBeforeStart(requestedAt, request);
     try {
       if (this.statusEmitter.get().state !== 'ready') throw new EngineError('NO_MODEL', 'No model is loaded.');
       const maxTokens = request.settings?.maxTokens ?? Number.POSITIVE_INFINITY;
@@ -148,26 +145,26 @@ export class ScriptedEngine implements ChatEngine {
       options.onContext?.({ ...fitted.info });
       const reply = normalize(this.nextReply(request));
       const deltas = splitIntoDeltas(reply.text, Math.max(1, this.options.deltaChars ?? 4));
-      const clock: ReplyClock = {
-        requestedAt,
-        promptTokens: fitted.info.promptTokens,
-        generated: 0,
-        firstAt: null,
-        context: fitted.info,
-      };
-      let text = '';
+      const stats = new StatsClock(requestedAt, fitted.info.promptTokens);
+      const text = new TextSink(options.onText);
+      let generated = 0;
+      const finish = (stopReason: StopReason): GenerateResult => ({
+        text: text.value,
+        stopReason,
+        stats: stats.finish(generated, stopReason),
+        context: { ...fitted.info },
+      });
       for (const delta of deltas) {
-        if (clock.generated >= maxTokens) return result(text, 'maxTokens', clock);
+        if (generated >= maxTokens) return finish('maxTokens');
         await delay(this.options.deltaDelayMs ?? 0, signal);
         if (!this.options.deltaDelayMs) await new Promise<void>((done) => setImmediate(done));
-        if (signal.aborted) return result(text, 'aborted', clock);
-        clock.firstAt ??= performance.now();
-        clock.generated++;
-        text += delta;
-        options.onText?.(delta);
+        if (signal.aborted) return finish('aborted');
+        stats.tokenArrived();
+        generated++;
+        text.append(delta);
       }
       if (reply.error) throw reply.error;
-      return result(text, reply.stopReason, clock);
+      return finish(reply.stopReason);
     } finally {
       release();
     }
@@ -234,31 +231,4 @@ function splitIntoDeltas(text: string, size: number): string[] {
  */
 function estimatedTokens(text: string): number[] {
   return Array.from({ length: Math.ceil(text.length / 4) }, (_, index) => index);
-}
-
-/** What a scripted reply has done so far, for its stats. */
-interface ReplyClock {
-  requestedAt: number;
-  promptTokens: number;
-  generated: number;
-  firstAt: number | null;
-  context: ContextWindowInfo;
-}
-
-function result(text: string, stopReason: StopReason, clock: ReplyClock): GenerateResult {
-  const now = performance.now();
-  const seconds = clock.firstAt === null ? 0 : (now - clock.firstAt) / 1000;
-  return {
-    text,
-    stopReason,
-    stats: {
-      promptTokens: clock.promptTokens,
-      evaluatedPromptTokens: clock.promptTokens,
-      generatedTokens: clock.generated,
-      timeToFirstTokenMs: Math.round((clock.firstAt ?? now) - clock.requestedAt),
-      tokensPerSecond: clock.generated > 1 && seconds > 0 ? (clock.generated - 1) / seconds : 0,
-      stopReason,
-    },
-    context: { ...clock.context },
-  };
 }
