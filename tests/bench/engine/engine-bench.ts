@@ -150,7 +150,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
         promptText: format([{ role: 'user', content: text }]),
         generateTokens: app.generatedTokens > 0 ? app.generatedTokens : generateTokens,
       };
-      rounds.push({ app, baseline: (await runBaseline(job, log)).result });
+      rounds.push({ app, baseline: (await runBaseline(job)).result });
     }
 
     log(`app: a long message to reach a ${historyTokens}-token history`);
@@ -195,23 +195,20 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
 
     const stateFile = options.stateFileBaseline ? join(dataDir, 'baseline-state.bin') : undefined;
     log('baseline: follow-up after the same history');
-    const b1 = await runBaseline(
-      {
-        job: 'followUp',
-        settings,
-        warmupText,
-        historyText: format(historyTurns),
-        followUpText: format(followUpTurns),
-        ...(stateFile ? { saveStateTo: stateFile } : {}),
-      },
-      log,
-    );
+    const b1 = await runBaseline({
+      job: 'followUp',
+      settings,
+      warmupText,
+      historyText: format(historyTurns),
+      followUpText: format(followUpTurns),
+      ...(stateFile ? { saveStateTo: stateFile } : {}),
+    });
     log('baseline: restart (load the model, evaluate the whole conversation)');
-    const b2 = await runBaseline({ job: 'restart', settings, promptText: format(restartTurns) }, log);
+    const b2 = await runBaseline({ job: 'restart', settings, promptText: format(restartTurns) });
     let b3: Awaited<ReturnType<typeof runBaseline>> | undefined;
     if (stateFile) {
       log('baseline: restart from a node-llama-cpp state file');
-      b3 = await runBaseline({ job: 'restart', settings, promptText: format(restartTurns), loadStateFrom: stateFile }, log);
+      b3 = await runBaseline({ job: 'restart', settings, promptText: format(restartTurns), loadStateFrom: stateFile });
       rmSync(stateFile, { force: true });
     }
 
@@ -278,7 +275,7 @@ export async function runMmapComparison(
   const runs: MmapComparison = [];
   for (const useMmap of [false, true]) {
     log(`baseline: memory with useMmap ${useMmap}`);
-    const run = await runBaseline({ job: 'speed', settings: { ...settings, useMmap }, promptText: prompt, generateTokens: 32 }, log);
+    const run = await runBaseline({ job: 'speed', settings: { ...settings, useMmap }, promptText: prompt, generateTokens: 32 });
     runs.push({ useMmap, result: run.result, peak: run.peak });
   }
   return runs;
@@ -302,7 +299,7 @@ interface RunningHost {
 }
 
 async function startHost(request: AppHostRequest, log: (line: string) => void): Promise<RunningHost> {
-  const worker: Worker<AppHostResult> = startWorker('./app-host-worker.ts', request, log);
+  const worker: Worker<AppHostResult> = startWorker('./app-host-worker.ts', request);
   const sampler = new TreeMemorySampler(worker.pid);
   const ready = await new Promise<AppHostReady>((resolve, reject) => {
     worker.onMessage((message) => {
@@ -328,11 +325,8 @@ async function startHost(request: AppHostRequest, log: (line: string) => void): 
   };
 }
 
-async function runBaseline(
-  request: BaselineRequest,
-  log: (line: string) => void,
-): Promise<{ result: BaselineResult; peak: TreeMemoryPeak }> {
-  const worker = startWorker<BaselineResult>('./baseline-worker.ts', request, log);
+async function runBaseline(request: BaselineRequest): Promise<{ result: BaselineResult; peak: TreeMemoryPeak }> {
+  const worker = startWorker<BaselineResult>('./baseline-worker.ts', request);
   const sampler = new TreeMemorySampler(worker.pid);
   try {
     const result = await worker.reply;

@@ -23,7 +23,6 @@ export interface Worker<Reply> {
 export type WorkerMessage =
   | { kind: 'result'; value: unknown }
   | { kind: 'error'; message: string }
-  | { kind: 'log'; line: string }
   | { kind: string; [key: string]: unknown };
 
 /** Workers still running, so a failed benchmark can stop what it started. */
@@ -36,7 +35,7 @@ export function stopAllWorkers(): void {
 }
 
 /** Start `file` (a .ts module next to this one) with `request` as its one input. */
-export function startWorker<Reply>(file: string, request: Serializable, log: (line: string) => void): Worker<Reply> {
+export function startWorker<Reply>(file: string, request: Serializable): Worker<Reply> {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -55,7 +54,6 @@ export function startWorker<Reply>(file: string, request: Serializable, log: (li
       const message = raw as WorkerMessage;
       if (message.kind === 'result') resolve((message as { value: unknown }).value as Reply);
       else if (message.kind === 'error') reject(new Error(`${file}: ${(message as { message: string }).message}`));
-      else if (message.kind === 'log') log(`    ${(message as { line: string }).line}`);
       else for (const listener of listeners) listener(message);
     });
     child.on('exit', (code, signal) =>
@@ -96,11 +94,6 @@ export function runWorker<Request, Reply>(handler: (request: Request) => Promise
       },
     );
   });
-}
-
-/** Inside a worker: a progress line for the harness's log. */
-export function workerLog(line: string): void {
-  process.send?.({ kind: 'log', line });
 }
 
 /** Inside a worker: exit when the harness goes away (its IPC channel closes), never linger as an orphan. */
