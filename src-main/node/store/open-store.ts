@@ -145,16 +145,17 @@ function assemble(path: string, db: Database, report: OpenReport, options: OpenS
     closeDatabase(db);
     throw error;
   }
-  const keep = () => parts.settings.getAppSetting('backupsToKeep');
   return {
     file: path,
     ...parts,
     report,
     listBackups: () => listBackups(path),
-    backupNow: (reason = 'manual') => backupDatabase(db, path, { reason, keep: keep(), now }),
+    backupNow: (reason = 'manual') =>
+      backupDatabase(db, path, { reason, keep: parts.settings.getAppSetting('backupsToKeep'), now }),
     backupIfDue: async () => {
-      if (!parts.settings.getAppSetting('dailyBackups') || !isBackupDue(path, now())) return null;
-      return backupDatabase(db, path, { reason: 'daily', keep: keep(), now });
+      const { dailyBackups, backupsToKeep } = parts.settings.getAppSettings();
+      if (!dailyBackups || !isBackupDue(path, now())) return null;
+      return backupDatabase(db, path, { reason: 'daily', keep: backupsToKeep, now });
     },
     close: () => {
       for (const part of Object.values(parts)) part.close();
