@@ -15,7 +15,7 @@ import { open, rename, rm } from 'node:fs/promises';
  */
 
 /** GGUF metadata value types, as numbered in the file. */
-export const GGUF_VALUE_TYPE = {
+const GGUF_VALUE_TYPE = {
   uint8: 0,
   int8: 1,
   uint16: 2,
@@ -77,7 +77,7 @@ export interface GgmlTypeLayout {
 }
 
 /** ggml type ids, elements per block and bytes per block (gguf-py `GGML_QUANT_SIZES`). */
-export const GGML_TENSOR_TYPES: Readonly<Record<GgmlTensorType, GgmlTypeLayout>> = {
+const GGML_TENSOR_TYPES: Readonly<Record<GgmlTensorType, GgmlTypeLayout>> = {
   F32: { id: 0, blockSize: 1, blockBytes: 4 },
   F16: { id: 1, blockSize: 1, blockBytes: 2 },
   // Q4_0: one f16 scale, then 16 bytes of 4-bit weights (low nibbles = elements 0..15, high nibbles = 16..31).
@@ -105,8 +105,8 @@ export interface GgufFile {
   alignment?: number;
 }
 
-export const GGUF_VERSION = 3;
-export const GGUF_DEFAULT_ALIGNMENT = 32;
+const GGUF_VERSION = 3;
+const GGUF_DEFAULT_ALIGNMENT = 32;
 const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 
 /** Bytes of a tensor's data (before alignment padding). Throws if the row length is not a whole number of blocks. */

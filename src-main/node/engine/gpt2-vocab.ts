@@ -8,7 +8,7 @@
  */
 
 /** llama.cpp token types (`llama_token_type`): the two this vocabulary uses. */
-export const TOKEN_TYPE = { normal: 1, control: 3 } as const;
+const TOKEN_TYPE = { normal: 1, control: 3 } as const;
 
 /** The text of the end-of-text control token; Phi-2 uses it as BOS, EOS and padding. */
 export const END_OF_TEXT = '<|endoftext|>';

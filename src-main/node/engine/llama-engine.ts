@@ -39,7 +39,7 @@ import { TokenTextDecoder } from './token-text-decoder';
  *   not penalised, so the answer may reuse the question's words.
  * - maxTokens 512: a long answer, about 380 words; generation also stops when the context is full.
  */
-export const PHI2_DEFAULT_SETTINGS: Readonly<Required<Omit<GenerationSettings, 'seed'>>> = {
+const PHI2_DEFAULT_SETTINGS: Readonly<Required<Omit<GenerationSettings, 'seed'>>> = {
   temperature: 0.3,
   topK: 40,
   topP: 0.9,

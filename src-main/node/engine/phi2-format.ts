@@ -29,9 +29,9 @@ export interface Phi2PromptInput {
 }
 
 /** The label before a user's message. */
-export const INSTRUCT_LABEL = 'Instruct:';
+const INSTRUCT_LABEL = 'Instruct:';
 /** The label before an answer; the prompt ends with it. */
-export const OUTPUT_LABEL = 'Output:';
+const OUTPUT_LABEL = 'Output:';
 
 /**
  * Builds the prompt text for the next assistant reply.

@@ -4,7 +4,7 @@ import { IsolatedEngine } from './isolated-engine';
 import type { WorkerEngineOptions } from './protocol';
 
 /** Where the engine keeps saved KV-cache states, under the app's data folder. */
-export const KV_CACHE_FOLDER = 'kv-cache';
+const KV_CACHE_FOLDER = 'kv-cache';
 
 export interface AppEngineOptions extends Omit<WorkerEngineOptions, 'kvCacheDir'> {
   /**

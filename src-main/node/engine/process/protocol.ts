@@ -34,7 +34,7 @@ const GenerateRequestSchema = v.strictObject({
 });
 
 /** Engine options, as the worker's `LlamaEngine` takes them (everything that crosses a process boundary). */
-export const WorkerEngineOptionsSchema = v.strictObject({
+const WorkerEngineOptionsSchema = v.strictObject({
   threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   maxContextSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
   replyReserveTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
@@ -51,7 +51,7 @@ export const WorkerEngineOptionsSchema = v.strictObject({
 export type WorkerEngineOptions = v.InferOutput<typeof WorkerEngineOptionsSchema>;
 
 /** Host → engine. */
-export const HostMessageSchema = v.variant('type', [
+const HostMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('init'), options: WorkerEngineOptionsSchema }),
   v.strictObject({ type: v.literal('load'), id: Id, modelPath: v.string() }),
   v.strictObject({ type: v.literal('generate'), id: Id, request: GenerateRequestSchema }),
@@ -99,7 +99,7 @@ const ERROR_CODES = [
 ] as const satisfies readonly EngineErrorCode[];
 
 /** Engine → host. */
-export const WorkerMessageSchema = v.variant('type', [
+const WorkerMessageSchema = v.variant('type', [
   /** The process is up and has read `init`; requests may follow. */
   v.strictObject({ type: v.literal('ready'), pid: Count }),
   v.strictObject({ type: v.literal('status'), status: EngineStatusSchema }),
