@@ -4,7 +4,7 @@ import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { backupDatabaseSync, DEFAULT_BACKUPS_TO_KEEP } from './backups';
 import type { BackupInfo } from './backups';
-import { assertNotTooNew, MIGRATIONS, readSchemaVersion, runMigrations } from './migrations';
+import { assertNotTooNew, latestVersion, MIGRATIONS, readSchemaVersion, runMigrations } from './migrations';
 import type { Migration, MigrationResult } from './migrations';
 import { StoreError, toStoreError } from './store-error';
 
@@ -78,7 +78,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     const journalMode = db.pragma('journal_mode = WAL', { simple: true });
     db.pragma(journalMode === 'wal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
     const version = readSchemaVersion(db);
-    const latest = migrations.at(-1)?.version ?? 0;
+    const latest = latestVersion(migrations);
     const backup =
       backupBeforeMigration !== false && version > 0 && version < latest
         ? backupDatabaseSync(db, path, {

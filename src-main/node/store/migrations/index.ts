@@ -115,7 +115,8 @@ function describe(migration: Migration): string {
   return `${String(migration.version).padStart(3, '0')}-${migration.name}`;
 }
 
-function latestVersion(migrations: readonly Migration[]): number {
+/** The version the last of `migrations` brings a database to (0 for none). */
+export function latestVersion(migrations: readonly Migration[]): number {
   return migrations.at(-1)?.version ?? 0;
 }
 
