@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PHI2_SHAPE, TINY_SHAPE, writeSyntheticPhi2Model } from '../src-main/node/engine/synthetic-phi2';
+import { formatBytes } from '../src-main/node/models/byte-format';
 
 const USAGE = 'usage: tsx scripts/make-model.ts --out <file.gguf> [--shape tiny|phi2] [--seed N]';
 const SHAPES = { tiny: TINY_SHAPE, phi2: PHI2_SHAPE } as const;
@@ -54,12 +55,6 @@ async function main(): Promise<number> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`${out}\n${formatBytes(bytes)} (${bytes} bytes), shape ${values.shape}, seed ${seed}, ${seconds} s`);
   return 0;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 main().then(
