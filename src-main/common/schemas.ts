@@ -63,14 +63,24 @@ const ModelFileName = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.gguf$/, 'must be a .gguf file name'),
 );
 
-/** An absolute path (POSIX `/…`, Windows `C:\…` or `\\server\share\…`) to a `.gguf` file. */
+/**
+ * An absolute path (POSIX `/…`, Windows `C:\…` or `\\server\share\…`), trimmed, at most `maxLength` characters;
+ * `what` and `example` go into the messages ("type the full path of {what}", "…, such as {example}").
+ */
+function absolutePath(maxLength: number, what: string, example: string) {
+  return v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, `type the full path of ${what}`),
+    v.maxLength(maxLength, `a path is limited to ${maxLength} characters`),
+    v.check((path) => !path.includes('\0'), 'a path cannot contain a NUL character'),
+    v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, `must be a full (absolute) path, such as ${example}`),
+  );
+}
+
+/** An absolute path to a `.gguf` file. */
 const ModelFilePath = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1, 'type the full path of a .gguf file'),
-  v.maxLength(MAX_MODEL_PATH_LENGTH, `a path is limited to ${MAX_MODEL_PATH_LENGTH} characters`),
-  v.check((path) => !path.includes('\0'), 'a path cannot contain a NUL character'),
-  v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be a full (absolute) path, such as /home/me/models/phi-2.Q4_K_M.gguf'),
+  absolutePath(MAX_MODEL_PATH_LENGTH, 'a .gguf file', '/home/me/models/phi-2.Q4_K_M.gguf'),
   v.regex(/\.gguf$/i, 'must be a .gguf file'),
 );
 
@@ -78,14 +88,9 @@ const ModelFilePath = v.pipe(
 /** The longest export or import path accepted. */
 export const MAX_HISTORY_PATH_LENGTH = 4096;
 
-/** An absolute path (POSIX `/…`, Windows `C:\…` or `\\server\share\…`) to an export or import file. */
+/** An absolute path to an export or import file. */
 const HistoryFilePath = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1, 'type the full path of a file'),
-  v.maxLength(MAX_HISTORY_PATH_LENGTH, `a path is limited to ${MAX_HISTORY_PATH_LENGTH} characters`),
-  v.check((path) => !path.includes('\0'), 'a path cannot contain a NUL character'),
-  v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be a full (absolute) path, such as /home/me/phi-desk-history.json'),
+  absolutePath(MAX_HISTORY_PATH_LENGTH, 'a file', '/home/me/phi-desk-history.json'),
   v.check((path) => !/[\\/]$/.test(path), 'must name a file, not a folder'),
 );
 
