@@ -4,9 +4,7 @@ import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import type { ChatService } from '../services/chat-service';
 import type { ConversationService } from '../services/conversation-service';
-import { historyHandlers } from '../services/history-handlers';
 import type { HistoryService } from '../services/history-service';
-import { modelHandlers } from '../services/model-handlers';
 import type { ModelService } from '../services/model-service';
 import type { NoticeBoard } from '../services/notice-board';
 import { toRpcError } from '../services/rpc-errors';
@@ -32,7 +30,7 @@ export interface AppServices {
  * store failures turned into the contract's typed errors.
  */
 export function appHandlers(services: AppServices): Handlers {
-  const { conversations, chat, settings, notices, engine, info } = services;
+  const { conversations, chat, settings, notices, engine, info, models, history } = services;
   return withContractErrors(services.onFailure ?? (() => {}), {
     'app.getInfo': () => info,
     'engine.getStatus': () => engine.status(),
@@ -51,8 +49,16 @@ export function appHandlers(services: AppServices): Handlers {
     'messages.deleteSubtree': (params) => conversations.deleteSubtree(params),
     'search.query': (params) => conversations.search(params),
     'search.reveal': (params) => conversations.reveal(params),
-    ...modelHandlers(services.models),
-    ...historyHandlers(services.history),
+    'models.getState': () => models.state(),
+    'models.download': ({ file }) => models.download(file),
+    'models.pauseDownload': ({ id }) => models.pauseDownload(id),
+    'models.resumeDownload': ({ id }) => models.resumeDownload(id),
+    'models.cancelDownload': ({ id }) => models.cancelDownload(id),
+    'models.useFile': ({ path }) => models.useFile(path),
+    'models.chooseFile': () => models.chooseFile(),
+    'history.export': (params, context) => history.export(params, context),
+    'history.import': (params, context) => history.import(params, context),
+    'history.choosePath': (params) => history.choosePath(params),
     'chat.send': (params, context) => chat.send(params, context),
     'chat.edit': (params, context) => chat.edit(params, context),
     'chat.regenerate': (params, context) => chat.regenerate(params, context),
