@@ -10,19 +10,13 @@
  */
 import { openStore } from '../../src-main/node/store/open-store';
 import { ReplyWriter } from '../../src-main/node/store/reply-writer';
+import { seededRandom } from '../bench/store/synthetic-text';
 
 const [file, seedText] = process.argv.slice(2);
 if (!file || !seedText) throw new Error('usage: stream-child.ts <database file> <seed>');
 
-/** mulberry32: a small seeded PRNG, so a failing run can be repeated with its seed. */
-let seed = Number(seedText) >>> 0;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** Seeded, so a failing run can be repeated with its seed. */
+const random = seededRandom(Number(seedText));
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 
 const ack = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
