@@ -4,8 +4,6 @@
  * Import from here; the other files are internals.
  */
 export {
-  DEFAULT_QUANTIZATION,
-  HUGGING_FACE_HUB,
   PHI2_CATALOG,
   defaultCatalogEntry,
   findCatalogEntry,
@@ -13,8 +11,7 @@ export {
   type ModelCatalogEntry,
   type Phi2Quantization,
 } from './catalog';
-export { formatBytes } from './byte-format';
-export { freeBytesOnDisk, type FreeBytesFunction } from './disk-space';
+export type { FreeBytesFunction } from './disk-space';
 export { ModelDownloadError } from './download-error';
 export type {
   DownloadErrorCode,
