@@ -9,7 +9,7 @@ import { registerAppScheme, serveRendererFiles } from './app-protocol';
 import { IpcPort } from './ipc-port';
 import { utilityProcessLauncher } from './engine-process';
 import { createChatWindow } from './windows';
-import { chooseHistoryPath } from './history-dialog';
+import { chooseHistoryPath, chooseModelFile } from './file-dialogs';
 
 // The bundle lives in dist/electron/; the renderer in dist/renderer/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,17 +33,6 @@ function modelFromCommandLine(): string | undefined {
   if (typeof values.model === 'string') return path.resolve(values.model);
   if (process.env.PHI_DESK_MODEL) return path.resolve(process.env.PHI_DESK_MODEL);
   return undefined;
-}
-
-/** The native open dialog for `models.chooseFile`: one `.gguf` file, or `null` when the user cancels. */
-async function chooseModelFile(parent: BrowserWindow | undefined): Promise<string | null> {
-  const options: Electron.OpenDialogOptions = {
-    title: 'Choose a model file',
-    properties: ['openFile'],
-    filters: [{ name: 'GGUF models', extensions: ['gguf'] }],
-  };
-  const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
-  return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
 registerAppScheme();

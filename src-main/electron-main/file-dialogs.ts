@@ -2,6 +2,21 @@ import { app, dialog, type BrowserWindow } from 'electron';
 import path from 'node:path';
 import type { MethodParams } from '../common/schemas';
 
+/** The native open dialog, attached to `parent` when there is a window: the chosen file, or `null` when cancelled. */
+async function chooseFileToOpen(parent: BrowserWindow | undefined, options: Electron.OpenDialogOptions): Promise<string | null> {
+  const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
+/** The native open dialog for `models.chooseFile`: one `.gguf` file, or `null` when the user cancels. */
+export function chooseModelFile(parent: BrowserWindow | undefined): Promise<string | null> {
+  return chooseFileToOpen(parent, {
+    title: 'Choose a model file',
+    properties: ['openFile'],
+    filters: [{ name: 'GGUF models', extensions: ['gguf'] }],
+  });
+}
+
 /**
  * The native dialog for `history.choosePath`: a save dialog for an export (JSON or Markdown, in Documents by
  * default; it asks before replacing a file), an open dialog for an import. `null` when the user cancels.
@@ -15,9 +30,7 @@ export async function chooseHistoryPath(
     ? [{ name: 'Markdown', extensions: ['md'] }]
     : [{ name: 'Phi Desk export (JSON)', extensions: ['json'] }];
   if (request.purpose === 'import') {
-    const options: Electron.OpenDialogOptions = { title: 'Import conversations', properties: ['openFile'], filters };
-    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
-    return result.canceled ? null : (result.filePaths[0] ?? null);
+    return chooseFileToOpen(parent, { title: 'Import conversations', properties: ['openFile'], filters });
   }
   const name = request.suggestedName ?? (markdown ? 'conversation.md' : 'phi-desk-history.json');
   const options: Electron.SaveDialogOptions = {
