@@ -352,7 +352,7 @@ export class ModelDownloader {
         totalBytes: target.totalBytes,
         sha256: target.sha256,
       });
-      const hash = await hashPartPrefix(paths.part, done, signal, () => undefined);
+      const hash = await hashPartPrefix(paths.part, done, signal);
       writer = await PartWriter.open(paths.part, done, hash);
       await this.transferWithRetries(job, writer, target, signal);
       await writer.sync();

@@ -125,18 +125,12 @@ export async function removePartFiles(paths: DownloadPaths): Promise<void> {
  * A SHA-256 fed with the first `length` bytes of the part: on resume the hash state of the earlier session is gone
  * (Node cannot serialise it), and rereading the prefix is both simple and the only way to trust what is on disk.
  */
-export async function hashPartPrefix(
-  path: string,
-  length: number,
-  signal: AbortSignal,
-  onBytes: (bytes: number) => void,
-): Promise<Hash> {
+export async function hashPartPrefix(path: string, length: number, signal: AbortSignal): Promise<Hash> {
   const hash = createHash('sha256');
   if (length === 0) return hash;
   const stream = createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20, signal });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
-    onBytes(chunk.length);
   }
   return hash;
 }
