@@ -41,6 +41,24 @@ export const GenerationSettingsSchema = v.strictObject({
 });
 export const GenerationOverridesSchema = v.partial(GenerationSettingsSchema);
 
+/**
+ * Phi-2's sampling defaults: the app settings start with them, and the engine falls back to them for any field a
+ * request leaves out. One definition, so the two cannot drift apart.
+ * - temperature 0.3: Phi-2 is a small base model; at the usual 0.7–0.8 it drifts off topic and invents facts, while
+ *   fully greedy decoding (0) loops. A low temperature keeps answers focused but not stuck.
+ * - topK 40 / topP 0.9: trim the long tail of a 51,200-token vocabulary.
+ * - repeatPenalty 1.1 over the reply's last 64 tokens: curbs Phi-2's habit of repeating a sentence.
+ * - seed null: random; maxTokens 512: a long answer, about 380 words.
+ */
+export const PHI2_GENERATION_DEFAULTS: Readonly<v.InferOutput<typeof GenerationSettingsSchema>> = {
+  temperature: 0.3,
+  topP: 0.9,
+  topK: 40,
+  repeatPenalty: 1.1,
+  seed: null,
+  maxTokens: 512,
+};
+
 const SystemPrompt = v.pipe(v.string(), v.maxLength(MAX_SYSTEM_PROMPT_LENGTH));
 
 export const AppSettingsPatchSchema = v.strictObject({

@@ -25,27 +25,14 @@ import {
   type LoadOptions,
 } from './port';
 import { SerialQueue } from './serial-queue';
+import { PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
 import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
 import { ReplyTextFilter } from './stop-text-filter';
 import { TokenTextDecoder } from './token-text-decoder';
 
-/**
- * Sampling defaults for Phi-2, for any setting a request leaves out.
- * - temperature 0.3: Phi-2 is a small base model; at the usual 0.7–0.8 it drifts off topic and invents facts, while
- *   fully greedy decoding (0) loops. A low temperature keeps answers focused but not stuck.
- * - topK 40 / topP 0.9: trim the long tail of a 51,200-token vocabulary.
- * - repeatPenalty 1.1 over the reply's last 64 tokens: curbs Phi-2's habit of repeating a sentence; the prompt is
- *   not penalised, so the answer may reuse the question's words.
- * - maxTokens 512: a long answer, about 380 words; generation also stops when the context is full.
- */
-const PHI2_DEFAULT_SETTINGS: Readonly<Required<Omit<GenerationSettings, 'seed'>>> = {
-  temperature: 0.3,
-  topK: 40,
-  topP: 0.9,
-  repeatPenalty: 1.1,
-  maxTokens: 512,
-};
+/** Phi-2's sampling defaults (see `PHI2_GENERATION_DEFAULTS`) for any setting a request leaves out; no default seed. */
+const { seed: _noDefaultSeed, ...PHI2_DEFAULT_SETTINGS } = PHI2_GENERATION_DEFAULTS;
 
 export interface LlamaEngineOptions {
   /** CPU threads for evaluation. Default: `defaultThreadCount()`, all cores but one. */

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { GenerationOverridesSchema, GenerationSettingsSchema } from '../../common/schemas';
+import { GenerationOverridesSchema, GenerationSettingsSchema, PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
 import { StoreError } from './store-error';
 import { TEXT_LIMITS } from './input-limits';
 
@@ -27,16 +27,8 @@ export type GenerationSettings = v.InferOutput<typeof GenerationSettingsSchema>;
 /** A conversation's sampling overrides. */
 export type GenerationOverrides = v.InferOutput<typeof GenerationOverridesSchema>;
 
-/** Phi-2 defaults the app starts with. */
-export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
-  temperature: 0.7,
-  topP: 0.9,
-  topK: 40,
-  repeatPenalty: 1.1,
-  seed: null,
-  maxTokens: 512,
-};
-
+/** Phi-2 defaults the app starts with (shared with the engine's fallback). */
+export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = { ...PHI2_GENERATION_DEFAULTS };
 /** The settings one reply uses: the conversation's overrides over the app's defaults. */
 export function resolveGenerationSettings(defaults: GenerationSettings, overrides: GenerationOverrides): GenerationSettings {
   return { ...defaults, ...overrides };

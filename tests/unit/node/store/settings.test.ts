@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PHI2_GENERATION_DEFAULTS } from '../../../../src-main/common/schemas';
 import { DEFAULT_APP_SETTINGS, DEFAULT_GENERATION_SETTINGS, resolveGenerationSettings } from '../../../../src-main/node/store/settings-schemas';
 import type { AppSettings } from '../../../../src-main/node/store/settings-schemas';
 import { closeDatabase, openDatabase } from '../../../../src-main/node/store/open-database';
@@ -10,6 +11,8 @@ describe('app settings', () => {
     const file = tempDbPath();
     const store = openTestStore(file);
     expect(store.settings.getAppSettings()).toEqual(DEFAULT_APP_SETTINGS);
+    // A fresh app samples with the same Phi-2 defaults the engine falls back to.
+    expect(store.settings.getAppSettings().defaultGeneration).toEqual(PHI2_GENERATION_DEFAULTS);
 
     store.settings.updateAppSettings({ theme: 'dark', backupsToKeep: 3 });
     store.settings.setAppSetting('defaultGeneration', { ...DEFAULT_GENERATION_SETTINGS, temperature: 0.2, seed: 42 });
