@@ -60,18 +60,20 @@ export class ConversationStates {
    */
   async prepare(promptTokens: Token[], owner: string | null): Promise<void> {
     const { kv, sequence } = this;
-    if (kv) {
-      if (this.owner !== owner) await this.save();
-      const inSequence = sequence.compareContextTokens(promptTokens).firstDifferentIndex;
-      const saved = kv.bestMatch(promptTokens);
-      if (saved && saved.shared >= inSequence + MIN_RESTORE_GAIN_TOKENS) {
-        await this.save();
-        const restored = await kv.restore(sequence, saved.entry);
-        if (!restored) this.onLog?.('warn', 'A saved conversation state could not be used; it was deleted.');
-      }
+    if (this.owner !== owner) {
+      await this.save();
+      this.owner = owner;
+      this.dirty = false;
     }
-    this.owner = owner;
-    this.dirty = false;
+    if (!kv) return;
+    const inSequence = sequence.compareContextTokens(promptTokens).firstDifferentIndex;
+    const saved = kv.bestMatch(promptTokens);
+    if (saved && saved.shared >= inSequence + MIN_RESTORE_GAIN_TOKENS) {
+      await this.save();
+      const restored = await kv.restore(sequence, saved.entry);
+      if (!restored) this.onLog?.('warn', 'A saved conversation state could not be used; it was deleted.');
+      this.dirty = false;
+    }
   }
 
   /** The owner's reply changed the sequence (its state is worth saving). */

@@ -23,6 +23,7 @@ import {
   type GenerateResult,
   type GenerationSettings,
   type LoadOptions,
+  type PrefillResult,
 } from './port';
 import { SerialQueue } from './serial-queue';
 import { PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
@@ -54,6 +55,11 @@ export interface LlamaEngineOptions {
   defaults?: GenerationSettings;
   /** Prompt tokens evaluated per step; an abort takes effect between steps. Default 128. */
   promptChunkTokens?: number;
+  /**
+   * Prompt tokens a `prefill` evaluates per step: a `generate` arriving meanwhile waits for the step in flight (whose
+   * tokens are usually part of its prompt anyway). Default 16, about half a second on one thread at Phi-2's size.
+   */
+  prefillChunkTokens?: number;
   /**
    * Memory-map the model file. Default false: on the CPU, llama.cpp repacks Q4_0 weights into an interleaved copy
    * for its SIMD kernels, and with mmap the file's pages stay resident next to that copy. Measured with a Phi-2-sized
@@ -118,6 +124,8 @@ export class LlamaEngine implements ChatEngine {
   private disposing: Promise<void> | null = null;
   private readonly recentErrors: string[] = [];
   private saveTimer: NodeJS.Timeout | undefined;
+  /** Stops the running or waiting `prefill` (there is at most one). */
+  private prefillController: AbortController | null = null;
 
   constructor(private readonly options: LlamaEngineOptions = {}) {
     this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
@@ -139,6 +147,7 @@ export class LlamaEngine implements ChatEngine {
     this.assertUsable();
     const path = resolve(modelPath);
     const signal = anySignal(options.signal, this.disposeController.signal);
+    this.prefillController?.abort();
     const release = await this.queue.acquire(signal);
     if (!release) throw loadCancelled(signal);
     try {
@@ -152,6 +161,7 @@ export class LlamaEngine implements ChatEngine {
     const requestedAt = performance.now();
     this.assertUsable();
     const signal = anySignal(options.signal, this.disposeController.signal);
+    this.prefillController?.abort(); // a prefill gives way at its next step
     const release = await this.queue.acquire(signal);
     if (!release) return abortedBeforeStart(requestedAt, request);
     let background: Promise<void> | undefined;
@@ -163,6 +173,37 @@ export class LlamaEngine implements ChatEngine {
       // After an abort, native work may still be finishing; the next request waits for it, this caller does not.
       void settle(background).then(release);
       this.scheduleStateSave();
+    }
+  }
+
+  /**
+   * Evaluates the prompt `generate` would build for `request`, all but its last token (`generate` evaluates that one
+   * for its logits), in steps of `prefillChunkTokens`, giving way to anything else between steps. The conversation's
+   * saved state is restored first when it spares evaluation, as for `generate`. Its state is marked for saving only
+   * when the request's last turn is empty (opening a conversation, or settling it after a reply) and the call
+   * evaluated a worthwhile amount: a draft's tokens are speculative, and saving ~330 KB per token for each typing
+   * pause would be all cost.
+   */
+  async prefill(request: GenerateRequest): Promise<PrefillResult> {
+    if (this.disposing || !this.loaded) return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    this.prefillController?.abort();
+    const controller = new AbortController();
+    this.prefillController = controller;
+    const signal = anySignal(controller.signal, this.disposeController.signal);
+    const release = await this.queue.acquire(signal);
+    if (!release) return { outcome: 'superseded', reusedTokens: 0, evaluatedTokens: 0 };
+    let result: PrefillResult = { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    try {
+      result = await this.prefillNow(request, signal);
+      return result;
+    } catch (error) {
+      this.loaded?.states.forget(); // the sequence's state is unknown now: never save it
+      this.options.onLog?.('warn', `Evaluating a prompt ahead failed: ${errorMessage(error)}`);
+      return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    } finally {
+      if (this.prefillController === controller) this.prefillController = null;
+      release();
+      if (result.evaluatedTokens > 0) this.scheduleStateSave();
     }
   }
 
@@ -263,20 +304,10 @@ export class LlamaEngine implements ChatEngine {
     if (!loaded) throw new EngineError('NO_MODEL', 'No model is loaded.');
     if (signal.aborted) return { result: abortedBeforeStart(requestedAt, request) };
     const { model, context, sequence, format } = loaded;
-    const settings = { ...this.settings, ...definedOnly(request.settings ?? {}) };
-
+    const settings = this.settingsFor(request);
     const contextSize = context.contextSize;
     const key = request.cacheKey;
-    const fitted = fitContextWindow(request, {
-      contextSize,
-      replyReserve: this.replyReserve(settings.maxTokens),
-      format: (input) => input,
-      tokenize: (input) => format.tokenize(input),
-      // Only for a conversation that grew since (not one edited shorter, where the old start means nothing).
-      keepStart: loaded.states.keepStart(key, request.turns.length),
-      refill: this.options.contextRefill ?? 0.6,
-      minTokens: tokenLowerBound(format, loaded.info.longestTokenBytes),
-    });
+    const fitted = this.fit(loaded, request, settings.maxTokens);
     loaded.states.rememberWindow(key, { turnsDropped: fitted.info.turnsDropped, turnsLength: request.turns.length });
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
@@ -307,11 +338,7 @@ export class LlamaEngine implements ChatEngine {
 
     try {
       // Keep the cached prefix; at least the last prompt token is evaluated again, for its logits.
-      const reuse = Math.min(sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptTokens.length - 1);
-      if (sequence.nextTokenIndex > reuse) {
-        await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
-      }
-      stats.cachedPromptTokens = sequence.nextTokenIndex;
+      stats.cachedPromptTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
 
       const chunk = Math.max(1, this.options.promptChunkTokens ?? 128);
       const rest = promptTokens.slice(sequence.nextTokenIndex);
@@ -367,6 +394,61 @@ export class LlamaEngine implements ChatEngine {
       if (error instanceof EngineError) throw error;
       throw new EngineError('GENERATION_FAILED', `Generation failed: ${errorMessage(error)}`, { cause: error });
     }
+  }
+
+  private async prefillNow(request: GenerateRequest, signal: AbortSignal): Promise<PrefillResult> {
+    const loaded = this.loaded;
+    if (!loaded || signal.aborted) {
+      return { outcome: loaded ? 'superseded' : 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    }
+    let promptTokens: Token[];
+    try {
+      promptTokens = this.fit(loaded, request, this.settingsFor(request).maxTokens).tokens;
+    } catch (error) {
+      if (error instanceof EngineError && error.code === 'CONTEXT_OVERFLOW') {
+        return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+      }
+      throw error;
+    }
+    await loaded.states.prepare(promptTokens, request.cacheKey ?? null);
+    const { sequence } = loaded;
+    const target = promptTokens.slice(0, -1);
+    const reusedTokens = await keepCachedPrefix(sequence, target, target.length);
+    const chunk = Math.max(1, this.options.prefillChunkTokens ?? 16);
+    let evaluatedTokens = 0;
+    let outcome: PrefillResult['outcome'] = 'done';
+    while (sequence.nextTokenIndex < target.length) {
+      if (signal.aborted) {
+        outcome = 'superseded';
+        break;
+      }
+      const step = target.slice(sequence.nextTokenIndex, sequence.nextTokenIndex + chunk);
+      await sequence.evaluateWithoutGeneratingNewTokens(step);
+      evaluatedTokens += step.length;
+    }
+    const opening = request.turns.at(-1)?.content.trim() === '';
+    if (opening && evaluatedTokens >= MIN_SAVED_PREFILL_TOKENS) loaded.states.changed();
+    return { outcome, reusedTokens, evaluatedTokens };
+  }
+
+  /** The request's sampling settings over the engine's defaults. */
+  private settingsFor(request: GenerateRequest): typeof this.settings {
+    return { ...this.settings, ...definedOnly(request.settings ?? {}) };
+  }
+
+  /** The request's prompt fitted into the context window, as `generate` and `prefill` both evaluate it. */
+  private fit(loaded: LoadedModel, request: GenerateRequest, maxTokens: number) {
+    const { format } = loaded;
+    return fitContextWindow(request, {
+      contextSize: loaded.context.contextSize,
+      replyReserve: this.replyReserve(maxTokens),
+      format: (input) => input,
+      tokenize: (input) => format.tokenize(input),
+      // Only for a conversation that grew since (not one edited shorter, where the old start means nothing).
+      keepStart: loaded.states.keepStart(request.cacheKey, request.turns.length),
+      refill: this.options.contextRefill ?? 0.6,
+      minTokens: tokenLowerBound(format, loaded.info.longestTokenBytes),
+    });
   }
 
   private async disposeNow(): Promise<void> {
@@ -470,6 +552,24 @@ interface LoadedModel {
   format: ChatFormat;
   /** Which conversation the sequence holds, with saved states of others (if a folder was given). */
   states: ConversationStates;
+}
+
+/**
+ * A conversation state is marked for saving after a `prefill` of an opened conversation only if it evaluated at least
+ * this many tokens (see `MIN_RESTORE_GAIN_TOKENS`: a saved state spares no less).
+ */
+const MIN_SAVED_PREFILL_TOKENS = 32;
+
+/**
+ * Keeps the longest prefix of `tokens` (at most `limit` tokens) the sequence holds and erases what follows it.
+ * Returns how many tokens were kept.
+ */
+async function keepCachedPrefix(sequence: LlamaContextSequence, tokens: Token[], limit: number): Promise<number> {
+  const reuse = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, limit);
+  if (sequence.nextTokenIndex > reuse) {
+    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
+  }
+  return sequence.nextTokenIndex;
 }
 
 async function disposeLoaded(loaded: LoadedModel): Promise<void> {

@@ -60,6 +60,20 @@ export interface GenerateResult {
   context: ContextWindowInfo;
 }
 
+/** How a `prefill` ended. */
+export interface PrefillResult {
+  /**
+   * `done`: the prompt, all but its last token, is in the KV cache (a `generate` of the same request evaluates one
+   * token); `superseded`: a later `prefill`, `generate` or `load` came first (what was evaluated stays); `skipped`:
+   * nothing was done (no model, or the prompt does not fit the window — `generate` will say so).
+   */
+  outcome: 'done' | 'superseded' | 'skipped';
+  /** Prompt tokens that were already in the KV cache (or in a saved state of the conversation). */
+  reusedTokens: number;
+  /** Prompt tokens this call evaluated. */
+  evaluatedTokens: number;
+}
+
 export interface LoadOptions {
   /** Load progress, 0..1. */
   onProgress?: (progress: number) => void;
@@ -78,6 +92,13 @@ export interface ChatEngine {
   load(modelPath: string, options?: LoadOptions): Promise<void>;
   /** Stream a reply to the conversation. Requests are served one at a time, in order. */
   generate(request: GenerateRequest, options?: GenerateOptions): Promise<GenerateResult>;
+  /**
+   * Evaluate `request`'s prompt ahead of a `generate` likely to follow — the user is still typing its last turn, or
+   * has just opened the conversation (an empty last turn) — so that `generate` evaluates only what differs. It runs
+   * only when nothing else waits: any `generate` or `load` (and any newer `prefill`) takes over at the next step,
+   * keeping what was evaluated. Never throws.
+   */
+  prefill(request: GenerateRequest): Promise<PrefillResult>;
   /** Free every native resource. The engine cannot be used afterwards. */
   dispose(): Promise<void>;
 }

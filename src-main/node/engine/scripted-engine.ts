@@ -11,6 +11,7 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type LoadOptions,
+  type PrefillResult,
 } from './port';
 import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
 import { SerialQueue } from './serial-queue';
@@ -62,6 +63,8 @@ export interface ScriptedEngineOptions {
 export class ScriptedEngine implements ChatEngine {
   /** Every request received, in order, for assertions. */
   readonly requests: GenerateRequest[] = [];
+  /** Every `prefill` request received, in order, for assertions. */
+  readonly prefills: GenerateRequest[] = [];
   private readonly statusEmitter = new EngineStatusEmitter();
   private readonly queue = new SerialQueue();
   private readonly disposeController = new AbortController();
@@ -168,6 +171,16 @@ export class ScriptedEngine implements ChatEngine {
     } finally {
       release();
     }
+  }
+
+  /** Records the request; there is no cache to fill, so it only reports the prompt's (estimated) size as evaluated. */
+  async prefill(request: GenerateRequest): Promise<PrefillResult> {
+    if (this.disposed || this.statusEmitter.get().state !== 'ready') {
+      return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    }
+    this.prefills.push(request);
+    const evaluatedTokens = estimatedTokens(formatPhi2Prompt(request)).length;
+    return { outcome: 'done', reusedTokens: 0, evaluatedTokens };
   }
 
   async dispose(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type LoadOptions,
+  type PrefillResult,
 } from '../port';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from '../status-emitter';
 import type { EngineProcess, EngineProcessExit, EngineProcessLauncher } from './engine-process';
@@ -14,6 +15,7 @@ import {
   abortedHere,
   describeExit,
   plainRequest,
+  PREFILL_SKIPPED,
   withHostTiming,
   type Pending,
   type PendingGenerate,
@@ -116,6 +118,15 @@ export class IsolatedEngine implements ChatEngine {
         reject: rejectGenerate,
       };
       this.submit(id, pending, { type: 'generate', id, request: plainRequest(request) }, options.signal);
+    });
+  }
+
+  /** The process's `prefill`; `skipped` if the process ends before answering. Never throws. */
+  async prefill(request: GenerateRequest): Promise<PrefillResult> {
+    if (this.disposing) return { ...PREFILL_SKIPPED };
+    return new Promise<PrefillResult>((resolvePrefill) => {
+      const id = this.nextId++;
+      this.submit(id, { kind: 'prefill', resolve: resolvePrefill }, { type: 'prefill', id, request: plainRequest(request) }, undefined);
     });
   }
 
@@ -254,8 +265,12 @@ export class IsolatedEngine implements ChatEngine {
       case 'result':
         if (pending.kind === 'generate') pending.resolve(withHostTiming(message.result, pending));
         return;
+      case 'prefilled':
+        if (pending.kind === 'prefill') pending.resolve(message.result);
+        return;
       case 'failed':
-        if (pending.kind !== 'dispose') pending.reject(new EngineError(message.code, message.message));
+        if (pending.kind === 'prefill') pending.resolve({ ...PREFILL_SKIPPED });
+        else if (pending.kind !== 'dispose') pending.reject(new EngineError(message.code, message.message));
         return;
       case 'disposed':
         if (pending.kind === 'dispose') pending.resolve();
@@ -274,6 +289,7 @@ export class IsolatedEngine implements ChatEngine {
       for (const pending of pendings) {
         if (pending.kind === 'dispose') pending.resolve();
         else if (pending.kind === 'generate') pending.resolve(abortedHere(pending));
+        else if (pending.kind === 'prefill') pending.resolve({ ...PREFILL_SKIPPED });
         else pending.reject(new EngineError('DISPOSED', 'The engine was disposed.'));
       }
       return;
@@ -301,6 +317,8 @@ export class IsolatedEngine implements ChatEngine {
               'the engine is restarting.',
           ),
         );
+      } else if (pending.kind === 'prefill') {
+        pending.resolve({ ...PREFILL_SKIPPED });
       } else {
         pending.resolve();
       }

@@ -1,4 +1,4 @@
-import type { ContextWindowInfo, EngineError, GenerateRequest, GenerateResult } from '../port';
+import type { ContextWindowInfo, EngineError, GenerateRequest, GenerateResult, PrefillResult } from '../port';
 import type { EngineProcessExit } from './engine-process';
 
 /** What every pending request has. */
@@ -35,6 +35,12 @@ export interface PendingGenerate extends PendingBase {
   reject: (error: EngineError) => void;
 }
 
+/** A `prefill` waiting for `prefilled` (or the process's end: then `skipped`). */
+export interface PendingPrefill extends PendingBase {
+  kind: 'prefill';
+  resolve: (result: PrefillResult) => void;
+}
+
 /** A `dispose` waiting for `disposed` (or the process's exit). */
 export interface PendingDispose extends PendingBase {
   kind: 'dispose';
@@ -42,7 +48,10 @@ export interface PendingDispose extends PendingBase {
 }
 
 /** The host's record of one request to the engine process, until its final answer (or the process's end). */
-export type Pending = PendingLoad | PendingGenerate | PendingDispose;
+export type Pending = PendingLoad | PendingGenerate | PendingPrefill | PendingDispose;
+
+/** What a `prefill` the process never finished answers. */
+export const PREFILL_SKIPPED: PrefillResult = { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
 
 /** The request as plain data (no prototype, no extra fields): it must pass the protocol's strict schema. */
 export function plainRequest(request: GenerateRequest): GenerateRequest {

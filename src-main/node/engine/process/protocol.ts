@@ -7,7 +7,7 @@ import type { EngineErrorCode } from '../port';
  * acted on.
  *
  * Every request carries an `id`; the engine answers it with exactly one final message (`loaded`, `result`, `failed`
- * or `disposed`), after any number of progress messages (`loadProgress`, `context`, `text`) with the same `id`.
+ * `prefilled` or `disposed`), after any number of progress messages (`loadProgress`, `context`, `text`) with the same `id`.
  */
 
 const Id = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -40,6 +40,7 @@ const WorkerEngineOptionsSchema = v.strictObject({
   replyReserveTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   useMmap: v.optional(v.boolean()),
   promptChunkTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  prefillChunkTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   architectures: v.optional(v.array(v.string())),
   kvCacheDir: v.optional(v.string()),
   kvCacheBudgetBytes: v.optional(Count),
@@ -55,6 +56,7 @@ const HostMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('init'), options: WorkerEngineOptionsSchema }),
   v.strictObject({ type: v.literal('load'), id: Id, modelPath: v.string() }),
   v.strictObject({ type: v.literal('generate'), id: Id, request: GenerateRequestSchema }),
+  v.strictObject({ type: v.literal('prefill'), id: Id, request: GenerateRequestSchema }),
   /** Abort the load or generation with this id (ignored if it has ended). */
   v.strictObject({ type: v.literal('abort'), id: Id }),
   v.strictObject({ type: v.literal('dispose'), id: Id }),
@@ -108,6 +110,15 @@ const WorkerMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('context'), id: Id, info: ContextInfoSchema }),
   v.strictObject({ type: v.literal('text'), id: Id, delta: v.string() }),
   v.strictObject({ type: v.literal('result'), id: Id, result: GenerateResultSchema }),
+  v.strictObject({
+    type: v.literal('prefilled'),
+    id: Id,
+    result: v.strictObject({
+      outcome: v.picklist(['done', 'superseded', 'skipped']),
+      reusedTokens: Count,
+      evaluatedTokens: Count,
+    }),
+  }),
   v.strictObject({ type: v.literal('failed'), id: Id, code: v.picklist(ERROR_CODES), message: v.string() }),
   v.strictObject({ type: v.literal('disposed'), id: Id }),
   /** llama.cpp's warnings and errors, for the host's log. */

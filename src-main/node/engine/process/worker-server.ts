@@ -68,6 +68,11 @@ export function serveEngine(port: WorkerPort, createEngine: WorkerEngineFactory,
           .finally(() => running.delete(id));
         return;
       }
+      case 'prefill': {
+        const { id } = message;
+        void current.prefill(message.request).then((result) => port.send({ type: 'prefilled', id, result }));
+        return;
+      }
       case 'dispose': {
         const { id } = message;
         void current

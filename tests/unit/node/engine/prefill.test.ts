@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LlamaEngine, type LlamaEngineOptions } from '../../../../src-main/node/engine/llama-engine';
+import { acquireLlama, type LlamaLease } from '../../../../src-main/node/engine/llama-runtime';
+import type { ChatTurn, GenerateRequest } from '../../../../src-main/node/engine/port';
+import { getTinyModelPath } from '../../../fixtures/models';
+
+// `prefill` on the real engine and the tiny model: the prompt is evaluated ahead (while the user types, or when a
+// conversation is opened), so `chat.send` evaluates only what changed since.
+
+let modelPath: string;
+let root: string;
+let lease: LlamaLease;
+const engines: LlamaEngine[] = [];
+
+beforeAll(async () => {
+  lease = await acquireLlama();
+  modelPath = await getTinyModelPath();
+  root = await mkdtemp(join(tmpdir(), 'phi-desk-prefill-'));
+});
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((engine) => engine.dispose()));
+});
+
+afterAll(async () => {
+  await lease?.release();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function start(options: LlamaEngineOptions = {}): Promise<LlamaEngine> {
+  const engine = new LlamaEngine({ threads: 1, kvSaveDelayMs: 60_000, ...options });
+  engines.push(engine);
+  await engine.load(modelPath);
+  return engine;
+}
+
+const HISTORY: ChatTurn[] = [
+  { role: 'user', content: `Tell me about rivers. ${'Rivers carry water to the sea. '.repeat(10)}` },
+  { role: 'assistant', content: `Rivers are long. ${'They flow downhill over many miles. '.repeat(10)}` },
+];
+
+function withDraft(draft: string, key = 'c1', history: ChatTurn[] = HISTORY): GenerateRequest {
+  return { turns: [...history, { role: 'user', content: draft }], settings: { seed: 1, maxTokens: 4 }, cacheKey: key };
+}
+
+describe('LlamaEngine.prefill', () => {
+  it('evaluates a typed message ahead, so sending it evaluates one token', async () => {
+    const engine = await start();
+    const request = withDraft('Which river is the longest?');
+    const ahead = await engine.prefill(request);
+    expect(ahead.outcome).toBe('done');
+    expect(ahead.reusedTokens).toBe(0);
+    const reply = await engine.generate(request);
+    expect(ahead.evaluatedTokens).toBe(reply.stats.promptTokens - 1);
+    expect(reply.stats.evaluatedPromptTokens).toBe(1);
+    expect(reply.stats.generatedTokens).toBeGreaterThan(0);
+
+    // The reply is the one evaluating everything at send time gives.
+    const fresh = await start();
+    const reference = await fresh.generate(request);
+    expect(reference.stats.evaluatedPromptTokens).toBe(reference.stats.promptTokens);
+    expect(reply.text).toBe(reference.text);
+  });
+
+  it('follows the draft as it changes: only the changed end is evaluated again', async () => {
+    const engine = await start();
+    const first = await engine.prefill(withDraft('Which river is'));
+    const second = await engine.prefill(withDraft('Which river is the longest in Africa?'));
+    expect(second.outcome).toBe('done');
+    expect(second.reusedTokens).toBeGreaterThan(first.evaluatedTokens - 5); // only the draft's end changed
+    const sent = await engine.generate(withDraft('Which river is the longest in Africa?'));
+    expect(second.reusedTokens + second.evaluatedTokens).toBe(sent.stats.promptTokens - 1);
+    expect(sent.stats.evaluatedPromptTokens).toBe(1);
+    const edited = await engine.prefill(withDraft('Which lake is the deepest?'));
+    expect(edited.reusedTokens).toBeLessThan(second.reusedTokens); // erased back to where the text differs
+    const reply = await engine.generate(withDraft('Which lake is the deepest?'));
+    expect(reply.stats.evaluatedPromptTokens).toBe(1);
+  });
+
+  it('opening a conversation (an empty draft) leaves only the new message to evaluate at send', async () => {
+    const engine = await start();
+    const opened = await engine.prefill(withDraft(''));
+    expect(opened.outcome).toBe('done');
+    const reply = await engine.generate(withDraft('Why?'));
+    // `Instruct:` and what precedes it came from the cache: the new message and `\nOutput:` remain.
+    expect(reply.stats.evaluatedPromptTokens).toBeGreaterThan(1);
+    expect(reply.stats.evaluatedPromptTokens).toBeLessThan(8);
+    expect(reply.stats.promptTokens - reply.stats.evaluatedPromptTokens).toBeGreaterThan(opened.evaluatedTokens - 4);
+  });
+
+  it('gives way to a generate at its next step, keeping what it evaluated', async () => {
+    const engine = await start({ prefillChunkTokens: 4 });
+    const long = withDraft('please explain it again '.repeat(60));
+    const prefill = engine.prefill(long);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const other = await engine.generate({ turns: [{ role: 'user', content: 'Hi' }], settings: { seed: 1, maxTokens: 2 } });
+    const ahead = await prefill;
+    expect(other.stats.generatedTokens).toBeGreaterThan(0);
+    expect(ahead.outcome).toBe('superseded');
+    expect(ahead.evaluatedTokens).toBeGreaterThan(0);
+    const full = await engine.prefill(withDraft('short'));
+    expect(full.outcome).toBe('done');
+  });
+
+  it('a newer prefill replaces one still waiting for its turn', async () => {
+    const engine = await start();
+    const busy = engine.generate({ turns: [{ role: 'user', content: 'Count to ten.' }], settings: { seed: 1, maxTokens: 40 } });
+    const older = engine.prefill(withDraft('Which'));
+    const newer = engine.prefill(withDraft('Which river?'));
+    await busy;
+    expect(await older).toMatchObject({ outcome: 'superseded', evaluatedTokens: 0 });
+    expect((await newer).outcome).toBe('done');
+  });
+
+  it('skips a prompt that does not fit the window, and a request before any model is loaded', async () => {
+    const engine = await start({ maxContextSize: 256 });
+    expect(await engine.prefill(withDraft('far too long '.repeat(400)))).toMatchObject({ outcome: 'skipped', evaluatedTokens: 0 });
+    await expect(engine.generate(withDraft('far too long '.repeat(400)))).rejects.toMatchObject({ code: 'CONTEXT_OVERFLOW' });
+    const empty = new LlamaEngine({ threads: 1 });
+    engines.push(empty);
+    expect(await empty.prefill(withDraft('Hello'))).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it('after a restart, opening a conversation restores its saved state instead of evaluating its history', async () => {
+    const dir = join(root, 'restart');
+    const first = await start({ kvCacheDir: dir });
+    const turns = [...HISTORY, { role: 'user' as const, content: 'More?' }];
+    const reply = await first.generate({ turns, settings: { seed: 1, maxTokens: 6 }, cacheKey: 'r' });
+    const history: ChatTurn[] = [...turns, { role: 'assistant', content: reply.text }];
+    await first.dispose(); // saves the conversation's state
+
+    const second = await start({ kvCacheDir: dir });
+    const opened = await second.prefill(withDraft('', 'r', history));
+    expect(opened.outcome).toBe('done');
+    expect(opened.reusedTokens).toBeGreaterThan(reply.stats.promptTokens - 2);
+    expect(opened.evaluatedTokens).toBeLessThan(opened.reusedTokens / 4); // the reply's own tokens, at most
+    const next = await second.generate(withDraft('And then?', 'r', history));
+    expect(next.stats.evaluatedPromptTokens).toBeLessThan(10);
+  });
+});
