@@ -194,6 +194,17 @@ export interface Methods {
   'chat.send': { params: MethodParams['chat.send']; result: Message; events: ChatSendEvents };
 
   /**
+   * The user is writing `text` as the next message of the conversation (empty: they just opened it). The engine
+   * evaluates that prompt ahead, in the background, so that `chat.send` has only what changed since to evaluate: a
+   * reply to a typed message starts in a fraction of a second instead of seconds. Nothing is stored. Resolves at once,
+   * `prepared: false` when nothing was started (the `prepareWhileTyping` setting is off, no model is ready, or a
+   * reply is being written in this conversation — the draft is then evaluated once it ends). Any later
+   * `chat.prepare`, send or model load takes over from it. Call it a few times a second at most while the user types, not on every key.
+   * Fails with `NOT_FOUND` for an unknown conversation.
+   */
+  'chat.prepare': { params: MethodParams['chat.prepare']; result: { prepared: boolean }; events: never };
+
+  /**
    * Edit a user message and resend it: the edited text becomes a new sibling of that message (the old branch is kept)
    * and a reply streams to it. Same events and errors as `chat.send`; `BAD_REQUEST` for a message that is not the
    * user's.

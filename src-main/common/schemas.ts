@@ -67,6 +67,7 @@ export const AppSettingsPatchSchema = v.strictObject({
   defaultSystemPrompt: v.optional(SystemPrompt),
   defaultGeneration: v.optional(GenerationSettingsSchema),
   dailyBackups: v.optional(v.boolean()),
+  prepareWhileTyping: v.optional(v.boolean()),
   backupsToKeep: v.optional(integer(1, 100)),
 });
 
@@ -172,6 +173,13 @@ export const schemas = {
     purpose: v.picklist(['export', 'import']),
     format: v.optional(HistoryFormatSchema),
     suggestedName: v.optional(v.pipe(v.string(), v.maxLength(255), v.regex(/^[^\\/\0]+$/, 'must be a file name'))),
+  }),
+  'chat.prepare': v.strictObject({
+    conversationId: Id,
+    text: v.pipe(
+      v.string(),
+      v.maxLength(MAX_MESSAGE_LENGTH, `a message is limited to ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters`),
+    ),
   }),
   'chat.send': v.strictObject({ conversationId: Id, text: MessageText }),
   'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),

@@ -89,6 +89,11 @@ export interface AppSettings {
   /** The model loaded at start, or `null` when none is chosen yet (first run). */
   modelPath: string | null;
   dailyBackups: boolean;
+  /**
+   * Evaluate the prompt ahead while the user types (and when a conversation is opened), so a reply starts sooner
+   * after Send; it uses one CPU core in the typing pauses.
+   */
+  prepareWhileTyping: boolean;
   backupsToKeep: number;
 }
 

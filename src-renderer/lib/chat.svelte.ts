@@ -13,6 +13,7 @@ import { AppNoticesState } from './app-notices.svelte';
 import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
 import { contextView, type ContextView, type LiveContext } from './context-view';
+import { DraftPreparer } from './draft-preparer';
 import { describeError, isCancellation, type Notice } from './errors';
 import { HistoryTransfer } from './history.svelte';
 import { LiveReply } from './live-reply.svelte';
@@ -104,6 +105,9 @@ export class ChatState {
   #loadedUpdatedAt: number | null = null;
   /** The fetch of the open conversation's messages in flight, if any. */
   #load: object | null = null;
+  /** The composer's text, as last reported (`draftChanged`). */
+  #draftText = '';
+  readonly #drafts: DraftPreparer;
 
   constructor(client: RpcClient, options: ChatStateOptions = {}) {
     this.#client = client;
@@ -112,6 +116,16 @@ export class ChatState {
     this.appNotices = new AppNoticesState(client);
     this.search = new SearchState(client);
     this.history = new HistoryTransfer(client);
+    this.#drafts = new DraftPreparer(
+      (conversationId, text) => void client.call('chat.prepare', { conversationId, text }).catch(() => undefined),
+      () => (this.settings.current?.prepareWhileTyping ?? false) && this.engine?.state === 'ready',
+    );
+  }
+
+  /** The composer's text changed: the app evaluates the prompt ahead as the user types (`chat.prepare`). */
+  draftChanged(text: string): void {
+    this.#draftText = text;
+    this.#drafts.typed(this.selectedId, text);
   }
 
   /** True from Send until the reply has ended. */
@@ -150,6 +164,7 @@ export class ChatState {
   }
 
   dispose(): void {
+    this.#drafts.dispose();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
@@ -162,6 +177,7 @@ export class ChatState {
   async select(conversationId: string): Promise<void> {
     if (conversationId === this.selectedId && !this.loadingMessages) return;
     this.#show(conversationId, []);
+    this.#drafts.opened(conversationId, this.#draftText);
     await this.#loadMessages(conversationId);
   }
 
@@ -192,6 +208,7 @@ export class ChatState {
         if (created !== null) this.#discardConversation(created);
         return false;
       }
+      this.#drafts.sent(conversationId);
       const final = await this.#client.call(
         'chat.send',
         { conversationId, text },

@@ -59,6 +59,7 @@ export function appHandlers(services: AppServices): Handlers {
     'history.export': (params, context) => history.export(params, context),
     'history.import': (params, context) => history.import(params, context),
     'history.choosePath': (params) => history.choosePath(params),
+    'chat.prepare': (params) => chat.prepare(params),
     'chat.send': (params, context) => chat.send(params, context),
     'chat.edit': (params, context) => chat.edit(params, context),
     'chat.regenerate': (params, context) => chat.regenerate(params, context),

@@ -19,7 +19,7 @@ export interface ChatContext {
 /** The parts of the store the chat service writes to and reads settings from. */
 export interface ChatStores {
   conversations: ConversationStore;
-  settings: { getAppSettings(): Pick<AppSettings, 'defaultGeneration' | 'defaultSystemPrompt'> };
+  settings: { getAppSettings(): Pick<AppSettings, 'defaultGeneration' | 'defaultSystemPrompt' | 'prepareWhileTyping'> };
 }
 
 export interface ChatServiceOptions {
@@ -52,6 +52,8 @@ export class ChatService {
   readonly #onChanged: () => void;
   /** Conversations with a reply being generated (one at a time each): how to stop it, and when it has settled. */
   readonly #running = new Map<string, { stop: () => void; settled: Promise<unknown> }>();
+  /** The draft the user last said they were writing (`chat.prepare`), and when. */
+  #draft: { conversationId: string; text: string; at: number } | null = null;
 
   constructor(stores: ChatStores, engine: ChatEngine, options: ChatServiceOptions = {}) {
     this.#stores = stores;
@@ -73,6 +75,17 @@ export class ChatService {
     const running = [...this.#running.values()];
     for (const reply of running) reply.stop();
     await Promise.allSettled(running.map((reply) => reply.settled));
+  }
+
+  /**
+   * `chat.prepare`: evaluate the prompt for `text` as the next message ahead (see the contract). A conversation busy
+   * with a reply is prepared when the reply ends (`#prefillAfterReply`).
+   */
+  prepare(params: MethodParams['chat.prepare']): { prepared: boolean } {
+    const conversation = this.#conversation(params.conversationId);
+    this.#draft = { conversationId: conversation.id, text: params.text, at: performance.now() };
+    if (this.#engine.status().state !== 'ready' || this.#running.has(conversation.id)) return { prepared: false };
+    return { prepared: this.#prefill(conversation, params.text) };
   }
 
   /** `chat.send`: a new user message after the current leaf, and its reply. */
@@ -139,6 +152,7 @@ export class ChatService {
     const onAbort = (): void => controller.abort();
     if (context.signal.aborted) controller.abort();
     else context.signal.addEventListener('abort', onAbort, { once: true });
+    const startedAt = performance.now();
     const run = (async () => {
       const reply = prepare();
       this.#nameAfterFirstMessage(reply);
@@ -148,10 +162,42 @@ export class ChatService {
     })();
     this.#running.set(conversationId, { stop: () => controller.abort(), settled: run.catch(() => undefined) });
     try {
-      return await run;
+      const message = await run;
+      this.#running.delete(conversationId);
+      if (message.status !== 'error') this.#prefillAfterReply(conversationId, startedAt);
+      return message;
     } finally {
       this.#running.delete(conversationId);
       context.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * After a reply, gets the engine ready for what the user will most likely send next: the draft they have been
+   * typing meanwhile (in this conversation or another), else a follow-up in this conversation. For the follow-up this
+   * re-evaluates the end of the reply as the next prompt will spell it (the sampled tokens do not always match the
+   * text's own tokenization) and `Instruct:`, in the idle time after the reply rather than after Send.
+   */
+  #prefillAfterReply(conversationId: string, startedAt: number): void {
+    const draft = this.#draft !== null && this.#draft.at > startedAt ? this.#draft : null;
+    const target = draft?.conversationId ?? conversationId;
+    if (this.#running.has(target)) return;
+    const conversation = this.#stores.conversations.getConversation(target);
+    if (conversation) this.#prefill(conversation, draft?.text ?? '');
+  }
+
+  /** Asks the engine to evaluate ahead the prompt for `draft` as the next message of the current branch. */
+  #prefill(conversation: ConversationRecord, draft: string): boolean {
+    try {
+      const settings = this.#stores.settings.getAppSettings();
+      if (!settings.prepareWhileTyping) return false;
+      const branch = this.#stores.conversations.listMessages(conversation.id);
+      const { request } = buildReplyRequest(conversation, settings, branch);
+      request.turns.push({ role: 'user', content: draft });
+      void this.#engine.prefill(request).catch(() => undefined);
+      return true;
+    } catch {
+      return false; // only ever a head start: a store that cannot be read now fails the send, with its own error
     }
   }
 

@@ -53,6 +53,8 @@ export const AppSettingsSchema = v.strictObject({
   modelPath: v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(TEXT_LIMITS.model))),
   /** Take a backup of the database once a day. */
   dailyBackups: v.boolean(),
+  /** Evaluate the prompt ahead while the user types (see `chat.prepare`). */
+  prepareWhileTyping: v.boolean(),
   /** How many backups to keep in the `backups/` folder. */
   backupsToKeep: integer(1, 100),
 });
@@ -70,6 +72,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   defaultGeneration: DEFAULT_GENERATION_SETTINGS,
   modelPath: null,
   dailyBackups: true,
+  prepareWhileTyping: true,
   backupsToKeep: 7,
 };
 

@@ -64,6 +64,7 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'history.import': notImplemented,
     'history.choosePath': notImplemented,
     'chat.edit': notImplemented,
+    'chat.prepare': notImplemented,
     'chat.regenerate': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
