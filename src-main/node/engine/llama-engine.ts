@@ -118,7 +118,7 @@ export class LlamaEngine implements ChatEngine {
   private readonly statusEmitter = new EngineStatusEmitter();
   private readonly queue = new SerialQueue();
   private readonly disposeController = new AbortController();
-  private readonly settings: Required<Omit<GenerationSettings, 'seed'>> & Pick<GenerationSettings, 'seed'>;
+  private readonly settings: ResolvedSettings;
   private lease: Promise<LlamaLease> | null = null;
   private loaded: LoadedModel | null = null;
   private disposing: Promise<void> | null = null;
@@ -126,6 +126,8 @@ export class LlamaEngine implements ChatEngine {
   private saveTimer: NodeJS.Timeout | undefined;
   /** Stops the running or waiting `prefill` (there is at most one). */
   private prefillController: AbortController | null = null;
+  /** The reply a `prefill` started, waiting for the `generate` of the same prompt (see `PrimedReply`). */
+  private primed: PrimedReply | null = null;
 
   constructor(private readonly options: LlamaEngineOptions = {}) {
     this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
@@ -177,8 +179,9 @@ export class LlamaEngine implements ChatEngine {
   }
 
   /**
-   * Evaluates the prompt `generate` would build for `request`, all but its last token (`generate` evaluates that one
-   * for its logits), in steps of `prefillChunkTokens`, giving way to anything else between steps. The conversation's
+   * Evaluates the prompt `generate` would build for `request` in steps of `prefillChunkTokens`, giving way to anything
+   * else between steps; the last step evaluates the last token and samples the reply's first token, which waits for
+   * the `generate` of the same prompt (`PrimedReply`) — that reply then starts with nothing to evaluate. The conversation's
    * saved state is restored first when it spares evaluation, as for `generate`. Its state is marked for saving only
    * when the request's last turn is empty (opening a conversation, or settling it after a reply) and the call
    * evaluated a worthwhile amount: a draft's tokens are speculative, and saving ~330 KB per token for each typing
@@ -289,6 +292,7 @@ export class LlamaEngine implements ChatEngine {
     }
     // Only now that the new model is in place is the old one freed (its conversation's state saved first).
     if (previous) {
+      await this.dropPrimed();
       await previous.states.save();
       await disposeLoaded(previous);
     }
@@ -312,13 +316,16 @@ export class LlamaEngine implements ChatEngine {
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
     options.onContext?.({ ...contextInfo });
+    const primed = await this.claimPrimed(promptTokens, settings);
     await loaded.states.prepare(promptTokens, key ?? null);
 
     const stats = new StatsClock(requestedAt, promptTokens.length);
     const text = new TextSink(options.onText);
-    const generated: Token[] = [];
+    const generated: Token[] = primed?.generated ?? [];
     let pending: Promise<unknown> | undefined; // native work in flight, awaited before the lock is released
-    let iterator: AsyncGenerator<Token, void, void | Token | Token[]> | undefined;
+    let iterator: ReplyIterator | undefined = primed?.iterator;
+    /** The reply's first step, when a prefill took it already. */
+    let firstStep: IteratorResult<Token, void> | null = primed?.first ?? null;
     const cleanup = async (): Promise<void> => {
       await settle(pending);
       await iterator?.return(undefined).catch(() => undefined);
@@ -337,44 +344,44 @@ export class LlamaEngine implements ChatEngine {
     };
 
     try {
-      // Keep the cached prefix; at least the last prompt token is evaluated again, for its logits.
-      stats.cachedPromptTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
-
-      const chunk = Math.max(1, this.options.promptChunkTokens ?? 128);
-      const rest = promptTokens.slice(sequence.nextTokenIndex);
-      for (let start = 0; start < rest.length - 1; start += chunk) {
-        const end = Math.min(start + chunk, rest.length - 1);
-        const evaluation = sequence.evaluateWithoutGeneratingNewTokens(rest.slice(start, end));
-        pending = evaluation;
-        const step = await raceAbort(evaluation, signal);
-        if (step.aborted) return finish('aborted');
+      let rest: Token[] = [];
+      if (primed) {
+        stats.cachedPromptTokens = promptTokens.length; // all evaluated by the prefill, the first token sampled
+      } else {
+        // Keep the cached prefix; at least the last prompt token is evaluated again, for its logits.
+        stats.cachedPromptTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
+        const chunk = Math.max(1, this.options.promptChunkTokens ?? 128);
+        rest = promptTokens.slice(sequence.nextTokenIndex);
+        for (let start = 0; start < rest.length - 1; start += chunk) {
+          const end = Math.min(start + chunk, rest.length - 1);
+          const evaluation = sequence.evaluateWithoutGeneratingNewTokens(rest.slice(start, end));
+          pending = evaluation;
+          const step = await raceAbort(evaluation, signal);
+          if (step.aborted) return finish('aborted');
+        }
       }
 
       const maxTokens = Math.min(Math.max(0, settings.maxTokens), contextSize - 1 - promptTokens.length);
       if (maxTokens === 0) return finish('maxTokens');
       const decoder = new TokenTextDecoder(model, promptTokens);
       const filter = new ReplyTextFilter(format.stopStrings);
-      iterator = sequence.evaluate(rest.slice(-1), {
-        temperature: settings.temperature,
-        topK: settings.topK,
-        topP: settings.topP,
-        seed: settings.seed ?? randomInt(0, 2 ** 31),
-        repeatPenalty:
-          settings.repeatPenalty === 1
-            ? undefined
-            : { penalty: settings.repeatPenalty, punishTokens: () => generated.slice(-64), maxPunishTokens: 64 },
-      });
+      iterator ??= startReply(sequence, rest.slice(-1), settings, generated);
 
       let stopReason: StopReason = 'eos';
       for (;;) {
-        const next = iterator.next();
-        pending = next;
-        const step = await raceAbort(next, signal);
-        if (step.aborted) return finish('aborted');
-        if (step.value.done) break;
-        generated.push(step.value.value);
+        let value = firstStep;
+        firstStep = null;
+        if (value === null) {
+          const next = iterator.next();
+          pending = next;
+          const step = await raceAbort(next, signal);
+          if (step.aborted) return finish('aborted');
+          value = step.value;
+        }
+        if (value.done) break;
+        generated.push(value.value);
         stats.tokenArrived();
-        text.append(filter.push(decoder.push(step.value.value)));
+        text.append(filter.push(decoder.push(value.value)));
         if (filter.stopped) {
           stopReason = 'stopText';
           break;
@@ -410,29 +417,66 @@ export class LlamaEngine implements ChatEngine {
       }
       throw error;
     }
+    const settings = this.settingsFor(request);
+    if (this.primed && samePrimed(this.primed, promptTokens, settings)) {
+      return { outcome: 'done', reusedTokens: promptTokens.length, evaluatedTokens: 0 };
+    }
+    await this.dropPrimed();
     await loaded.states.prepare(promptTokens, request.cacheKey ?? null);
     const { sequence } = loaded;
-    const target = promptTokens.slice(0, -1);
-    const reusedTokens = await keepCachedPrefix(sequence, target, target.length);
+    // At least the last token is left to evaluate: the reply's first token is sampled from its logits.
+    const reusedTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
     const chunk = Math.max(1, this.options.prefillChunkTokens ?? 16);
     let evaluatedTokens = 0;
     let outcome: PrefillResult['outcome'] = 'done';
-    while (sequence.nextTokenIndex < target.length) {
-      if (signal.aborted) {
-        outcome = 'superseded';
-        break;
-      }
-      const step = target.slice(sequence.nextTokenIndex, sequence.nextTokenIndex + chunk);
+    while (promptTokens.length - sequence.nextTokenIndex > chunk) {
+      if (signal.aborted) break;
+      const step = promptTokens.slice(sequence.nextTokenIndex, sequence.nextTokenIndex + chunk);
       await sequence.evaluateWithoutGeneratingNewTokens(step);
       evaluatedTokens += step.length;
+    }
+    if (signal.aborted) outcome = 'superseded';
+    else {
+      // The last step, in the same batch as the prompt's last tokens (a small batch costs about as much as one
+      // token): the reply's first token is sampled and kept for the `generate` of the same prompt, which then
+      // starts with nothing left to evaluate — also when it arrives while this step runs.
+      const last = promptTokens.slice(sequence.nextTokenIndex);
+      const generated: Token[] = [];
+      const iterator = startReply(sequence, last, settings, generated);
+      try {
+        const first = await iterator.next();
+        this.primed = { promptTokens, settings, iterator, first, generated };
+        evaluatedTokens += last.length;
+      } catch (error) {
+        await iterator.return(undefined).catch(() => undefined);
+        throw error;
+      }
     }
     const opening = request.turns.at(-1)?.content.trim() === '';
     if (opening && evaluatedTokens >= MIN_SAVED_PREFILL_TOKENS) loaded.states.changed();
     return { outcome, reusedTokens, evaluatedTokens };
   }
 
+  /** The primed reply if it answers exactly this prompt with these settings; otherwise it is dropped. */
+  private async claimPrimed(promptTokens: Token[], settings: ResolvedSettings): Promise<PrimedReply | null> {
+    const primed = this.primed;
+    if (primed && samePrimed(primed, promptTokens, settings)) {
+      this.primed = null;
+      return primed;
+    }
+    await this.dropPrimed();
+    return null;
+  }
+
+  /** Ends the primed reply, if any (before anything else touches the sequence). */
+  private async dropPrimed(): Promise<void> {
+    const primed = this.primed;
+    this.primed = null;
+    await primed?.iterator.return(undefined).catch(() => undefined);
+  }
+
   /** The request's sampling settings over the engine's defaults. */
-  private settingsFor(request: GenerateRequest): typeof this.settings {
+  private settingsFor(request: GenerateRequest): ResolvedSettings {
     return { ...this.settings, ...definedOnly(request.settings ?? {}) };
   }
 
@@ -458,6 +502,7 @@ export class LlamaEngine implements ChatEngine {
     try {
       const loaded = this.loaded;
       this.loaded = null;
+      await this.dropPrimed();
       if (loaded) {
         await loaded.states.save();
         await disposeLoaded(loaded);
@@ -552,6 +597,55 @@ interface LoadedModel {
   format: ChatFormat;
   /** Which conversation the sequence holds, with saved states of others (if a folder was given). */
   states: ConversationStates;
+}
+
+/** Sampling settings with every default filled in (`seed` stays optional: random per reply). */
+type ResolvedSettings = Required<Omit<GenerationSettings, 'seed'>> & Pick<GenerationSettings, 'seed'>;
+
+type ReplyIterator = AsyncGenerator<Token, void, void | Token | Token[]>;
+
+/**
+ * A reply a `prefill` started: its prompt is wholly in the KV cache and its first token sampled (the iterator waits
+ * before evaluating it). A `generate` of the same prompt with the same settings continues it, with nothing left to
+ * evaluate; anything else drops it first.
+ */
+interface PrimedReply {
+  promptTokens: Token[];
+  settings: ResolvedSettings;
+  iterator: ReplyIterator;
+  first: IteratorResult<Token, void>;
+  /** The reply's tokens so far (the repeat penalty's closure reads them). */
+  generated: Token[];
+}
+
+function samePrimed(primed: PrimedReply, promptTokens: Token[], settings: ResolvedSettings): boolean {
+  const a = primed.settings;
+  return (
+    a.temperature === settings.temperature &&
+    a.topK === settings.topK &&
+    a.topP === settings.topP &&
+    a.repeatPenalty === settings.repeatPenalty &&
+    a.seed === settings.seed &&
+    primed.promptTokens.length === promptTokens.length &&
+    primed.promptTokens.every((token, index) => token === promptTokens[index])
+  );
+}
+
+/**
+ * Starts sampling a reply after `tokens` (the prompt's last token, or tokens not yet evaluated). A reply without a
+ * fixed seed gets a random one. The repeat penalty looks at the last 64 tokens of `generated`.
+ */
+function startReply(sequence: LlamaContextSequence, tokens: Token[], settings: ResolvedSettings, generated: Token[]): ReplyIterator {
+  return sequence.evaluate(tokens, {
+    temperature: settings.temperature,
+    topK: settings.topK,
+    topP: settings.topP,
+    seed: settings.seed ?? randomInt(0, 2 ** 31),
+    repeatPenalty:
+      settings.repeatPenalty === 1
+        ? undefined
+        : { penalty: settings.repeatPenalty, punishTokens: () => generated.slice(-64), maxPunishTokens: 64 },
+  });
 }
 
 /**

@@ -63,8 +63,9 @@ export interface GenerateResult {
 /** How a `prefill` ended. */
 export interface PrefillResult {
   /**
-   * `done`: the prompt, all but its last token, is in the KV cache (a `generate` of the same request evaluates one
-   * token); `superseded`: a later `prefill`, `generate` or `load` came first (what was evaluated stays); `skipped`:
+   * `done`: the whole prompt is in the KV cache and the reply's first token is sampled (a `generate` of the same
+   * request, same sampling settings, evaluates nothing before its first token; another request keeps the shared
+   * prefix); `superseded`: a later `prefill`, `generate` or `load` came first (what was evaluated stays); `skipped`:
    * nothing was done (no model, or the prompt does not fit the window — `generate` will say so).
    */
   outcome: 'done' | 'superseded' | 'skipped';

@@ -47,15 +47,15 @@ function withDraft(draft: string, key = 'c1', history: ChatTurn[] = HISTORY): Ge
 }
 
 describe('LlamaEngine.prefill', () => {
-  it('evaluates a typed message ahead, so sending it evaluates one token', async () => {
+  it('evaluates a typed message ahead and samples its first token, so sending it evaluates nothing', async () => {
     const engine = await start();
     const request = withDraft('Which river is the longest?');
     const ahead = await engine.prefill(request);
     expect(ahead.outcome).toBe('done');
     expect(ahead.reusedTokens).toBe(0);
     const reply = await engine.generate(request);
-    expect(ahead.evaluatedTokens).toBe(reply.stats.promptTokens - 1);
-    expect(reply.stats.evaluatedPromptTokens).toBe(1);
+    expect(ahead.evaluatedTokens).toBe(reply.stats.promptTokens);
+    expect(reply.stats.evaluatedPromptTokens).toBe(0);
     expect(reply.stats.generatedTokens).toBeGreaterThan(0);
 
     // The reply is the one evaluating everything at send time gives.
@@ -72,12 +72,12 @@ describe('LlamaEngine.prefill', () => {
     expect(second.outcome).toBe('done');
     expect(second.reusedTokens).toBeGreaterThan(first.evaluatedTokens - 5); // only the draft's end changed
     const sent = await engine.generate(withDraft('Which river is the longest in Africa?'));
-    expect(second.reusedTokens + second.evaluatedTokens).toBe(sent.stats.promptTokens - 1);
-    expect(sent.stats.evaluatedPromptTokens).toBe(1);
+    expect(second.reusedTokens + second.evaluatedTokens).toBe(sent.stats.promptTokens);
+    expect(sent.stats.evaluatedPromptTokens).toBe(0);
     const edited = await engine.prefill(withDraft('Which lake is the deepest?'));
     expect(edited.reusedTokens).toBeLessThan(second.reusedTokens); // erased back to where the text differs
     const reply = await engine.generate(withDraft('Which lake is the deepest?'));
-    expect(reply.stats.evaluatedPromptTokens).toBe(1);
+    expect(reply.stats.evaluatedPromptTokens).toBe(0);
   });
 
   it('opening a conversation (an empty draft) leaves only the new message to evaluate at send', async () => {
@@ -88,7 +88,7 @@ describe('LlamaEngine.prefill', () => {
     // `Instruct:` and what precedes it came from the cache: the new message and `\nOutput:` remain.
     expect(reply.stats.evaluatedPromptTokens).toBeGreaterThan(1);
     expect(reply.stats.evaluatedPromptTokens).toBeLessThan(8);
-    expect(reply.stats.promptTokens - reply.stats.evaluatedPromptTokens).toBeGreaterThan(opened.evaluatedTokens - 4);
+    expect(reply.stats.promptTokens - reply.stats.evaluatedPromptTokens).toBeGreaterThan(opened.evaluatedTokens - 6);
   });
 
   it('gives way to a generate at its next step, keeping what it evaluated', async () => {
@@ -139,5 +139,38 @@ describe('LlamaEngine.prefill', () => {
     expect(opened.evaluatedTokens).toBeLessThan(opened.reusedTokens / 4); // the reply's own tokens, at most
     const next = await second.generate(withDraft('And then?', 'r', history));
     expect(next.stats.evaluatedPromptTokens).toBeLessThan(10);
+  });
+});
+
+describe('LlamaEngine.prefill, the reply started ahead', () => {
+  it('is used only by the same prompt with the same sampling settings, and gives the same reply as without it', async () => {
+    const engine = await start();
+    const request = withDraft('Name a river.');
+    await engine.prefill(request);
+    const hotter = await engine.generate({ ...request, settings: { seed: 1, maxTokens: 4, temperature: 1.2 } });
+    expect(hotter.stats.evaluatedPromptTokens).toBe(1); // other settings: the prompt is kept, the sample is not
+
+    await engine.prefill(request);
+    const same = await engine.generate(request);
+    expect(same.stats.evaluatedPromptTokens).toBe(0);
+    const fresh = await start();
+    expect((await fresh.generate(request)).text).toBe(same.text);
+  });
+
+  it('is dropped cleanly by an edit, a generate of something else, a new model and dispose', async () => {
+    const engine = await start();
+    await engine.prefill(withDraft('Name a river.'));
+    const other = await engine.generate(withDraft('Name a lake.'));
+    expect(other.stats.generatedTokens).toBeGreaterThan(0);
+    expect(other.stats.evaluatedPromptTokens).toBeLessThan(other.stats.promptTokens / 4);
+
+    await engine.prefill(withDraft('Name a mountain.'));
+    await engine.load(modelPath); // replaces the model (and its context) under the primed reply
+    const afterLoad = await engine.generate(withDraft('Name a mountain.'));
+    expect(afterLoad.stats.evaluatedPromptTokens).toBe(afterLoad.stats.promptTokens);
+
+    await engine.prefill(withDraft('Name a sea.'));
+    await engine.dispose();
+    expect(engine.status().state).toBe('noModel');
   });
 });
