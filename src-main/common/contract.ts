@@ -199,7 +199,8 @@ export interface Methods {
    * reply to a typed message starts in a fraction of a second instead of seconds. Nothing is stored. Resolves at once,
    * `prepared: false` when nothing was started (the `prepareWhileTyping` setting is off, no model is ready, or a
    * reply is being written in this conversation — the draft is then evaluated once it ends). Any later
-   * `chat.prepare`, send or model load takes over from it. Call it a few times a second at most while the user types, not on every key.
+   * `chat.prepare`, send or model load takes over from it. Call it at most every 100 ms or so while the user types,
+   * not on every key.
    * Fails with `NOT_FOUND` for an unknown conversation.
    */
   'chat.prepare': { params: MethodParams['chat.prepare']; result: { prepared: boolean }; events: never };

@@ -1,5 +1,5 @@
 /** At most one draft is sent per this many ms while the user types. */
-export const DRAFT_INTERVAL_MS = 300;
+export const DRAFT_INTERVAL_MS = 100;
 
 /** Sends a draft to the app (`chat.prepare`); failures do not matter, it is only a head start. */
 export type PrepareDraft = (conversationId: string, text: string) => void;
