@@ -155,7 +155,11 @@ function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
         `baseline prompt ${fixed(r.baseline.prompt?.tokensPerSecond)}, generation ${fixed(r.baseline.generation?.tokensPerSecond)} tok/s`,
     ),
     `app: follow-up evaluated ${app.followUp.evaluatedTokens} of ${app.followUp.promptTokens} tokens (baseline ${baseline.followUp.followUp?.evaluatedTokens}); engine-side TTFT ${app.followUp.engineTtftMs} ms`,
-    `app: after restart evaluated ${app.restart.evaluatedTokens} of ${app.restart.promptTokens} tokens; engine-side TTFT ${app.restart.engineTtftMs} ms`,
+    `app: follow-up typed in ${app.followUpTyped.typingMs} ms: ${app.followUpTyped.evaluatedTokens} of ${app.followUpTyped.promptTokens} tokens left to evaluate at Enter; engine-side TTFT ${app.followUpTyped.engineTtftMs} ms`,
+    `app: follow-up typed, Enter after ${app.followUpTypedReread.typist.enterDelayMs} ms: ${app.followUpTypedReread.evaluatedTokens} of ${app.followUpTypedReread.promptTokens} tokens left to evaluate at Enter; engine-side TTFT ${app.followUpTypedReread.engineTtftMs} ms`,
+    `app: after restart evaluated ${app.restart.evaluatedTokens} of ${app.restart.promptTokens} tokens; engine-side TTFT ${app.restart.engineTtftMs} ms; conversation opened in ${app.restart.openConversationMs} ms`,
+    `app: after restart, typed in ${app.restartTyped.typingMs} ms: ${app.restartTyped.evaluatedTokens} of ${app.restartTyped.promptTokens} tokens left to evaluate at Enter; engine-side TTFT ${app.restartTyped.engineTtftMs} ms`,
+    'typed rows: their baseline is the pasted row\'s (llama.cpp evaluating the message at Send, as it must without the draft)',
   );
   if (baseline.restartFromStateFile?.restart) {
     lines.push(

@@ -36,8 +36,15 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
   const ttft = (id: string, scenario: string, figure: number, base: number, limitMs: number): void => {
     rows.push({ id, scenario, unit: 'ms', figure: round1(figure), baseline: round1(base), ratio: ratioOf(figure, base), target: `≤ ${limitMs} ms`, pass: figure <= limitMs });
   };
-  ttft('followUpTtftMs', `follow-up TTFT (${app.followUp.promptTokens}-token prompt)`, app.followUp.ttftMs, baseline.followUp.followUp?.ttftMs ?? Number.NaN, 500);
-  ttft('restartTtftMs', 'TTFT after restart', app.restart.ttftMs, baseline.restart.restart?.ttftMs ?? Number.NaN, 1000);
+  const typed = `typed at ${app.followUpTyped.typist.charsPerSecond} chars/s`;
+  const followUpBase = baseline.followUp.followUp?.ttftMs ?? Number.NaN;
+  const restartBase = baseline.restart.restart?.ttftMs ?? Number.NaN;
+  ttft('followUpTtftMs', `follow-up TTFT, pasted (${app.followUp.promptTokens}-token prompt)`, app.followUp.ttftMs, followUpBase, 500);
+  ttft('followUpTypedTtftMs', `follow-up TTFT, ${typed}, Enter at once`, app.followUpTyped.ttftMs, followUpBase, 500);
+  const reread = `Enter after ${app.followUpTypedReread.typist.enterDelayMs / 1000} s`;
+  ttft('followUpTypedRereadTtftMs', `follow-up TTFT, ${typed}, ${reread}`, app.followUpTypedReread.ttftMs, followUpBase, 500);
+  ttft('restartTtftMs', 'TTFT after restart, pasted', app.restart.ttftMs, restartBase, 1000);
+  ttft('restartTypedTtftMs', `TTFT after restart, ${typed}, Enter at once`, app.restartTyped.ttftMs, restartBase, 1000);
   const limit = 1.2 * (model.fileBytes + model.kvCacheBytes);
   rows.push({
     id: 'peakRssBytes',

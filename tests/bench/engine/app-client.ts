@@ -3,6 +3,13 @@ import { RpcError } from '../../../src-main/common/contract';
 import { RpcClient } from '../../../src-main/common/rpc';
 import { createWebSocketTransport } from '../../../src-main/node/host/ws-transport';
 import type { Message } from '../../../src-main/common/types';
+import { DraftPreparer } from '../../../src-renderer/lib/draft-preparer';
+
+/** How a simulated user types: characters per second, and the pause between the last key and Enter. */
+export interface Typist {
+  charsPerSecond: number;
+  enterDelayMs: number;
+}
 
 /**
  * A client of the app speaking the contract over the browser host's WebSocket, exactly as the renderer in a browser
@@ -13,6 +20,12 @@ export class AppClient {
     private readonly socket: WebSocket,
     readonly rpc: RpcClient,
   ) {}
+
+  /** Tells the app what the user is typing, exactly as the chat window does (the renderer's own `DraftPreparer`). */
+  private readonly drafts = new DraftPreparer(
+    (conversationId, text) => void this.rpc.call('chat.prepare', { conversationId, text }).catch(() => undefined),
+    () => true,
+  );
 
   static async connect(port: number, token: string): Promise<AppClient> {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/rpc?token=${encodeURIComponent(token)}`, {
@@ -84,7 +97,35 @@ export class AppClient {
     };
   }
 
+  /** Opens a conversation as the chat window does: its messages are fetched and the app is told it was opened. */
+  async open(conversationId: string): Promise<number> {
+    const started = performance.now();
+    this.drafts.opened(conversationId, '');
+    await this.rpc.call('conversations.get', { id: conversationId });
+    return round(performance.now() - started);
+  }
+
+  /**
+   * Types `text` into the composer key by key at the typist's speed, telling the app as the chat window does, then
+   * presses Enter: `chat.send`, timed from Enter like `send`.
+   */
+  async typeAndSend(conversationId: string, text: string, typist: Typist, stopAfterDeltas?: number): Promise<TimedReply & { typingMs: number }> {
+    const started = performance.now();
+    const keyMs = 1000 / typist.charsPerSecond;
+    let typed = '';
+    for (const char of text) {
+      await sleep(keyMs);
+      typed += char;
+      this.drafts.typed(conversationId, typed);
+    }
+    await sleep(typist.enterDelayMs);
+    const typingMs = round(performance.now() - started);
+    this.drafts.sent(conversationId);
+    return { ...(await this.send(conversationId, text, stopAfterDeltas)), typingMs };
+  }
+
   close(): void {
+    this.drafts.dispose();
     this.rpc.close();
     this.socket.close();
   }
@@ -101,3 +142,4 @@ export interface TimedReply {
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

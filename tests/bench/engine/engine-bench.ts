@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatTurn } from '../../../src-main/node/engine/port';
 import { formatPhi2Prompt } from '../../../src-main/node/engine/phi2-format';
-import { AppClient, type TimedReply } from './app-client';
+import { AppClient, type TimedReply, type Typist } from './app-client';
 import type { AppHostReady, AppHostRequest, AppHostResult } from './app-host-worker';
 import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-worker';
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
@@ -19,9 +19,14 @@ import { startWorker, stopAllWorkers, type Worker } from './worker-process';
  * One conversation carries every scenario:
  *  1. a 128-token prompt, then a 128-token greedy reply: prompt tok/s and generation tok/s;
  *  2. a long message that brings the conversation to a ~1,500-token history (short reply);
- *  3. a short follow-up: time to first token with the history in the KV cache;
- *  4. the host is closed and started again on the same data folder, the conversation opened, and another
- *     follow-up sent: time to first token after a restart (whatever the app does: re-evaluate, or restore).
+ *  3. a short follow-up, pasted (sent whole, the app learns of it only at Send): time to first token with the history
+ *     in the KV cache; then the same follow-up typed key by key (`TYPIST`), the app told of the draft as the chat
+ *     window tells it (`chat.prepare`), timed from Enter;
+ *  4. the host is closed and started again on the same data folder, the conversation opened (as the window opens it),
+ *     and another follow-up pasted: time to first token after a restart (whatever the app does: re-evaluate, or
+ *     restore); then once more, that follow-up typed.
+ * The typed scenarios have no baseline of their own: theirs is the pasted one's, llama.cpp evaluating the same
+ * message at send, as it must without being told of the draft.
  */
 export interface EngineBenchOptions {
   /** Same threads, context size and mmap setting as the app uses. */
@@ -67,7 +72,10 @@ export interface AppFigures {
   generationTokensPerSecond: number;
   history: { promptTokens: number; ttftMs: number };
   followUp: ReplyFigures;
+  followUpTyped: TypedReplyFigures;
+  followUpTypedReread: TypedReplyFigures;
   restart: ReplyFigures & { openConversationMs: number };
+  restartTyped: TypedReplyFigures & { openConversationMs: number };
   memory: TreeMemoryPeak[];
   peakRss: number;
 }
@@ -78,6 +86,20 @@ export interface ReplyFigures {
   ttftMs: number;
   engineTtftMs: number | null;
 }
+
+export interface TypedReplyFigures extends ReplyFigures {
+  typist: Typist;
+  /** From the first key to Enter. */
+  typingMs: number;
+}
+
+/**
+ * A fast typist (84 words a minute) who presses Enter 150 ms after the last key: the hard case for evaluating ahead,
+ * as the message's last word and the prompt's `\nOutput:` can only be evaluated after the last key.
+ */
+export const TYPIST: Typist = { charsPerSecond: 7, enterDelayMs: 150 };
+/** The same typist glancing over the message for a second before Enter. */
+export const TYPIST_WHO_REREADS: Typist = { charsPerSecond: 7, enterDelayMs: 1000 };
 
 export interface EngineBenchResult {
   settings: LlamaSettings;
@@ -162,35 +184,71 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     const r3 = await exchange(FOLLOW_UP_TEXT, 8);
     const followUpTurns = turns.slice(0, -1);
     await think();
+    log('app: the same follow-up, typed');
+    const typedExchange = async (text: string, typist = TYPIST): Promise<TimedReply & { typingMs: number }> => {
+      if (greedy) await client.setGreedy(8);
+      const reply = await client.typeAndSend(conversation.id, text, typist, cut(8));
+      if (reply.message.status === 'error') throw new Error(`the app failed to reply: ${reply.message.error}`);
+      turns.push({ role: 'user', content: text }, { role: 'assistant', content: reply.message.content });
+      return reply;
+    };
+    const r3t = await typedExchange(FOLLOW_UP_TEXT);
+    const followUpTypedTurns = turns.slice(0, -1);
+    await think();
+    log('app: the same follow-up, typed and looked over for a second before Enter');
+    const r3r = await typedExchange(FOLLOW_UP_TEXT, TYPIST_WHO_REREADS);
+    const followUpRereadTurns = turns.slice(0, -1);
+    await think();
     const memory1 = first.stop();
     client.close();
     await first.close();
 
-    log('app: restarting the browser host');
-    const second = await startHost({ dataDir, modelPath: settings.modelPath }, log);
-    client = await AppClient.connect(second.ready.port, second.ready.token);
-    const opening = performance.now();
-    await client.rpc.call('conversations.get', { id: conversation.id });
-    const openConversationMs = Math.round(performance.now() - opening);
-    log('app: follow-up after the restart');
+    const restartAndOpen = async (): Promise<{ host: RunningHost; openConversationMs: number }> => {
+      log('app: restarting the browser host');
+      const host = await startHost({ dataDir, modelPath: settings.modelPath }, log);
+      client = await AppClient.connect(host.ready.port, host.ready.token);
+      return { host, openConversationMs: await client.open(conversation.id) };
+    };
+    const second = await restartAndOpen();
+    log('app: follow-up after the restart, pasted');
     await think();
     const r4 = await exchange(AFTER_RESTART_TEXT, 8);
     const restartTurns = turns.slice(0, -1);
-    const memory2 = second.stop();
+    const memory2 = second.host.stop();
     client.close();
-    await second.close();
+    await second.host.close();
+
+    const third = await restartAndOpen();
+    log('app: follow-up after the restart, typed');
+    const r4t = await typedExchange(AFTER_RESTART_TEXT);
+    const restartTypedTurns = turns.slice(0, -1);
+    const memory3 = third.host.stop();
+    client.close();
+    await third.host.close();
 
     const best = (values: number[]): number => Math.max(...values);
     const app: AppFigures = {
       greedyVia: greedy ? 'settings' : 'stop',
-      loadMs: [first.ready.loadMs, second.ready.loadMs],
+      loadMs: [first.ready.loadMs, second.host.ready.loadMs, third.host.ready.loadMs],
       promptTokensPerSecond: best(rounds.map((r) => r.app.promptTokensPerSecond)),
       generationTokensPerSecond: best(rounds.map((r) => r.app.generationTokensPerSecond)),
       history: { promptTokens: r2.message.stats?.promptTokens ?? tokenizer.promptTokens(historyTurns.slice(0, -1)), ttftMs: r2.ttftMs },
       followUp: replyFigures(r3, tokenizer.promptTokens(followUpTurns)),
-      restart: { ...replyFigures(r4, tokenizer.promptTokens(restartTurns)), openConversationMs },
-      memory: [memory1, memory2],
-      peakRss: Math.max(memory1.peakRss, memory2.peakRss),
+      followUpTyped: { ...replyFigures(r3t, tokenizer.promptTokens(followUpTypedTurns)), typist: TYPIST, typingMs: r3t.typingMs },
+      followUpTypedReread: {
+        ...replyFigures(r3r, tokenizer.promptTokens(followUpRereadTurns)),
+        typist: TYPIST_WHO_REREADS,
+        typingMs: r3r.typingMs,
+      },
+      restart: { ...replyFigures(r4, tokenizer.promptTokens(restartTurns)), openConversationMs: second.openConversationMs },
+      restartTyped: {
+        ...replyFigures(r4t, tokenizer.promptTokens(restartTypedTurns)),
+        typist: TYPIST,
+        typingMs: r4t.typingMs,
+        openConversationMs: third.openConversationMs,
+      },
+      memory: [memory1, memory2, memory3],
+      peakRss: Math.max(memory1.peakRss, memory2.peakRss, memory3.peakRss),
     };
 
     const stateFile = options.stateFileBaseline ? join(dataDir, 'baseline-state.bin') : undefined;
