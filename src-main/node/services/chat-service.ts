@@ -54,6 +54,8 @@ export class ChatService {
   readonly #running = new Map<string, { stop: () => void; settled: Promise<unknown> }>();
   /** The draft the user last said they were writing (`chat.prepare`), and when. */
   #draft: { conversationId: string; text: string; at: number } | null = null;
+  /** Set by `stopAll` (shutdown): nothing is prepared ahead any more. */
+  #shuttingDown = false;
 
   constructor(stores: ChatStores, engine: ChatEngine, options: ChatServiceOptions = {}) {
     this.#stores = stores;
@@ -72,6 +74,7 @@ export class ChatService {
    * all are stored. For a clean shutdown: call it before disposing the engine and closing the store.
    */
   async stopAll(): Promise<void> {
+    this.#shuttingDown = true;
     const running = [...this.#running.values()];
     for (const reply of running) reply.stop();
     await Promise.allSettled(running.map((reply) => reply.settled));
@@ -188,6 +191,7 @@ export class ChatService {
 
   /** Asks the engine to evaluate ahead the prompt for `draft` as the next message of the current branch. */
   #prefill(conversation: ConversationRecord, draft: string): boolean {
+    if (this.#shuttingDown) return false;
     try {
       const settings = this.#stores.settings.getAppSettings();
       if (!settings.prepareWhileTyping) return false;

@@ -177,7 +177,8 @@ describe('ChatService on the message tree', () => {
   it('stopAll ends every running reply as stopped, with its text, and waits until it is stored', async () => {
     const a = store.createConversation();
     const b = store.createConversation();
-    const service = new ChatService(opened, ready({ reply: 'word '.repeat(100), deltaDelayMs: 3 }));
+    const engine = ready({ reply: 'word '.repeat(100), deltaDelayMs: 3 });
+    const service = new ChatService(opened, engine);
     const started: string[] = [];
     const run = (id: string) =>
       service.send({ conversationId: id, text: 'go' }, { signal: new AbortController().signal, emit: (e) => started.push(e.type) });
@@ -188,5 +189,8 @@ describe('ChatService on the message tree', () => {
     expect(service.isBusy(a.id) || service.isBusy(b.id)).toBe(false);
     for (const id of [a.id, b.id]) expect(store.listMessages(id).at(-1)?.status).toBe('stopped');
     await expect(Promise.all(replies)).resolves.toHaveLength(2);
+    // Shutting down, nothing is prepared ahead: the engine is about to be disposed.
+    expect(engine.prefills).toEqual([]);
+    expect(service.prepare({ conversationId: a.id, text: 'more' })).toEqual({ prepared: false });
   });
 });
