@@ -200,7 +200,8 @@ export interface Methods {
    * `prepared: false` when nothing was started (the `prepareWhileTyping` setting is off, no model is ready, or a
    * reply is being written in this conversation — the draft is then evaluated once it ends). Any later
    * `chat.prepare`, send or model load takes over from it. Call it at most every 100 ms or so while the user types,
-   * not on every key.
+   * not on every key, with `stillTyping: true` (only what more typing cannot change is evaluated, in small steps),
+   * and once typing pauses without it (the whole prompt, and the reply's first token).
    * Fails with `NOT_FOUND` for an unknown conversation.
    */
   'chat.prepare': { params: MethodParams['chat.prepare']; result: { prepared: boolean }; events: never };

@@ -176,6 +176,7 @@ export const schemas = {
   }),
   'chat.prepare': v.strictObject({
     conversationId: Id,
+    stillTyping: v.optional(v.boolean()),
     text: v.pipe(
       v.string(),
       v.maxLength(MAX_MESSAGE_LENGTH, `a message is limited to ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters`),

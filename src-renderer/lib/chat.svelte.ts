@@ -117,7 +117,8 @@ export class ChatState {
     this.search = new SearchState(client);
     this.history = new HistoryTransfer(client);
     this.#drafts = new DraftPreparer(
-      (conversationId, text) => void client.call('chat.prepare', { conversationId, text }).catch(() => undefined),
+      (conversationId, text, stillTyping) =>
+        void client.call('chat.prepare', { conversationId, text, stillTyping }).catch(() => undefined),
       () => (this.settings.current?.prepareWhileTyping ?? false) && this.engine?.state === 'ready',
     );
   }

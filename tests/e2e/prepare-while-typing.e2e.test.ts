@@ -35,6 +35,11 @@ describe('prepare while typing', () => {
     const whileTyping = s.engine.prefills.slice(before);
     expect(whileTyping.length).toBeLessThan(text.length / 3); // throttled, not one per key
     expect(whileTyping.every((r) => text.startsWith(r.turns.at(-1)?.content ?? '-'))).toBe(true);
+    // Drafts sent while typing are marked so; once typing pauses, the whole text goes as it is.
+    const flags = s.engine.prefillOptions.slice(before).map((options) => options.stillTyping);
+    expect(flags.slice(0, -1).every((stillTyping) => stillTyping === true)).toBe(true);
+    await expect.poll(() => s.engine.prefillOptions.at(-1)?.stillTyping).toBe(false);
+    expect(s.engine.prefills.at(-1)?.turns.at(-1)?.content).toBe(text);
 
     // Sending it: the reply is to exactly the prefilled prompt.
     await chat.sendButton.click();

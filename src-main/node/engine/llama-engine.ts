@@ -23,6 +23,7 @@ import {
   type GenerateResult,
   type GenerationSettings,
   type LoadOptions,
+  type PrefillOptions,
   type PrefillResult,
 } from './port';
 import { SerialQueue } from './serial-queue';
@@ -187,7 +188,7 @@ export class LlamaEngine implements ChatEngine {
    * evaluated a worthwhile amount: a draft's tokens are speculative, and saving ~330 KB per token for each typing
    * pause would be all cost.
    */
-  async prefill(request: GenerateRequest): Promise<PrefillResult> {
+  async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposing || !this.loaded) return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
     this.prefillController?.abort();
     const controller = new AbortController();
@@ -197,7 +198,7 @@ export class LlamaEngine implements ChatEngine {
     if (!release) return { outcome: 'superseded', reusedTokens: 0, evaluatedTokens: 0 };
     let result: PrefillResult = { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
     try {
-      result = await this.prefillNow(request, signal);
+      result = await this.prefillNow(request, options.stillTyping ?? false, signal);
       return result;
     } catch (error) {
       this.loaded?.states.forget(); // the sequence's state is unknown now: never save it
@@ -403,24 +404,25 @@ export class LlamaEngine implements ChatEngine {
     }
   }
 
-  private async prefillNow(request: GenerateRequest, signal: AbortSignal): Promise<PrefillResult> {
+  private async prefillNow(request: GenerateRequest, stillTyping: boolean, signal: AbortSignal): Promise<PrefillResult> {
     const loaded = this.loaded;
     if (!loaded || signal.aborted) {
       return { outcome: loaded ? 'superseded' : 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
     }
+    const settings = this.settingsFor(request);
     let promptTokens: Token[];
     try {
-      promptTokens = this.fit(loaded, request, this.settingsFor(request).maxTokens).tokens;
+      promptTokens = this.fit(loaded, request, settings.maxTokens).tokens;
     } catch (error) {
       if (error instanceof EngineError && error.code === 'CONTEXT_OVERFLOW') {
         return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
       }
       throw error;
     }
-    const settings = this.settingsFor(request);
     if (this.primed && samePrimed(this.primed, promptTokens, settings)) {
       return { outcome: 'done', reusedTokens: promptTokens.length, evaluatedTokens: 0 };
     }
+    if (stillTyping) return this.prefillStablePart(loaded, request, promptTokens, signal);
     await this.dropPrimed();
     await loaded.states.prepare(promptTokens, request.cacheKey ?? null);
     const { sequence } = loaded;
@@ -455,6 +457,44 @@ export class LlamaEngine implements ChatEngine {
     const opening = request.turns.at(-1)?.content.trim() === '';
     if (opening && evaluatedTokens >= MIN_SAVED_PREFILL_TOKENS) loaded.states.changed();
     return { outcome, reusedTokens, evaluatedTokens };
+  }
+
+  /**
+   * While the last turn is being typed: evaluates the prompt tokens that typing one more letter would not change (the
+   * shared prefix of the prompt as it is and with a letter added), so the prompt's closing and a half-typed word are
+   * left for later. One step; nothing is sampled.
+   */
+  private async prefillStablePart(
+    loaded: LoadedModel,
+    request: GenerateRequest,
+    promptTokens: Token[],
+    signal: AbortSignal,
+  ): Promise<PrefillResult> {
+    const last = request.turns.at(-1);
+    if (!last) return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    let longer: Token[];
+    try {
+      const turns = [...request.turns.slice(0, -1), { ...last, content: `${last.content}x` }];
+      longer = this.fit(loaded, { ...request, turns }, this.settingsFor(request).maxTokens).tokens;
+    } catch {
+      return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    }
+    let stable = 0;
+    while (stable < promptTokens.length && stable < longer.length && promptTokens[stable] === longer[stable]) stable++;
+    const target = promptTokens.slice(0, Math.min(stable, promptTokens.length - 1));
+    const { sequence } = loaded;
+    await this.dropPrimed();
+    await loaded.states.prepare(target, request.cacheKey ?? null);
+    const reusedTokens = await keepCachedPrefix(sequence, target, target.length);
+    const chunk = Math.max(1, this.options.prefillChunkTokens ?? 16);
+    let evaluatedTokens = 0;
+    while (sequence.nextTokenIndex < target.length) {
+      if (signal.aborted) return { outcome: 'superseded', reusedTokens, evaluatedTokens };
+      const step = target.slice(sequence.nextTokenIndex, sequence.nextTokenIndex + chunk);
+      await sequence.evaluateWithoutGeneratingNewTokens(step);
+      evaluatedTokens += step.length;
+    }
+    return { outcome: 'done', reusedTokens, evaluatedTokens };
   }
 
   /** The primed reply if it answers exactly this prompt with these settings; otherwise it is dropped. */

@@ -75,6 +75,16 @@ export interface PrefillResult {
   evaluatedTokens: number;
 }
 
+export interface PrefillOptions {
+  /**
+   * The last turn is still being typed: evaluate only what more typing cannot change — the prompt up to the last
+   * turn's last whole word, without the prompt's closing (`\nOutput:`) and without sampling — so each step stays
+   * small and nothing is evaluated twice while the user types. Default false: the whole prompt, and the reply's first
+   * token (the user has paused, and may press Enter).
+   */
+  stillTyping?: boolean;
+}
+
 export interface LoadOptions {
   /** Load progress, 0..1. */
   onProgress?: (progress: number) => void;
@@ -99,7 +109,7 @@ export interface ChatEngine {
    * only when nothing else waits: any `generate` or `load` (and any newer `prefill`) takes over at the next step,
    * keeping what was evaluated. Never throws.
    */
-  prefill(request: GenerateRequest): Promise<PrefillResult>;
+  prefill(request: GenerateRequest, options?: PrefillOptions): Promise<PrefillResult>;
   /** Free every native resource. The engine cannot be used afterwards. */
   dispose(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type LoadOptions,
+  type PrefillOptions,
   type PrefillResult,
 } from './port';
 import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
@@ -65,6 +66,8 @@ export class ScriptedEngine implements ChatEngine {
   readonly requests: GenerateRequest[] = [];
   /** Every `prefill` request received, in order, for assertions. */
   readonly prefills: GenerateRequest[] = [];
+  /** The options of each `prefill`, in the same order. */
+  readonly prefillOptions: PrefillOptions[] = [];
   private readonly statusEmitter = new EngineStatusEmitter();
   private readonly queue = new SerialQueue();
   private readonly disposeController = new AbortController();
@@ -174,11 +177,12 @@ export class ScriptedEngine implements ChatEngine {
   }
 
   /** Records the request; there is no cache to fill, so it only reports the prompt's (estimated) size as evaluated. */
-  async prefill(request: GenerateRequest): Promise<PrefillResult> {
+  async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposed || this.statusEmitter.get().state !== 'ready') {
       return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
     }
     this.prefills.push(request);
+    this.prefillOptions.push({ ...options });
     const evaluatedTokens = estimatedTokens(formatPhi2Prompt(request)).length;
     return { outcome: 'done', reusedTokens: 0, evaluatedTokens };
   }

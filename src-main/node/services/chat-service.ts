@@ -88,7 +88,7 @@ export class ChatService {
     const conversation = this.#conversation(params.conversationId);
     this.#draft = { conversationId: conversation.id, text: params.text, at: performance.now() };
     if (this.#engine.status().state !== 'ready' || this.#running.has(conversation.id)) return { prepared: false };
-    return { prepared: this.#prefill(conversation, params.text) };
+    return { prepared: this.#prefill(conversation, params.text, params.stillTyping ?? false) };
   }
 
   /** `chat.send`: a new user message after the current leaf, and its reply. */
@@ -186,11 +186,11 @@ export class ChatService {
     const target = draft?.conversationId ?? conversationId;
     if (this.#running.has(target)) return;
     const conversation = this.#stores.conversations.getConversation(target);
-    if (conversation) this.#prefill(conversation, draft?.text ?? '');
+    if (conversation) this.#prefill(conversation, draft?.text ?? '', false);
   }
 
   /** Asks the engine to evaluate ahead the prompt for `draft` as the next message of the current branch. */
-  #prefill(conversation: ConversationRecord, draft: string): boolean {
+  #prefill(conversation: ConversationRecord, draft: string, stillTyping: boolean): boolean {
     if (this.#shuttingDown) return false;
     try {
       const settings = this.#stores.settings.getAppSettings();
@@ -198,7 +198,7 @@ export class ChatService {
       const branch = this.#stores.conversations.listMessages(conversation.id);
       const { request } = buildReplyRequest(conversation, settings, branch);
       request.turns.push({ role: 'user', content: draft });
-      void this.#engine.prefill(request).catch(() => undefined);
+      void this.#engine.prefill(request, { stillTyping }).catch(() => undefined);
       return true;
     } catch {
       return false; // only ever a head start: a store that cannot be read now fails the send, with its own error

@@ -23,7 +23,8 @@ export class AppClient {
 
   /** Tells the app what the user is typing, exactly as the chat window does (the renderer's own `DraftPreparer`). */
   private readonly drafts = new DraftPreparer(
-    (conversationId, text) => void this.rpc.call('chat.prepare', { conversationId, text }).catch(() => undefined),
+    (conversationId, text, stillTyping) =>
+      void this.rpc.call('chat.prepare', { conversationId, text, stillTyping }).catch(() => undefined),
     () => true,
   );
 

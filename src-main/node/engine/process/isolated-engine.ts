@@ -7,6 +7,7 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type LoadOptions,
+  type PrefillOptions,
   type PrefillResult,
 } from '../port';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from '../status-emitter';
@@ -122,11 +123,12 @@ export class IsolatedEngine implements ChatEngine {
   }
 
   /** The process's `prefill`; `skipped` if the process ends before answering. Never throws. */
-  async prefill(request: GenerateRequest): Promise<PrefillResult> {
+  async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposing) return { ...PREFILL_SKIPPED };
     return new Promise<PrefillResult>((resolvePrefill) => {
       const id = this.nextId++;
-      this.submit(id, { kind: 'prefill', resolve: resolvePrefill }, { type: 'prefill', id, request: plainRequest(request) }, undefined);
+      const message = { type: 'prefill' as const, id, request: plainRequest(request), stillTyping: options.stillTyping ?? false };
+      this.submit(id, { kind: 'prefill', resolve: resolvePrefill }, message, undefined);
     });
   }
 

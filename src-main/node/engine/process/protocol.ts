@@ -56,7 +56,7 @@ const HostMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('init'), options: WorkerEngineOptionsSchema }),
   v.strictObject({ type: v.literal('load'), id: Id, modelPath: v.string() }),
   v.strictObject({ type: v.literal('generate'), id: Id, request: GenerateRequestSchema }),
-  v.strictObject({ type: v.literal('prefill'), id: Id, request: GenerateRequestSchema }),
+  v.strictObject({ type: v.literal('prefill'), id: Id, request: GenerateRequestSchema, stillTyping: v.boolean() }),
   /** Abort the load or generation with this id (ignored if it has ended). */
   v.strictObject({ type: v.literal('abort'), id: Id }),
   v.strictObject({ type: v.literal('dispose'), id: Id }),

@@ -70,7 +70,7 @@ export function serveEngine(port: WorkerPort, createEngine: WorkerEngineFactory,
       }
       case 'prefill': {
         const { id } = message;
-        void current.prefill(message.request).then((result) => port.send({ type: 'prefilled', id, result }));
+        void current.prefill(message.request, { stillTyping: message.stillTyping }).then((result) => port.send({ type: 'prefilled', id, result }));
         return;
       }
       case 'dispose': {

@@ -174,3 +174,35 @@ describe('LlamaEngine.prefill, the reply started ahead', () => {
     expect(engine.status().state).toBe('noModel');
   });
 });
+
+describe('LlamaEngine.prefill while the user is still typing', () => {
+  it("evaluates only the finished words: not a half-typed word, not the prompt's closing, and samples nothing", async () => {
+    const engine = await start();
+    const typing = await engine.prefill(withDraft('Which river is the lon'), { stillTyping: true });
+    expect(typing.outcome).toBe('done');
+    const reply = await engine.generate(withDraft('Which river is the longest?'));
+    // What was evaluated ahead is all reused, and it stopped before "lon": the rest is the word and `\nOutput:`.
+    // (The tiny model's vocabulary merges across word ends now and then: a token's difference is allowed.)
+    const reused = reply.stats.promptTokens - reply.stats.evaluatedPromptTokens;
+    expect(reused).toBeGreaterThanOrEqual(typing.reusedTokens + typing.evaluatedTokens - 1);
+    expect(typing.reusedTokens + typing.evaluatedTokens).toBeGreaterThan(400);
+    expect(reply.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(4);
+    expect(reply.stats.evaluatedPromptTokens).toBeLessThan(12);
+
+    // A finished message still typing-marked: the closing is left out, so the send evaluates it (and nothing was sampled).
+    await engine.prefill(withDraft('Which lake is deepest?'), { stillTyping: true });
+    const lake = await engine.generate(withDraft('Which lake is deepest?'));
+    expect(lake.stats.evaluatedPromptTokens).toBeGreaterThanOrEqual(3);
+    expect(lake.stats.evaluatedPromptTokens).toBeLessThan(8);
+  });
+
+  it('a pause after typing evaluates the rest and starts the reply', async () => {
+    const engine = await start();
+    const typing = await engine.prefill(withDraft('Which sea is the sal'), { stillTyping: true });
+    const paused = await engine.prefill(withDraft('Which sea is the saltiest?'));
+    expect(paused.reusedTokens).toBeGreaterThanOrEqual(typing.reusedTokens + typing.evaluatedTokens - 1);
+    expect(paused.evaluatedTokens).toBeLessThan(12);
+    const reply = await engine.generate(withDraft('Which sea is the saltiest?'));
+    expect(reply.stats.evaluatedPromptTokens).toBe(0);
+  });
+});

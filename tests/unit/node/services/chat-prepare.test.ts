@@ -125,6 +125,18 @@ describe('ChatService.prepare', () => {
     });
   });
 
+  it('passes on whether the user is still typing; what it prepares after a reply is the whole prompt', async () => {
+    const conversation = opened.conversations.createConversation();
+    const engine = ready();
+    const service = new ChatService(opened, engine);
+    service.prepare({ conversationId: conversation.id, text: 'Which ap', stillTyping: true });
+    service.prepare({ conversationId: conversation.id, text: 'Which apple?' });
+    expect(engine.prefillOptions).toEqual([{ stillTyping: true }, { stillTyping: false }]);
+    await service.send({ conversationId: conversation.id, text: 'Which apple?' }, quiet());
+    expect(engine.prefillOptions.at(-1)).toEqual({ stillTyping: false });
+    expect(engine.prefills.at(-1)?.turns.at(-1)).toEqual({ role: 'user', content: '' });
+  });
+
   it('after a reply, prefills the draft typed meanwhile in another conversation', async () => {
     const busy = opened.conversations.createConversation();
     const other = opened.conversations.createConversation();
