@@ -84,7 +84,8 @@ export interface LlamaEngineOptions {
   contextRefill?: number;
   /**
    * How long the engine must be idle after a reply before the conversation's state is saved, in ms. Default 2000.
-   * (It is also saved before another conversation takes over the context, and on dispose.)
+   * (It is also saved before another conversation takes over the context, on dispose, and at once when a `prefill`
+   * has made the conversation ready for its next message.)
    */
   kvSaveDelayMs?: number;
 }
@@ -207,7 +208,11 @@ export class LlamaEngine implements ChatEngine {
     } finally {
       if (this.prefillController === controller) this.prefillController = null;
       release();
-      if (result.evaluatedTokens > 0) this.scheduleStateSave();
+      // A conversation made ready for its next message (after a reply, or opened) is as complete as it gets before
+      // the user's next message: save it now, while they read, rather than when they may be about to send. A draft
+      // leaves the schedule alone.
+      const opening = !options.stillTyping && request.turns.at(-1)?.content.trim() === '';
+      if (opening && result.outcome === 'done') this.scheduleStateSave(0);
     }
   }
 
@@ -556,8 +561,8 @@ export class LlamaEngine implements ChatEngine {
     }
   }
 
-  /** Saves the current conversation's state once the engine has been idle for `kvSaveDelayMs`. */
-  private scheduleStateSave(): void {
+  /** Saves the current conversation's state (if it changed) after `delayMs`, unless rescheduled meanwhile. */
+  private scheduleStateSave(delayMs = this.options.kvSaveDelayMs ?? 2000): void {
     clearTimeout(this.saveTimer);
     if (!this.loaded?.states.persistent || this.disposing) return;
     this.saveTimer = setTimeout(() => {
@@ -569,7 +574,7 @@ export class LlamaEngine implements ChatEngine {
           release();
         }
       });
-    }, this.options.kvSaveDelayMs ?? 2000);
+    }, delayMs);
     this.saveTimer.unref();
   }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,22 @@ describe('LlamaEngine.prefill', () => {
     const empty = new LlamaEngine({ threads: 1 });
     engines.push(empty);
     expect(await empty.prefill(withDraft('Hello'))).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it('saves the conversation at once when a prefill has made it ready for its next message; a draft does not', async () => {
+    const dir = join(root, 'save-now');
+    const engine = await start({ kvCacheDir: dir }); // kvSaveDelayMs 60 s: only the prefill can have saved it
+    const states = async (): Promise<string[]> =>
+      (await readdir(dir, { recursive: true }).catch(() => [])).filter((file) => file.endsWith('.state'));
+    const turns = [...HISTORY, { role: 'user' as const, content: 'More?' }];
+    const reply = await engine.generate({ turns, settings: { seed: 1, maxTokens: 6 }, cacheKey: 's' });
+    const history: ChatTurn[] = [...turns, { role: 'assistant', content: reply.text }];
+    await engine.prefill(withDraft('Still typing', 's', history), { stillTyping: true });
+    await engine.prefill(withDraft('A draft', 's', history));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await states()).toEqual([]);
+    await engine.prefill(withDraft('', 's', history)); // what the app does after a reply
+    await expect.poll(states, { timeout: 5000 }).toHaveLength(1);
   });
 
   it('after a restart, opening a conversation restores its saved state instead of evaluating its history', async () => {
