@@ -4,8 +4,7 @@
  * when packaged).
  */
 import { build } from 'esbuild';
-
-const external = ['electron', 'better-sqlite3', 'node-llama-cpp', 'ws', 'vite'];
+import { BUNDLE_EXTERNALS as external, bundleEngineWorker } from './engine-worker-bundle';
 
 await Promise.all([
   build({
@@ -20,17 +19,7 @@ await Promise.all([
     logLevel: 'warning',
   }),
   // The engine runs in an Electron utility process of its own (see src-main/electron-main/engine-process.ts).
-  build({
-    entryPoints: ['src-main/node/engine/process/engine-worker.ts'],
-    outfile: 'dist/electron/engine-worker.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    external,
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  }),
+  bundleEngineWorker('dist/electron/engine-worker.js'),
   build({
     entryPoints: ['src-main/electron-preload/preload.ts'],
     outfile: 'dist/electron/preload.cjs',

@@ -8,13 +8,20 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { forkLauncher } from '../../../src-main/node/engine/process/engine-process';
+import { createAppEngine } from '../../../src-main/node/engine/process/create-engine';
 import { startBrowserHost } from '../../../src-main/node/host/browser-host';
 import { exitWithParent } from './worker-process';
 
 export interface AppHostRequest {
   dataDir: string;
   modelPath: string;
+  /**
+   * The engine worker as the desktop app ships it (one esbuild bundle, run by plain Node): the host's own engine,
+   * started from that file instead of the TypeScript source under tsx's loader (which adds ~50 MB to the process).
+   */
+  engineEntry?: string;
 }
 
 export interface AppHostReady {
@@ -42,7 +49,10 @@ process.once('message', (raw) => {
     process.send?.({ kind: 'error', message }, () => process.exit(1));
   };
   const started = performance.now();
-  startBrowserHost({ dataDir: request.dataDir, modelPath: request.modelPath, rendererDir }).then((host) => {
+  const engine = request.engineEntry
+    ? createAppEngine({ dataDir: resolve(request.dataDir), launch: forkLauncher({ entry: request.engineEntry }) })
+    : undefined;
+  startBrowserHost({ dataDir: request.dataDir, modelPath: request.modelPath, rendererDir, ...(engine ? { engine } : {}) }).then((host) => {
     const ready: AppHostReady = {
       kind: 'ready',
       url: host.url,

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ChatTurn } from '../../../src-main/node/engine/port';
 import { formatPhi2Prompt } from '../../../src-main/node/engine/phi2-format';
 import { AppClient, type TimedReply, type Typist } from './app-client';
 import type { AppHostReady, AppHostRequest, AppHostResult } from './app-host-worker';
 import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-worker';
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
+import { bundleEngineWorker } from '../../../scripts/engine-worker-bundle';
 import { PromptTokenizer } from './prompt-texts';
 import { startWorker, stopAllWorkers, type Worker } from './worker-process';
 
@@ -130,8 +131,13 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
   const dataDir = mkdtempSync(join(tmpdir(), 'phi-desk-bench-data-'));
   const tokenizer = await PromptTokenizer.open(settings.modelPath);
   try {
+    // The engine process runs the bundle the desktop app ships, not the TypeScript source under tsx (inside the
+    // project, so that its packages resolve from node_modules).
+    const engineEntry = resolve('.cache/bench/engine-worker.js');
+    await bundleEngineWorker(engineEntry);
+    const hostRequest: AppHostRequest = { dataDir, modelPath: settings.modelPath, engineEntry };
     log('app: starting the browser host');
-    const first = await startHost({ dataDir, modelPath: settings.modelPath }, log);
+    const first = await startHost(hostRequest, log);
     let client = await AppClient.connect(first.ready.port, first.ready.token);
     const greedy = await client.setGreedy(4);
     const cut = (tokens: number): number | undefined => (greedy ? undefined : tokens);
@@ -205,7 +211,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
 
     const restartAndOpen = async (): Promise<{ host: RunningHost; openConversationMs: number }> => {
       log('app: restarting the browser host');
-      const host = await startHost({ dataDir, modelPath: settings.modelPath }, log);
+      const host = await startHost(hostRequest, log);
       client = await AppClient.connect(host.ready.port, host.ready.token);
       return { host, openConversationMs: await client.open(conversation.id) };
     };
