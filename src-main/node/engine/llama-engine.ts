@@ -427,13 +427,7 @@ export class LlamaEngine implements ChatEngine {
     if (this.primed && samePrimed(this.primed, promptTokens, settings)) {
       return { outcome: 'done', reusedTokens: promptTokens.length, evaluatedTokens: 0 };
     }
-    // A draft that ends mid-word: only what more typing cannot change. One that ends at a word's end (a space, a
-    // punctuation mark) is evaluated whole and its reply started: the prompt's closing and the first sample add
-    // next to nothing to the step (a batch of a few tokens costs about what one does), and if typing goes on only
-    // the closing is dropped.
-    if (stillTyping && !endsAtWordEnd(request.turns.at(-1)?.content ?? '')) {
-      return this.prefillStablePart(loaded, request, promptTokens, signal);
-    }
+    if (stillTyping) return this.prefillStablePart(loaded, request, promptTokens, signal);
     await this.dropPrimed();
     await loaded.states.prepare(promptTokens, request.cacheKey ?? null);
     const { sequence } = loaded;
@@ -680,11 +674,6 @@ function samePrimed(primed: PrimedReply, promptTokens: Token[], settings: Resolv
     primed.promptTokens.length === promptTokens.length &&
     primed.promptTokens.every((token, index) => token === promptTokens[index])
   );
-}
-
-/** Whether text ends where a word does (empty, or a space, punctuation mark or symbol last). */
-function endsAtWordEnd(text: string): boolean {
-  return text === '' || /[\s\p{P}\p{S}]$/u.test(text);
 }
 
 /**

@@ -77,10 +77,9 @@ export interface PrefillResult {
 
 export interface PrefillOptions {
   /**
-   * The last turn is still being typed: when it ends mid-word, evaluate only what more typing cannot change — the
-   * prompt up to the last whole word, without the prompt's closing (`\nOutput:`) and without sampling — so each step
-   * stays small and nothing is evaluated twice while the user types. (At a word's end the whole prompt is evaluated,
-   * as without this flag: in the same small step the closing costs next to nothing.) Default false: the whole prompt, and the reply's first
+   * The last turn is still being typed: evaluate only what more typing cannot change — the prompt up to the last
+   * turn's last whole word, without the prompt's closing (`\nOutput:`) and without sampling — so each step stays
+   * small and nothing is evaluated twice while the user types. Default false: the whole prompt, and the reply's first
    * token (the user has paused, and may press Enter).
    */
   stillTyping?: boolean;
