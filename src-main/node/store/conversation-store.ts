@@ -147,6 +147,17 @@ export class ConversationStore {
   }
 
   /**
+   * A cheap token that changes whenever the conversation's current branch may have: its leaf and update time (one row,
+   * no messages read). `null` for an unknown conversation.
+   */
+  branchVersion(id: string): string | null {
+    return this.#connection.run(`read conversation ${id}`, () => {
+      const row = this.#statements.getConversation.get({ id }) as ConversationRow | undefined;
+      return row ? `${row.current_leaf_id ?? ''}:${row.updated_at}` : null;
+    });
+  }
+
+  /**
    * Give a conversation a new title and return it. The caller validates emptiness; the store makes it well-formed
    * and enforces the length limit.
    * @throws StoreError `NOT_FOUND`, `TOO_LARGE`.

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RpcError } from '../../../../src-main/common/contract';
 import { EngineError } from '../../../../src-main/node/engine/port';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
@@ -215,5 +215,29 @@ describe('ChatService after a reply', () => {
       code: 'ENGINE_FAILED',
     });
     expect(engine.prefills).toHaveLength(before);
+  });
+});
+
+describe('ChatService.prepare on a long conversation', () => {
+  it('reads the branch once while it is unchanged, and again once it changes (a reply, a switch of version)', async () => {
+    const conversation = opened.conversations.createConversation();
+    const engine = ready({ reply: (request) => `reply ${request.turns.length}` });
+    const service = new ChatService(opened, engine);
+    const first = await service.send({ conversationId: conversation.id, text: 'one' }, quiet());
+    const reads = vi.spyOn(opened.conversations, 'listMessages');
+    for (const text of ['t', 'tw', 'two', 'two?']) service.prepare({ conversationId: conversation.id, text, stillTyping: true });
+    expect(reads).toHaveBeenCalledTimes(0); // the branch the reply's own prefill read is still current
+    expect(engine.prefills.at(-1)?.turns.map((turn) => turn.content)).toEqual(['one', 'reply 1', 'two?']);
+
+    // Another version of the first message: the branch changes, and so does what is prepared.
+    const other = opened.conversations.createSibling(first.parentId ?? '', { content: 'uno', status: 'complete' });
+    opened.tree.switchBranch(other.id);
+    service.prepare({ conversationId: conversation.id, text: 'dos' });
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(engine.prefills.at(-1)?.turns.map((turn) => turn.content)).toEqual(['uno', 'dos']);
+    opened.tree.switchBranch(first.id);
+    service.prepare({ conversationId: conversation.id, text: 'dos' });
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(engine.prefills.at(-1)?.turns.map((turn) => turn.content)).toEqual(['one', 'reply 1', 'dos']);
   });
 });
