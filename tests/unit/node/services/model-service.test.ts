@@ -367,11 +367,13 @@ describe('downloading', () => {
 
   it('does not replace a running model when a download finishes', async () => {
     const engine = new ScriptedEngine({ initialModelPath: tinyModel });
-    const { service, until } = downloading(engine);
+    const { service, changes, until } = downloading(engine);
     await service.download(FILE);
     await until((d) => d?.state === 'done');
     expect(engine.status()).toMatchObject({ state: 'ready', modelPath: tinyModel });
-    expect(service.state().localModels.map((m) => m.file)).toEqual([FILE]);
+    // Listed once the service has read the models folder again (the push to windows follows that read).
+    await expect.poll(() => service.state().localModels.map((m) => m.file)).toEqual([FILE]);
+    expect(changes.at(-1)?.localModels.map((m) => m.file)).toEqual([FILE]);
   });
 });
 
