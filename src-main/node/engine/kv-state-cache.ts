@@ -222,7 +222,7 @@ export class KvStateCache {
 }
 
 /** How many leading tokens two sequences share. */
-function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+export function sharedPrefix(a: readonly number[], b: readonly number[]): number {
   const length = Math.min(a.length, b.length);
   let index = 0;
   while (index < length && a[index] === b[index]) index++;

@@ -12,7 +12,7 @@ import { anySignal, raceAbort, settle } from './abort';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import { fitContextWindow, type ContextWindowInput } from './context-window';
 import { ConversationStates } from './conversation-states';
-import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
+import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache, sharedPrefix } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import {
@@ -25,6 +25,7 @@ import {
   type LoadOptions,
   type PrefillOptions,
   type PrefillResult,
+  prefillSkipped,
 } from './port';
 import { SerialQueue } from './serial-queue';
 import { PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
@@ -190,21 +191,21 @@ export class LlamaEngine implements ChatEngine {
    * pause would be all cost.
    */
   async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
-    if (this.disposing || !this.loaded) return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    if (this.disposing || !this.loaded) return prefillSkipped();
     this.prefillController?.abort();
     const controller = new AbortController();
     this.prefillController = controller;
     const signal = anySignal(controller.signal, this.disposeController.signal);
     const release = await this.queue.acquire(signal);
     if (!release) return { outcome: 'superseded', reusedTokens: 0, evaluatedTokens: 0 };
-    let result: PrefillResult = { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    let result: PrefillResult = prefillSkipped();
     try {
       result = await this.prefillNow(request, options.stillTyping ?? false, signal);
       return result;
     } catch (error) {
       this.loaded?.states.forget(); // the sequence's state is unknown now: never save it
       this.options.onLog?.('warn', `Evaluating a prompt ahead failed: ${errorMessage(error)}`);
-      return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+      return prefillSkipped();
     } finally {
       if (this.prefillController === controller) this.prefillController = null;
       release();
@@ -420,28 +421,22 @@ export class LlamaEngine implements ChatEngine {
       promptTokens = this.fit(loaded, request, settings.maxTokens).tokens;
     } catch (error) {
       if (error instanceof EngineError && error.code === 'CONTEXT_OVERFLOW') {
-        return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+        return prefillSkipped();
       }
       throw error;
     }
     if (this.primed && samePrimed(this.primed, promptTokens, settings)) {
       return { outcome: 'done', reusedTokens: promptTokens.length, evaluatedTokens: 0 };
     }
-    if (stillTyping) return this.prefillStablePart(loaded, request, promptTokens, signal);
+    if (stillTyping) return this.prefillStablePart(loaded, request, settings, promptTokens, signal);
     await this.dropPrimed();
     await loaded.states.prepare(promptTokens, request.cacheKey ?? null);
     const { sequence } = loaded;
     // At least the last token is left to evaluate: the reply's first token is sampled from its logits.
     const reusedTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
-    const chunk = Math.max(1, this.options.prefillChunkTokens ?? 16);
-    let evaluatedTokens = 0;
+    const chunk = this.prefillChunk();
+    let evaluatedTokens = await evaluateInSteps(sequence, promptTokens, promptTokens.length - chunk, chunk, signal);
     let outcome: PrefillResult['outcome'] = 'done';
-    while (promptTokens.length - sequence.nextTokenIndex > chunk) {
-      if (signal.aborted) break;
-      const step = promptTokens.slice(sequence.nextTokenIndex, sequence.nextTokenIndex + chunk);
-      await sequence.evaluateWithoutGeneratingNewTokens(step);
-      evaluatedTokens += step.length;
-    }
     if (signal.aborted) outcome = 'superseded';
     else {
       // The last step, in the same batch as the prompt's last tokens (a small batch costs about as much as one
@@ -472,34 +467,31 @@ export class LlamaEngine implements ChatEngine {
   private async prefillStablePart(
     loaded: LoadedModel,
     request: GenerateRequest,
+    settings: ResolvedSettings,
     promptTokens: Token[],
     signal: AbortSignal,
   ): Promise<PrefillResult> {
     const last = request.turns.at(-1);
-    if (!last) return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+    if (!last) return prefillSkipped();
     let longer: Token[];
     try {
       const turns = [...request.turns.slice(0, -1), { ...last, content: `${last.content}x` }];
-      longer = this.fit(loaded, { ...request, turns }, this.settingsFor(request).maxTokens).tokens;
+      longer = this.fit(loaded, { ...request, turns }, settings.maxTokens).tokens;
     } catch {
-      return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+      return prefillSkipped();
     }
-    let stable = 0;
-    while (stable < promptTokens.length && stable < longer.length && promptTokens[stable] === longer[stable]) stable++;
-    const target = promptTokens.slice(0, Math.min(stable, promptTokens.length - 1));
+    const target = promptTokens.slice(0, Math.min(sharedPrefix(promptTokens, longer), promptTokens.length - 1));
     const { sequence } = loaded;
     await this.dropPrimed();
     await loaded.states.prepare(target, request.cacheKey ?? null);
     const reusedTokens = await keepCachedPrefix(sequence, target, target.length);
-    const chunk = Math.max(1, this.options.prefillChunkTokens ?? 16);
-    let evaluatedTokens = 0;
-    while (sequence.nextTokenIndex < target.length) {
-      if (signal.aborted) return { outcome: 'superseded', reusedTokens, evaluatedTokens };
-      const step = target.slice(sequence.nextTokenIndex, sequence.nextTokenIndex + chunk);
-      await sequence.evaluateWithoutGeneratingNewTokens(step);
-      evaluatedTokens += step.length;
-    }
-    return { outcome: 'done', reusedTokens, evaluatedTokens };
+    const evaluatedTokens = await evaluateInSteps(sequence, target, target.length, this.prefillChunk(), signal);
+    return { outcome: signal.aborted ? 'superseded' : 'done', reusedTokens, evaluatedTokens };
+  }
+
+  /** Prompt tokens per `prefill` step. */
+  private prefillChunk(): number {
+    return Math.max(1, this.options.prefillChunkTokens ?? 16);
   }
 
   /** The primed reply if it answers exactly this prompt with these settings; otherwise it is dropped. */
@@ -672,7 +664,7 @@ function samePrimed(primed: PrimedReply, promptTokens: Token[], settings: Resolv
     a.repeatPenalty === settings.repeatPenalty &&
     a.seed === settings.seed &&
     primed.promptTokens.length === promptTokens.length &&
-    primed.promptTokens.every((token, index) => token === promptTokens[index])
+    sharedPrefix(primed.promptTokens, promptTokens) === promptTokens.length
   );
 }
 
@@ -698,6 +690,26 @@ function startReply(sequence: LlamaContextSequence, tokens: Token[], settings: R
  * this many tokens (see `MIN_RESTORE_GAIN_TOKENS`: a saved state spares no less).
  */
 const MIN_SAVED_PREFILL_TOKENS = 32;
+
+/**
+ * Evaluates `tokens` from where the sequence stands up to index `end`, at most `chunk` per step, stopping between
+ * steps once `signal` aborts. Returns how many tokens it evaluated.
+ */
+async function evaluateInSteps(
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  end: number,
+  chunk: number,
+  signal: AbortSignal,
+): Promise<number> {
+  let evaluated = 0;
+  while (sequence.nextTokenIndex < end && !signal.aborted) {
+    const step = tokens.slice(sequence.nextTokenIndex, Math.min(sequence.nextTokenIndex + chunk, end));
+    await sequence.evaluateWithoutGeneratingNewTokens(step);
+    evaluated += step.length;
+  }
+  return evaluated;
+}
 
 /**
  * Keeps the longest prefix of `tokens` (at most `limit` tokens) the sequence holds and erases what follows it.

@@ -75,6 +75,11 @@ export interface PrefillResult {
   evaluatedTokens: number;
 }
 
+/** A `prefill` that did nothing (a fresh copy each time: results are plain data the caller may keep). */
+export function prefillSkipped(): PrefillResult {
+  return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+}
+
 export interface PrefillOptions {
   /**
    * The last turn is still being typed: evaluate only what more typing cannot change — the prompt up to the last

@@ -13,6 +13,7 @@ import {
   type LoadOptions,
   type PrefillOptions,
   type PrefillResult,
+  prefillSkipped,
 } from './port';
 import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
 import { SerialQueue } from './serial-queue';
@@ -179,7 +180,7 @@ export class ScriptedEngine implements ChatEngine {
   /** Records the request; there is no cache to fill, so it only reports the prompt's (estimated) size as evaluated. */
   async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposed || this.statusEmitter.get().state !== 'ready') {
-      return { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
+      return prefillSkipped();
     }
     this.prefills.push(request);
     this.prefillOptions.push({ ...options });

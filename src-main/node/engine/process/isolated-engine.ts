@@ -9,6 +9,7 @@ import {
   type LoadOptions,
   type PrefillOptions,
   type PrefillResult,
+  prefillSkipped,
 } from '../port';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from '../status-emitter';
 import type { EngineProcess, EngineProcessExit, EngineProcessLauncher } from './engine-process';
@@ -16,7 +17,6 @@ import {
   abortedHere,
   describeExit,
   plainRequest,
-  PREFILL_SKIPPED,
   withHostTiming,
   type Pending,
   type PendingGenerate,
@@ -124,7 +124,7 @@ export class IsolatedEngine implements ChatEngine {
 
   /** The process's `prefill`; `skipped` if the process ends before answering. Never throws. */
   async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
-    if (this.disposing) return { ...PREFILL_SKIPPED };
+    if (this.disposing) return prefillSkipped();
     return new Promise<PrefillResult>((resolvePrefill) => {
       const id = this.nextId++;
       const message = { type: 'prefill' as const, id, request: plainRequest(request), stillTyping: options.stillTyping ?? false };
@@ -271,7 +271,7 @@ export class IsolatedEngine implements ChatEngine {
         if (pending.kind === 'prefill') pending.resolve(message.result);
         return;
       case 'failed':
-        if (pending.kind === 'prefill') pending.resolve({ ...PREFILL_SKIPPED });
+        if (pending.kind === 'prefill') pending.resolve(prefillSkipped());
         else if (pending.kind !== 'dispose') pending.reject(new EngineError(message.code, message.message));
         return;
       case 'disposed':
@@ -291,7 +291,7 @@ export class IsolatedEngine implements ChatEngine {
       for (const pending of pendings) {
         if (pending.kind === 'dispose') pending.resolve();
         else if (pending.kind === 'generate') pending.resolve(abortedHere(pending));
-        else if (pending.kind === 'prefill') pending.resolve({ ...PREFILL_SKIPPED });
+        else if (pending.kind === 'prefill') pending.resolve(prefillSkipped());
         else pending.reject(new EngineError('DISPOSED', 'The engine was disposed.'));
       }
       return;
@@ -320,7 +320,7 @@ export class IsolatedEngine implements ChatEngine {
           ),
         );
       } else if (pending.kind === 'prefill') {
-        pending.resolve({ ...PREFILL_SKIPPED });
+        pending.resolve(prefillSkipped());
       } else {
         pending.resolve();
       }

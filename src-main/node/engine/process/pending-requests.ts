@@ -50,9 +50,6 @@ export interface PendingDispose extends PendingBase {
 /** The host's record of one request to the engine process, until its final answer (or the process's end). */
 export type Pending = PendingLoad | PendingGenerate | PendingPrefill | PendingDispose;
 
-/** What a `prefill` the process never finished answers. */
-export const PREFILL_SKIPPED: PrefillResult = { outcome: 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
-
 /** The request as plain data (no prototype, no extra fields): it must pass the protocol's strict schema. */
 export function plainRequest(request: GenerateRequest): GenerateRequest {
   const settings = request.settings;
