@@ -1,44 +1,16 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaEngine, type LlamaEngineOptions } from '../../../../src-main/node/engine/llama-engine';
-import { acquireLlama, type LlamaLease } from '../../../../src-main/node/engine/llama-runtime';
+import { describe, expect, it } from 'vitest';
+import type { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import type { ChatTurn, GenerateRequest, GenerateResult } from '../../../../src-main/node/engine/port';
-import { getTinyModelPath } from '../../../fixtures/models';
+import { useTinyEngines } from './support/tiny-engines';
 
 // Prefix reuse across conversations and restarts, on the real engine and the tiny model: saved KV states let a
 // conversation that was switched away from (or whose engine was restarted) skip re-evaluating its history.
 
-let modelPath: string;
-let root: string;
-const engines: LlamaEngine[] = [];
+const { start, scratch } = useTinyEngines('phi-desk-kv-');
 /** Every conversation's prompt starts with 'Instruct:': those tokens stay in the context whatever it switches to. */
 const LABEL_TOKENS = 3;
-
-let lease: LlamaLease;
-
-beforeAll(async () => {
-  lease = await acquireLlama(); // keeps llama.cpp's runtime up between engines (starting it takes seconds)
-  modelPath = await getTinyModelPath();
-  root = await mkdtemp(join(tmpdir(), 'phi-desk-kv-'));
-});
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.dispose()));
-});
-
-afterAll(async () => {
-  await lease?.release();
-  await rm(root, { recursive: true, force: true });
-});
-
-async function start(options: LlamaEngineOptions = {}): Promise<LlamaEngine> {
-  const engine = new LlamaEngine({ threads: 1, kvSaveDelayMs: 60_000, ...options });
-  engines.push(engine);
-  await engine.load(modelPath);
-  return engine;
-}
 
 /** A conversation whose history is a few hundred tokens, distinct from the first token on. */
 function history(topic: string): ChatTurn[] {
@@ -64,7 +36,7 @@ async function converse(engine: LlamaEngine, key: string, topic: string) {
 
 describe('saved KV states', () => {
   it('switching back to a recent conversation evaluates only its new tokens', async () => {
-    const dir = join(root, 'switch');
+    const dir = scratch('switch');
     const engine = await start({ kvCacheDir: dir });
     const a = await converse(engine, 'a', 'apples');
     expect(a.reply.stats.promptTokens).toBeGreaterThan(150);
@@ -86,7 +58,7 @@ describe('saved KV states', () => {
   });
 
   it('a conversation reopened after a restart does not evaluate its history again', async () => {
-    const dir = join(root, 'restart');
+    const dir = scratch('restart');
     const first = await start({ kvCacheDir: dir });
     const a = await converse(first, 'a', 'apples');
     await first.dispose(); // saves the state of the conversation in the context
@@ -104,7 +76,7 @@ describe('saved KV states', () => {
   });
 
   it('saves after the engine has been idle, so a crash right after loses nothing', async () => {
-    const dir = join(root, 'idle');
+    const dir = scratch('idle');
     const engine = await start({ kvCacheDir: dir, kvSaveDelayMs: 50 });
     const a = await converse(engine, 'a', 'apples');
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -117,11 +89,11 @@ describe('saved KV states', () => {
   });
 
   it('keeps the folder within its budget, evicting the least recently used states', async () => {
-    const dir = join(root, 'budget');
-    const probe = await start({ kvCacheDir: join(root, 'probe') });
+    const dir = scratch('budget');
+    const probe = await start({ kvCacheDir: scratch('probe') });
     await converse(probe, 'x', 'xylophones');
     await probe.dispose();
-    const [probeFile] = (await stateFiles(join(root, 'probe'))).filter((file) => file.endsWith('.state'));
+    const [probeFile] = (await stateFiles(scratch('probe'))).filter((file) => file.endsWith('.state'));
     const oneState = (await stat(probeFile ?? '')).size;
     expect(oneState).toBeGreaterThan(10_000);
 
@@ -140,7 +112,7 @@ describe('saved KV states', () => {
   });
 
   it('deletes a damaged state instead of using it, and still answers correctly', async () => {
-    const dir = join(root, 'damaged');
+    const dir = scratch('damaged');
     const first = await start({ kvCacheDir: dir });
     const a = await converse(first, 'a', 'apples');
     await first.dispose();
@@ -155,7 +127,7 @@ describe('saved KV states', () => {
   });
 
   it('never loads a state whose loading crashed the process before (a leftover marker)', async () => {
-    const dir = join(root, 'marker');
+    const dir = scratch('marker');
     const first = await start({ kvCacheDir: dir });
     const a = await converse(first, 'a', 'apples');
     await first.dispose();
@@ -168,7 +140,7 @@ describe('saved KV states', () => {
   });
 
   it("remembers where a long conversation's window started, so after a restart it still evaluates only new tokens", async () => {
-    const dir = join(root, 'window');
+    const dir = scratch('window');
     const options = { kvCacheDir: dir, maxContextSize: 256, replyReserveTokens: 16 };
     const first = await start(options);
     const turns: ChatTurn[] = [];
@@ -189,7 +161,7 @@ describe('saved KV states', () => {
   });
 
   it('keeps states of different models apart', async () => {
-    const dir = join(root, 'models');
+    const dir = scratch('models');
     const first = await start({ kvCacheDir: dir });
     await converse(first, 'a', 'apples');
     await first.dispose();

@@ -1,41 +1,13 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaEngine, type LlamaEngineOptions } from '../../../../src-main/node/engine/llama-engine';
-import { acquireLlama, type LlamaLease } from '../../../../src-main/node/engine/llama-runtime';
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import type { ChatTurn, GenerateRequest } from '../../../../src-main/node/engine/port';
-import { getTinyModelPath } from '../../../fixtures/models';
+import { useTinyEngines } from './support/tiny-engines';
 
 // `prefill` on the real engine and the tiny model: the prompt is evaluated ahead (while the user types, or when a
 // conversation is opened), so `chat.send` evaluates only what changed since.
 
-let modelPath: string;
-let root: string;
-let lease: LlamaLease;
-const engines: LlamaEngine[] = [];
-
-beforeAll(async () => {
-  lease = await acquireLlama();
-  modelPath = await getTinyModelPath();
-  root = await mkdtemp(join(tmpdir(), 'phi-desk-prefill-'));
-});
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.dispose()));
-});
-
-afterAll(async () => {
-  await lease?.release();
-  await rm(root, { recursive: true, force: true });
-});
-
-async function start(options: LlamaEngineOptions = {}): Promise<LlamaEngine> {
-  const engine = new LlamaEngine({ threads: 1, kvSaveDelayMs: 60_000, ...options });
-  engines.push(engine);
-  await engine.load(modelPath);
-  return engine;
-}
+const { start, track, scratch, modelPath } = useTinyEngines('phi-desk-prefill-');
 
 const HISTORY: ChatTurn[] = [
   { role: 'user', content: `Tell me about rivers. ${'Rivers carry water to the sea. '.repeat(10)}` },
@@ -119,13 +91,12 @@ describe('LlamaEngine.prefill', () => {
     const engine = await start({ maxContextSize: 256 });
     expect(await engine.prefill(withDraft('far too long '.repeat(400)))).toMatchObject({ outcome: 'skipped', evaluatedTokens: 0 });
     await expect(engine.generate(withDraft('far too long '.repeat(400)))).rejects.toMatchObject({ code: 'CONTEXT_OVERFLOW' });
-    const empty = new LlamaEngine({ threads: 1 });
-    engines.push(empty);
+    const empty = track(new LlamaEngine({ threads: 1 }));
     expect(await empty.prefill(withDraft('Hello'))).toMatchObject({ outcome: 'skipped' });
   });
 
   it('saves the conversation at once when a prefill has made it ready for its next message; a draft does not', async () => {
-    const dir = join(root, 'save-now');
+    const dir = scratch('save-now');
     const engine = await start({ kvCacheDir: dir }); // kvSaveDelayMs 60 s: only the prefill can have saved it
     const states = async (): Promise<string[]> =>
       (await readdir(dir, { recursive: true }).catch(() => [])).filter((file) => file.endsWith('.state'));
@@ -141,7 +112,7 @@ describe('LlamaEngine.prefill', () => {
   });
 
   it('after a restart, opening a conversation restores its saved state instead of evaluating its history', async () => {
-    const dir = join(root, 'restart');
+    const dir = scratch('restart');
     const first = await start({ kvCacheDir: dir });
     const turns = [...HISTORY, { role: 'user' as const, content: 'More?' }];
     const reply = await first.generate({ turns, settings: { seed: 1, maxTokens: 6 }, cacheKey: 'r' });
@@ -181,7 +152,7 @@ describe('LlamaEngine.prefill, the reply started ahead', () => {
     expect(other.stats.evaluatedPromptTokens).toBeLessThan(other.stats.promptTokens / 4);
 
     await engine.prefill(withDraft('Name a mountain.'));
-    await engine.load(modelPath); // replaces the model (and its context) under the primed reply
+    await engine.load(modelPath()); // replaces the model (and its context) under the primed reply
     const afterLoad = await engine.generate(withDraft('Name a mountain.'));
     expect(afterLoad.stats.evaluatedPromptTokens).toBe(afterLoad.stats.promptTokens);
 
