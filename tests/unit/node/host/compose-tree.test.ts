@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import type { ConversationStore } from '../../../../src-main/node/store/conversation-store';
 import { edit, lines, regenerate, send, startHarness, tempDataDir, type Harness } from './compose-harness';
 
 /**
@@ -190,16 +191,7 @@ describe('edit, regenerate and branches over the contract', () => {
   it('conversations.get shows the newest page; messages.page loads the older ones', async () => {
     const { client, app } = harness;
     const conversation = await client.call('conversations.create', { title: 'Long' });
-    let parentId: string | null = null;
-    for (let i = 1; i <= 250; i++) {
-      parentId = app.store.conversations.appendMessage({
-        conversationId: conversation.id,
-        parentId,
-        role: i % 2 ? 'user' : 'assistant',
-        content: `message ${i}`,
-        status: 'complete',
-      }).id;
-    }
+    appendNumbered(app.store.conversations, conversation.id, null, 1, 250);
     const view = await client.call('conversations.get', { id: conversation.id });
     expect(view.messages).toHaveLength(200);
     expect(view.messages[0]?.content).toBe('message 51');
@@ -230,16 +222,7 @@ describe('edit, regenerate and branches over the contract', () => {
     const first = conversations.appendMessage({ conversationId: conversation.id, parentId: null, role: 'user', content: 'message 1', status: 'complete' });
     // An earlier version of the first message, then the branch through the newer one 250 messages long.
     const alternative = conversations.createSibling(first.id, { content: 'message 1, first version' });
-    let parentId = first.id;
-    for (let i = 2; i <= 250; i++) {
-      parentId = conversations.appendMessage({
-        conversationId: conversation.id,
-        parentId,
-        role: i % 2 ? 'user' : 'assistant',
-        content: `message ${i}`,
-        status: 'complete',
-      }).id;
-    }
+    appendNumbered(conversations, conversation.id, first.id, 2, 250);
     const view = await client.call('conversations.get', { id: conversation.id });
     expect(view.messages[0]?.content).toBe('message 51');
     expect(view.branches).toEqual([]);
@@ -275,3 +258,21 @@ describe('edit, regenerate and branches over the contract', () => {
     await expect(client.call('messages.switchBranch', { messageId: second.result.id })).resolves.toBeDefined();
   });
 });
+
+/**
+ * Appends `message from` … `message to` as one branch under `parentId`, alternating user (odd numbers) and assistant
+ * messages; returns the last one's id.
+ */
+function appendNumbered(conversations: ConversationStore, conversationId: string, parentId: string | null, from: number, to: number): string | null {
+  let parent = parentId;
+  for (let i = from; i <= to; i++) {
+    parent = conversations.appendMessage({
+      conversationId,
+      parentId: parent,
+      role: i % 2 ? 'user' : 'assistant',
+      content: `message ${i}`,
+      status: 'complete',
+    }).id;
+  }
+  return parent;
+}
