@@ -198,9 +198,12 @@ export class LlamaEngine implements ChatEngine {
     const signal = anySignal(controller.signal, this.disposeController.signal);
     const release = await this.queue.acquire(signal);
     if (!release) return { outcome: 'superseded', reusedTokens: 0, evaluatedTokens: 0 };
+    // A conversation being made ready for its next message (after a reply, or opened), not a draft.
+    const readying = !options.stillTyping && request.turns.at(-1)?.content.trim() === '';
     let result: PrefillResult = prefillSkipped();
     try {
       result = await this.prefillNow(request, options.stillTyping ?? false, signal);
+      if (readying && result.evaluatedTokens >= MIN_SAVED_PREFILL_TOKENS) this.loaded?.states.changed();
       return result;
     } catch (error) {
       this.loaded?.states.forget(); // the sequence's state is unknown now: never save it
@@ -209,11 +212,9 @@ export class LlamaEngine implements ChatEngine {
     } finally {
       if (this.prefillController === controller) this.prefillController = null;
       release();
-      // A conversation made ready for its next message (after a reply, or opened) is as complete as it gets before
-      // the user's next message: save it now, while they read, rather than when they may be about to send. A draft
-      // leaves the schedule alone.
-      const opening = !options.stillTyping && request.turns.at(-1)?.content.trim() === '';
-      if (opening && result.outcome === 'done') this.scheduleStateSave(0);
+      // A conversation made ready for its next message is as complete as it gets before the user's next message:
+      // save it now, while they read, rather than when they may be about to send. A draft leaves the schedule alone.
+      if (readying && result.outcome === 'done') this.scheduleStateSave(0);
     }
   }
 
@@ -454,8 +455,6 @@ export class LlamaEngine implements ChatEngine {
         throw error;
       }
     }
-    const opening = request.turns.at(-1)?.content.trim() === '';
-    if (opening && evaluatedTokens >= MIN_SAVED_PREFILL_TOKENS) loaded.states.changed();
     return { outcome, reusedTokens, evaluatedTokens };
   }
 

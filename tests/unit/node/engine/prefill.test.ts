@@ -111,6 +111,20 @@ describe('LlamaEngine.prefill', () => {
     await expect.poll(states, { timeout: 5000 }).toHaveLength(1);
   });
 
+  it('saves a conversation opened without a saved state once its history is evaluated; never a draft alone', async () => {
+    const dir = scratch('opened');
+    const states = async (): Promise<string[]> =>
+      (await readdir(dir, { recursive: true }).catch(() => [])).filter((file) => file.endsWith('.state'));
+    const drafting = await start({ kvCacheDir: dir });
+    expect((await drafting.prefill(withDraft('A long draft', 'd'))).evaluatedTokens).toBeGreaterThan(300);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await states()).toEqual([]);
+
+    const opening = await start({ kvCacheDir: dir });
+    expect((await opening.prefill(withDraft('', 'o'))).evaluatedTokens).toBeGreaterThan(300);
+    await expect.poll(states, { timeout: 5000 }).toHaveLength(1);
+  });
+
   it('after a restart, opening a conversation restores its saved state instead of evaluating its history', async () => {
     const dir = scratch('restart');
     const first = await start({ kvCacheDir: dir });
