@@ -62,10 +62,16 @@ export interface Methods {
    */
   'conversations.update': { params: MethodParams['conversations.update']; result: Conversation; events: never };
 
-  /** Older messages of the current branch, for scrolling up a long conversation, with their branch switchers. */
+  /**
+   * A page of the current branch, oldest first, with its branch switchers: the messages before `beforeSeq` (scrolling
+   * up a long conversation; the result's `olderBefore` is the next cursor, `newerAfter` is null), or after `afterSeq`
+   * (scrolling down from a search hit far up; `newerAfter` is the next cursor, `olderBefore` is null). Cursors come
+   * from a `ConversationDetail` or the previous page and belong to the branch shown then: after the branch changes,
+   * an `afterSeq` page fails with `BAD_REQUEST` — fetch the conversation again.
+   */
   'messages.page': {
     params: MethodParams['messages.page'];
-    result: { messages: Message[]; branches: BranchPosition[]; olderBefore: number | null };
+    result: { messages: Message[]; branches: BranchPosition[]; olderBefore: number | null; newerAfter: number | null };
     events: never;
   };
 
@@ -90,7 +96,8 @@ export interface Methods {
 
   /**
    * Open the conversation holding a message (from a search hit), switching to its branch if needed. The returned
-   * messages reach back far enough to include it, however long the conversation.
+   * view holds it: the newest page when it is there, otherwise a window of messages around it with a cursor each way
+   * (`olderBefore`, `newerAfter`), so a hit far up a long conversation opens at once.
    */
   'search.reveal': {
     params: MethodParams['search.reveal'];

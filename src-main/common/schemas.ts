@@ -135,7 +135,18 @@ export const schemas = {
     systemPrompt: v.optional(v.nullable(SystemPrompt)),
     generation: v.optional(GenerationOverridesSchema),
   }),
-  'messages.page': v.strictObject({ conversationId: Id, beforeSeq: integer(0, Number.MAX_SAFE_INTEGER), limit: v.optional(integer(1, 500)) }),
+  'messages.page': v.pipe(
+    v.strictObject({
+      conversationId: Id,
+      beforeSeq: v.optional(integer(0, Number.MAX_SAFE_INTEGER)),
+      afterSeq: v.optional(integer(1, Number.MAX_SAFE_INTEGER)),
+      limit: v.optional(integer(1, 500)),
+    }),
+    v.check(
+      (params) => (params.beforeSeq === undefined) !== (params.afterSeq === undefined),
+      'give either beforeSeq (older messages) or afterSeq (newer messages)',
+    ),
+  ),
   'messages.switchBranch': v.strictObject({ messageId: Id }),
   'messages.deleteSubtree': v.strictObject({ messageId: Id }),
   'search.query': v.strictObject({

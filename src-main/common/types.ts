@@ -167,6 +167,11 @@ export interface ConversationDetail {
   branches: BranchPosition[];
   /** Pass to `messages.page` as `beforeSeq` to load older messages; `null` when `messages` starts at the first. */
   olderBefore: number | null;
+  /**
+   * Pass to `messages.page` as `afterSeq` to load newer messages; `null` when `messages` ends at the newest (every
+   * view but a `search.reveal` of a message far up a long conversation).
+   */
+  newerAfter: number | null;
 }
 
 /** What the engine is doing. */

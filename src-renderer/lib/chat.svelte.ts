@@ -1,5 +1,5 @@
 import { createContext } from 'svelte';
-import type { ChatSendEvents, PushEvents } from '../../src-main/common/contract';
+import type { PushEvents } from '../../src-main/common/contract';
 import type { RpcClient } from '../../src-main/common/rpc';
 import type {
   BranchPosition,
@@ -13,23 +13,16 @@ import { AppNoticesState } from './app-notices.svelte';
 import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
 import { contextView, type ContextView, type LiveContext } from './context-view';
+import { ConversationListState } from './conversation-list.svelte';
 import { DraftPreparer } from './draft-preparer';
 import { describeError, isCancellation, type Notice } from './errors';
 import { HistoryTransfer } from './history.svelte';
-import { LiveReply } from './live-reply.svelte';
+import type { LiveReply } from './live-reply.svelte';
+import { OpenConversation, type ReplyPlacement, type SelectionMemory } from './open-conversation.svelte';
+import { ReplyStream, type StreamCallOptions } from './reply-stream.svelte';
 import { SearchState } from './search.svelte';
 
-/** Messages fetched per older page while scrolling up. */
-const OLDER_PAGE_SIZE = 100;
-
-/** How a streamed reply fits into the shown branch when it starts. */
-type ReplyKind = { kind: 'send' } | { kind: 'edit'; messageId: string } | { kind: 'regenerate'; messageId: string };
-
-/** Remembers which conversation is open, so a reload shows it again. */
-export interface SelectionMemory {
-  read(): string | null;
-  write(conversationId: string | null): void;
-}
+export type { SelectionMemory } from './open-conversation.svelte';
 
 export interface ChatStateOptions {
   /** Where the open conversation is remembered; nothing is remembered without it. */
@@ -37,44 +30,24 @@ export interface ChatStateOptions {
 }
 
 /**
- * The chat window's state: the conversation list, the open conversation's messages, the reply being streamed,
- * the engine's status and the last error, in words. Components read its fields and call its methods; only this
- * class talks to the app (through the contract).
- *
- * Lists are `$state.raw` and replaced, never mutated, so a keyed `{#each}` re-renders only the items whose object
- * changed. While a reply streams, only `reply.text` changes.
+ * The chat window's state, and the one place that talks to the app for it. It is made of three parts, each usable
+ * on its own: the sidebar's {@link ConversationListState} (`list`), the {@link OpenConversation} and its pages
+ * (`open`), and the {@link ReplyStream} (`replies`) — the only part the quick prompt needs. This class ties them
+ * together (a new chat becomes a conversation at its first message; a reply goes into the open conversation and
+ * moves it up the list; a push from another window refetches what changed) and puts every failure into words
+ * (`notice`). Components read the fields below, which are the parts' own.
  */
 export class ChatState {
-  /** Conversations not archived, pinned first, then most recently updated. */
-  conversations = $state.raw<Conversation[]>([]);
-  /** Archived conversations, most recently updated first. */
-  archived = $state.raw<Conversation[]>([]);
-  /** The sidebar shows the archived conversations instead of the others. */
-  showArchived = $state(false);
-  /** The open conversation; `null` is a new chat that does not exist until its first message is sent. */
-  selectedId = $state<string | null>(null);
-  /** The open conversation's messages, oldest first. */
-  messages = $state.raw<Message[]>([]);
-  /** True while the open conversation's messages are being fetched. */
-  loadingMessages = $state(false);
-  /** The reply this window is streaming, from Send until the app's answer (at most one at a time). */
-  reply = $state.raw<LiveReply | null>(null);
+  readonly list: ConversationListState;
+  readonly open: OpenConversation;
+  readonly replies = new ReplyStream();
+
   /** The engine's status; `null` until the app has told us. */
   engine = $state.raw<EngineStatus | null>(null);
   /** The last error, in words; cleared by the next send or by dismissing it. */
   notice = $state.raw<Notice | null>(null);
   /** True once the first conversation list has arrived. */
   ready = $state(false);
-  /** "‹ 2/3 ›" positions of the shown messages that have alternatives, by message id. */
-  branches = $state.raw<Readonly<Record<string, BranchPosition>>>({});
-  /** Cursor for older messages of the open conversation; `null` when the first message is shown. */
-  olderBefore = $state<number | null>(null);
-  /** True while an older page is being fetched. */
-  loadingOlder = $state(false);
-  /** A message to bring into view and mark (a search hit). */
-  highlightId = $state<string | null>(null);
-  /** What the model sees of the reply streaming now, once the app has said (`onContext`). */
-  liveContext = $state.raw<LiveContext | null>(null);
 
   /** App settings (theme, send shortcut, defaults). */
   readonly settings: AppSettingsState;
@@ -87,31 +60,26 @@ export class ChatState {
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
 
-  readonly selected: Conversation | null = $derived(
-    this.conversations.find((c) => c.id === this.selectedId) ??
-      this.archived.find((c) => c.id === this.selectedId) ??
-      null,
-  );
+  /** The open conversation's row (title, options), when it exists. */
+  readonly selected: Conversation | null;
   /** Which shown messages the model no longer sees (the latest reply's context window). */
-  readonly contextView: ContextView = $derived(contextView(this.messages, this.liveContext));
+  readonly contextView: ContextView;
 
   readonly #client: RpcClient;
-  readonly #memory: SelectionMemory | undefined;
   readonly #unsubscribe: (() => void)[] = [];
-  /** Bumped whenever `messages` is set locally, so a slower fetch never overwrites newer state. */
-  #messagesVersion = 0;
-  #listVersion = 0;
-  /** `updatedAt` of the open conversation when its messages were last fetched. */
-  #loadedUpdatedAt: number | null = null;
-  /** The fetch of the open conversation's messages in flight, if any. */
-  #load: object | null = null;
   /** The composer's text, as last reported (`draftChanged`). */
   #draftText = '';
   readonly #drafts: DraftPreparer;
 
   constructor(client: RpcClient, options: ChatStateOptions = {}) {
     this.#client = client;
-    this.#memory = options.memory;
+    this.list = new ConversationListState(client);
+    this.open = new OpenConversation(client, {
+      memory: options.memory,
+      onConversation: (conversation) => this.list.put(conversation),
+    });
+    this.selected = $derived(this.list.find(this.open.selectedId));
+    this.contextView = $derived(contextView(this.open.messages, this.open.liveContext));
     this.settings = new AppSettingsState(client);
     this.appNotices = new AppNoticesState(client);
     this.search = new SearchState(client);
@@ -123,15 +91,68 @@ export class ChatState {
     );
   }
 
+  // ---- the parts' fields, as components read them ----
+
+  /** Conversations not archived, pinned first, then most recently updated. */
+  get conversations(): Conversation[] {
+    return this.list.conversations;
+  }
+  /** Archived conversations, most recently updated first. */
+  get archived(): Conversation[] {
+    return this.list.archived;
+  }
+  /** The sidebar shows the archived conversations instead of the others. */
+  get showArchived(): boolean {
+    return this.list.showArchived;
+  }
+  set showArchived(value: boolean) {
+    this.list.showArchived = value;
+  }
+  /** The open conversation; `null` is a new chat that does not exist until its first message is sent. */
+  get selectedId(): string | null {
+    return this.open.selectedId;
+  }
+  /** The open conversation's loaded messages, oldest first. */
+  get messages(): Message[] {
+    return this.open.messages;
+  }
+  /** True while the open conversation's messages are being fetched. */
+  get loadingMessages(): boolean {
+    return this.open.loading;
+  }
+  /** "‹ 2/3 ›" positions of the shown messages that have alternatives, by message id. */
+  get branches(): Readonly<Record<string, BranchPosition>> {
+    return this.open.branches;
+  }
+  /** Cursor for older messages of the open conversation; `null` when the first message is shown. */
+  get olderBefore(): number | null {
+    return this.open.olderBefore;
+  }
+  /** True while an older page is being fetched. */
+  get loadingOlder(): boolean {
+    return this.open.loadingOlder;
+  }
+  /** A message to bring into view and mark (a search hit). */
+  get highlightId(): string | null {
+    return this.open.highlightId;
+  }
+  /** What the model sees of the reply streaming now, once the app has said (`onContext`). */
+  get liveContext(): LiveContext | null {
+    return this.open.liveContext;
+  }
+  /** The reply this window is streaming, from Send until the app's answer (at most one at a time). */
+  get reply(): LiveReply | null {
+    return this.replies.reply;
+  }
+  /** True from Send until the reply has ended. */
+  get streaming(): boolean {
+    return this.replies.streaming;
+  }
+
   /** The composer's text changed: the app evaluates the prompt ahead as the user types (`chat.prepare`). */
   draftChanged(text: string): void {
     this.#draftText = text;
     this.#drafts.typed(this.selectedId, text);
-  }
-
-  /** True from Send until the reply has ended. */
-  get streaming(): boolean {
-    return this.reply !== null;
   }
 
   /** Subscribe to the app's push events and fetch the first state; reopens the remembered conversation. */
@@ -144,18 +165,11 @@ export class ChatState {
       loading.catch((error: unknown) => (this.notice = describeError(error))),
     );
     try {
-      const [conversations, archived, engine] = await Promise.all([
-        this.#client.call('conversations.list', {}),
-        this.#client.call('conversations.list', { archived: true }),
-        this.#client.call('engine.getStatus', {}),
-      ]);
-      this.conversations = conversations;
-      this.archived = archived;
+      const [, engine] = await Promise.all([this.list.refresh(), this.#client.call('engine.getStatus', {})]);
       this.engine ??= engine;
-      const remembered = this.#memory?.read() ?? null;
-      const known = (c: Conversation): boolean => c.id === remembered;
-      if (remembered !== null && (conversations.some(known) || archived.some(known))) await this.select(remembered);
-      else this.#memory?.write(null);
+      const remembered = this.open.remembered();
+      if (remembered !== null && this.list.find(remembered) !== null) await this.select(remembered);
+      else this.open.show(null);
       await Promise.all(extras);
     } catch (error) {
       this.notice = describeError(error);
@@ -171,15 +185,15 @@ export class ChatState {
 
   /** Open an empty chat; it becomes a conversation when its first message is sent. */
   newChat(): void {
-    this.#show(null, []);
+    this.open.show(null);
   }
 
   /** Open a conversation and fetch its messages. */
   async select(conversationId: string): Promise<void> {
     if (conversationId === this.selectedId && !this.loadingMessages) return;
-    this.#show(conversationId, []);
+    this.open.show(conversationId);
     this.#drafts.opened(conversationId, this.#draftText);
-    await this.#loadMessages(conversationId);
+    await this.#reloadOpen();
   }
 
   /**
@@ -188,11 +202,11 @@ export class ChatState {
    * stopped), `false` when it was not sent — the caller can then give the text back to the user.
    */
   async send(text: string): Promise<boolean> {
-    if (this.reply !== null || text.trim() === '') return false;
-    const reply = new LiveReply();
-    this.reply = reply;
+    if (text.trim() === '') return false;
+    const reply = this.replies.begin();
+    if (reply === null) return false;
     this.notice = null;
-    this.highlightId = null;
+    this.open.highlightId = null;
     /** A conversation created for this message; removed again if the message is never accepted. */
     let created: string | null = null;
     try {
@@ -200,9 +214,11 @@ export class ChatState {
       if (conversationId === null) {
         const conversation = await this.#client.call('conversations.create', {});
         created = conversation.id;
-        this.conversations = [conversation, ...this.conversations.filter((c) => c.id !== conversation.id)];
-        if (this.selectedId === null) this.#show(conversation.id, []);
+        this.list.put(conversation);
+        if (this.selectedId === null) this.open.show(conversation.id);
         conversationId = conversation.id;
+      } else if (!this.open.attached) {
+        await this.open.attach(); // the reply goes after the newest message: show that, not a window far up
       }
       reply.conversationId = conversationId;
       if (reply.stopping) {
@@ -210,15 +226,11 @@ export class ChatState {
         return false;
       }
       this.#drafts.sent(conversationId);
-      const final = await this.#client.call(
-        'chat.send',
-        { conversationId, text },
-        { signal: reply.signal, onEvent: (event) => this.#onReplyEvent(reply, event, { kind: 'send' }) },
-      );
-      this.#endReply(reply, final, false);
+      const params = { conversationId, text };
+      const final = await this.#stream(reply, { kind: 'send' }, (options) => this.#client.call('chat.send', params, options));
+      this.#endReply(final, false);
       return true;
     } catch (error) {
-      reply.flush();
       if (reply.messageId !== null) this.#endFailedReply(reply, error);
       else if (created !== null) this.#discardConversation(created);
       if (!isCancellation(error)) this.notice = describeError(error);
@@ -233,18 +245,15 @@ export class ChatState {
    * is kept) and a reply streams under it. Resolves like {@link send}.
    */
   async edit(messageId: string, text: string): Promise<boolean> {
-    const conversationId = this.selectedId;
-    if (this.reply !== null || text.trim() === '' || conversationId === null) return false;
-    return this.#branchReply(conversationId, { kind: 'edit', messageId }, (options) =>
+    if (text.trim() === '') return false;
+    return this.#branchReply({ kind: 'edit', messageId }, (options) =>
       this.#client.call('chat.edit', { messageId, text }, options),
     );
   }
 
   /** Write another reply in place of `messageId` (an assistant message); the old reply stays as a version. */
   async regenerate(messageId: string): Promise<boolean> {
-    const conversationId = this.selectedId;
-    if (this.reply !== null || conversationId === null) return false;
-    return this.#branchReply(conversationId, { kind: 'regenerate', messageId }, (options) =>
+    return this.#branchReply({ kind: 'regenerate', messageId }, (options) =>
       this.#client.call('chat.regenerate', { messageId }, options),
     );
   }
@@ -265,60 +274,37 @@ export class ChatState {
     await this.#changeView(() => this.#client.call('messages.deleteSubtree', { messageId }));
   }
 
-  /**
-   * Fetch the page of messages before the oldest one shown (scrolling up a long conversation). Resolves `true`
-   * when messages were added.
-   */
-  async loadOlder(limit = OLDER_PAGE_SIZE): Promise<boolean> {
-    const conversationId = this.selectedId;
-    const beforeSeq = this.olderBefore;
-    if (conversationId === null || beforeSeq === null || this.loadingOlder) return false;
-    const version = this.#messagesVersion;
-    this.loadingOlder = true;
-    try {
-      const page = await this.#client.call('messages.page', { conversationId, beforeSeq, limit });
-      if (version !== this.#messagesVersion || this.selectedId !== conversationId) return false;
-      const shown = this.messages;
-      const older = page.messages.filter((m) => !shown.some((s) => s.id === m.id));
-      this.#setMessages([...older, ...shown]);
-      this.branches = { ...this.branches, ...Object.fromEntries(page.branches.map((p) => [p.messageId, p] as const)) };
-      this.olderBefore = page.olderBefore;
-      return page.messages.length > 0;
-    } catch (error) {
-      this.notice = describeError(error);
-      return false;
-    } finally {
-      this.loadingOlder = false;
-    }
+  /** Fetch the page of messages before the oldest one shown (scrolling up). Resolves `true` when messages were added. */
+  async loadOlder(limit?: number): Promise<boolean> {
+    return this.#report(() => this.open.loadOlder(limit), false);
+  }
+
+  /** Fetch the page after the newest one shown, while a window far up is shown. Resolves `true` when some were added. */
+  async loadNewer(limit?: number): Promise<boolean> {
+    return this.#report(() => this.open.loadNewer(limit), false);
+  }
+
+  /** Leave a window far up a long conversation for its newest messages. */
+  async jumpToLatest(): Promise<void> {
+    await this.#report(() => this.open.attach(), undefined);
   }
 
   /**
-   * Open the conversation holding a message found by search, on the branch that holds it, with enough older pages
-   * loaded to show it; then mark it (`highlightId`) so the list scrolls to it.
+   * Open the conversation holding a message found by search, on the branch that holds it, with the messages around
+   * it loaded; then mark it (`highlightId`) so the list scrolls to it.
    */
   async reveal(messageId: string): Promise<void> {
-    this.highlightId = null; // revealing the same hit again scrolls to it again
-    try {
-      const detail = await this.#client.call('search.reveal', { messageId });
-      this.#show(detail.conversation.id, []);
-      this.#applyDetail(detail);
-      while (!this.messages.some((m) => m.id === messageId) && this.olderBefore !== null) {
-        if (!(await this.loadOlder(500))) break;
-      }
-      this.highlightId = messageId;
-    } catch (error) {
-      this.notice = describeError(error);
-    }
+    await this.#report(() => this.open.reveal(messageId), undefined);
   }
 
   /** Pin a conversation to the top of the list, or unpin it. */
   async setPinned(conversationId: string, pinned: boolean): Promise<void> {
-    await this.#updateConversation({ id: conversationId, pinned });
+    await this.#report(() => this.list.update({ id: conversationId, pinned }), undefined);
   }
 
   /** Move a conversation to the archive (hidden from the list, still searchable), or back. */
   async setArchived(conversationId: string, archived: boolean): Promise<void> {
-    await this.#updateConversation({ id: conversationId, archived });
+    await this.#report(() => this.list.update({ id: conversationId, archived }), undefined);
   }
 
   /**
@@ -330,71 +316,84 @@ export class ChatState {
     options: { systemPrompt: string | null; generation: GenerationOverrides },
   ): Promise<void> {
     const conversation = await this.#client.call('conversations.update', { id: conversationId, ...options });
-    this.#putConversation(conversation);
+    this.list.put(conversation);
   }
 
   async rename(conversationId: string, title: string): Promise<boolean> {
-    try {
-      this.#putConversation(await this.#client.call('conversations.rename', { id: conversationId, title }));
+    return this.#report(async () => {
+      await this.list.rename(conversationId, title);
       return true;
-    } catch (error) {
-      this.notice = describeError(error);
-      return false;
-    }
+    }, false);
   }
 
   /** Delete a conversation and its messages, after asking. */
   async deleteConversation(conversationId: string): Promise<void> {
-    const conversation = [...this.conversations, ...this.archived].find((c) => c.id === conversationId);
+    const conversation = this.list.find(conversationId);
     const confirmed = await this.confirm.ask({
       title: 'Delete conversation?',
       body: `“${conversation?.title ?? 'This conversation'}” and all its messages will be deleted. This cannot be undone.`,
       confirmLabel: 'Delete',
     });
     if (!confirmed) return;
-    try {
-      await this.#client.call('conversations.delete', { id: conversationId });
+    await this.#report(async () => {
+      await this.list.delete(conversationId);
       if (this.selectedId === conversationId) this.newChat();
-      this.conversations = this.conversations.filter((c) => c.id !== conversationId);
-      this.archived = this.archived.filter((c) => c.id !== conversationId);
-    } catch (error) {
-      this.notice = describeError(error);
-    }
+    }, undefined);
   }
 
   /** Stop the reply being streamed. The call still resolves, with the reply marked stopped and its text kept. */
   stop(): void {
-    this.reply?.stop();
+    this.replies.stop();
   }
 
   dismissNotice(): void {
     this.notice = null;
   }
 
+  /** Run `action`; a failure becomes the window's notice and `fallback` is returned. */
+  async #report<T>(action: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      this.notice = describeError(error);
+      return fallback;
+    }
+  }
+
   /** A new chat whose first message was refused (no model, …): back to the empty chat, with no empty leftover. */
   #discardConversation(conversationId: string): void {
     if (this.selectedId === conversationId) this.newChat();
-    this.conversations = this.conversations.filter((c) => c.id !== conversationId);
+    this.list.remove(conversationId);
     this.#client.call('conversations.delete', { id: conversationId }).catch(() => {});
   }
 
+  /** Stream a reply into the open conversation, placed as `placement` says. */
+  #stream(
+    reply: LiveReply,
+    placement: ReplyPlacement,
+    call: (options: StreamCallOptions) => Promise<Message>,
+  ): Promise<Message> {
+    return this.replies.stream(reply, call, {
+      started: (_reply, event) => this.open.replyStarted(event, placement),
+      context: (_reply, { messageId, messagesInView, messagesDropped }) => {
+        this.open.liveContext = { messageId, messagesInView, messagesDropped };
+      },
+    });
+  }
+
   /** Stream an edit or a regenerated reply (both add a version beside an existing message). */
-  async #branchReply(
-    conversationId: string,
-    kind: ReplyKind,
-    call: (options: { signal: AbortSignal; onEvent: (event: ChatSendEvents) => void }) => Promise<Message>,
-  ): Promise<boolean> {
-    const reply = new LiveReply();
-    reply.conversationId = conversationId;
-    this.reply = reply;
+  async #branchReply(placement: ReplyPlacement, call: (options: StreamCallOptions) => Promise<Message>): Promise<boolean> {
+    const conversationId = this.selectedId;
+    if (conversationId === null) return false;
+    const reply = this.replies.begin(conversationId);
+    if (reply === null) return false;
     this.notice = null;
-    this.highlightId = null;
+    this.open.highlightId = null;
     try {
-      const final = await call({ signal: reply.signal, onEvent: (event) => this.#onReplyEvent(reply, event, kind) });
-      this.#endReply(reply, final, true);
+      const final = await this.#stream(reply, placement, call);
+      this.#endReply(final, true);
       return true;
     } catch (error) {
-      reply.flush();
       if (reply.messageId !== null) this.#endFailedReply(reply, error);
       if (!isCancellation(error)) this.notice = describeError(error);
       return reply.messageId !== null;
@@ -404,90 +403,18 @@ export class ChatState {
   }
 
   /** The reply ended: show its final version; after an edit or regenerate, fetch the new "‹ 2/3 ›" positions. */
-  #endReply(reply: LiveReply, final: Message, refetch: boolean): void {
-    reply.flush();
-    this.#putMessage(final);
-    if (refetch && this.selectedId === final.conversationId) void this.#loadMessages(final.conversationId);
+  #endReply(final: Message, refetch: boolean): void {
+    void this.#report(() => this.open.putMessage(final), false);
+    if (refetch && this.selectedId === final.conversationId) void this.#reloadOpen();
   }
 
   #releaseReply(reply: LiveReply): void {
-    if (this.reply === reply) this.reply = null;
-    if (this.liveContext !== null && this.liveContext.messageId === reply.messageId) {
+    this.replies.end(reply);
+    const live = this.open.liveContext;
+    if (live !== null && live.messageId === reply.messageId) {
       // The stored stats carry the same figures from now on; keep the live ones until the message is replaced.
-      const shown = this.messages.find((m) => m.id === reply.messageId);
-      if (shown?.stats?.messagesInView !== undefined) this.liveContext = null;
+      if (this.open.find(reply.messageId)?.stats?.messagesInView !== undefined) this.open.liveContext = null;
     }
-  }
-
-  #onReplyEvent(reply: LiveReply, event: ChatSendEvents, kind: ReplyKind): void {
-    if (event.type === 'onStarted') {
-      reply.started(event.assistantMessage.id);
-      if (this.selectedId !== event.userMessage.conversationId) return;
-      if (kind.kind === 'send') {
-        this.#setMessages([...this.messages, event.userMessage, event.assistantMessage]);
-        return;
-      }
-      // The new version takes the old one's place; what followed the old one belongs to the old branch.
-      const at = this.messages.findIndex((m) => m.id === kind.messageId);
-      const kept = at === -1 ? this.messages : this.messages.slice(0, at);
-      const added = kind.kind === 'edit' ? [event.userMessage, event.assistantMessage] : [event.assistantMessage];
-      this.#setMessages([...kept, ...added]);
-      this.branches = Object.fromEntries(Object.entries(this.branches).filter(([id]) => id !== kind.messageId));
-    } else if (event.type === 'onContext') {
-      if (event.messageId === reply.messageId) {
-        const { messageId, messagesInView, messagesDropped } = event;
-        this.liveContext = { messageId, messagesInView, messagesDropped };
-      }
-    } else if (event.messageId === reply.messageId) {
-      reply.append(event.text);
-    }
-  }
-
-  /** Run a call that returns a new view of the open conversation (switch branch, delete) and show it. */
-  async #changeView(call: () => Promise<ConversationDetail>): Promise<void> {
-    if (this.reply !== null) return;
-    try {
-      const detail = await call();
-      if (this.selectedId !== detail.conversation.id) return;
-      this.#messagesVersion++; // a fetch started before this change must not overwrite it
-      this.#applyDetail(detail);
-    } catch (error) {
-      this.notice = describeError(error);
-    }
-  }
-
-  async #updateConversation(params: { id: string; pinned?: boolean; archived?: boolean }): Promise<void> {
-    try {
-      this.#putConversation(await this.#client.call('conversations.update', params));
-      void this.#refreshList(false);
-    } catch (error) {
-      this.notice = describeError(error);
-    }
-  }
-
-  /** Put a changed conversation in the list it now belongs to (the app's push refetches the order). */
-  #putConversation(conversation: Conversation): void {
-    const others = (list: Conversation[]): Conversation[] => list.filter((c) => c.id !== conversation.id);
-    const replace = (list: Conversation[]): Conversation[] => list.map((c) => (c.id === conversation.id ? conversation : c));
-    const inList = (list: Conversation[]): boolean => list.some((c) => c.id === conversation.id);
-    if (conversation.archived) {
-      this.conversations = others(this.conversations);
-      this.archived = inList(this.archived) ? replace(this.archived) : [conversation, ...this.archived];
-    } else {
-      this.archived = others(this.archived);
-      this.conversations = inList(this.conversations) ? replace(this.conversations) : [conversation, ...this.conversations];
-    }
-  }
-
-  /** Put the final version of a message in place of the one shown (if its conversation is open). */
-  #putMessage(message: Message): void {
-    if (this.selectedId !== message.conversationId) return;
-    const index = this.messages.findIndex((m) => m.id === message.id);
-    if (index === -1) {
-      void this.#loadMessages(message.conversationId);
-      return;
-    }
-    this.#setMessages(this.messages.with(index, message));
   }
 
   /**
@@ -495,17 +422,33 @@ export class ChatState {
    * then, if the app is still reachable, fetch what it stored (which carries its own error text).
    */
   #endFailedReply(reply: LiveReply, error: unknown): void {
-    const messageId = reply.messageId;
-    const conversationId = reply.conversationId;
+    const { messageId, conversationId } = reply;
     if (messageId === null || conversationId === null || this.selectedId !== conversationId) return;
     const reason = describeError(error);
     const disconnected = reason.code === 'DISCONNECTED';
-    const shown = this.messages.find((m) => m.id === messageId);
+    const shown = this.open.find(messageId);
     if (shown) {
       const status = disconnected ? 'interrupted' : 'error';
-      this.#putMessage({ ...shown, content: reply.text, status, error: reason.detail ?? reason.title });
+      void this.open.putMessage({ ...shown, content: reply.text, status, error: reason.detail ?? reason.title });
     }
-    if (!disconnected) void this.#loadMessages(conversationId);
+    if (!disconnected) void this.#reloadOpen();
+  }
+
+  /** Run a call that returns a new view of the open conversation (switch branch, delete) and show it. */
+  async #changeView(call: () => Promise<ConversationDetail>): Promise<void> {
+    if (this.streaming) return;
+    await this.#report(() => this.open.changeView(call), undefined);
+  }
+
+  /** Fetch the open conversation's newest page; a conversation that no longer exists falls back to a new chat. */
+  async #reloadOpen(): Promise<void> {
+    try {
+      await this.open.reload();
+    } catch (error) {
+      const notice = describeError(error);
+      this.notice = notice;
+      if (notice.code === 'NOT_FOUND') this.newChat();
+    }
   }
 
   #onPush(event: PushEvents): void {
@@ -531,119 +474,28 @@ export class ChatState {
   /**
    * Refetch the list after any change (from this window or another). With `reloadOpen`, also refetch the open
    * conversation's messages if it changed since they were fetched; if it was deleted, fall back to a new chat.
+   * A window far up a long conversation is left as it is (it reaches the change as the reader scrolls down).
    */
   async #refreshList(reloadOpen: boolean): Promise<void> {
-    const version = ++this.#listVersion;
-    let conversations: Conversation[];
-    let archived: Conversation[];
+    let current: boolean;
     try {
-      [conversations, archived] = await Promise.all([
-        this.#client.call('conversations.list', {}),
-        this.#client.call('conversations.list', { archived: true }),
-      ]);
+      current = await this.list.refresh();
     } catch (error) {
-      if (version === this.#listVersion) this.notice = describeError(error);
+      this.notice = describeError(error);
       return;
     }
-    if (version !== this.#listVersion) return;
-    this.conversations = conversations;
-    this.archived = archived;
+    if (!current) return;
     const openId = this.selectedId;
     if (openId === null || this.loadingMessages) return;
-    const open = conversations.find((c) => c.id === openId) ?? archived.find((c) => c.id === openId);
+    const open = this.list.find(openId);
     if (!open) {
       if (this.reply?.conversationId !== openId) this.newChat();
       return;
     }
     const streamingHere = this.reply !== null && this.reply.conversationId === openId;
-    if (reloadOpen && !streamingHere && open.updatedAt !== this.#loadedUpdatedAt) await this.#loadMessages(openId);
+    const changed = open.updatedAt !== this.open.loadedUpdatedAt;
+    if (reloadOpen && !streamingHere && changed && this.open.attached) await this.#reloadOpen();
   }
-
-  async #loadMessages(conversationId: string): Promise<void> {
-    const version = this.#messagesVersion;
-    const load = {};
-    this.#load = load;
-    this.loadingMessages = true;
-    try {
-      const detail = await this.#client.call('conversations.get', { id: conversationId });
-      if (version !== this.#messagesVersion || this.selectedId !== conversationId) return;
-      this.#applyDetail(detail);
-    } catch (error) {
-      if (version !== this.#messagesVersion || this.selectedId !== conversationId) return;
-      const notice = describeError(error);
-      this.notice = notice;
-      if (notice.code === 'NOT_FOUND') this.newChat();
-    } finally {
-      if (this.#load === load) {
-        this.#load = null;
-        this.loadingMessages = false;
-      }
-    }
-  }
-
-  /**
-   * Show a view of the open conversation: its newest page (older pages already shown are kept when the newest page
-   * continues them), the "‹ 2/3 ›" positions, and the cursor for older messages.
-   */
-  #applyDetail(detail: ConversationDetail): void {
-    const first = detail.messages[0];
-    const at = first === undefined ? -1 : this.messages.findIndex((m) => m.id === first.id);
-    const keepOlder = at > 0;
-    const shown = reuseUnchanged(this.messages, detail.messages);
-    this.messages = keepOlder ? [...this.messages.slice(0, at), ...shown] : shown;
-    if (!keepOlder) this.olderBefore = detail.olderBefore;
-    // Positions of older messages stay as they were; the newest page's come fresh (a message without one has none).
-    const olderPositions = keepOlder
-      ? Object.entries(this.branches).filter(([id]) => !detail.messages.some((m) => m.id === id))
-      : [];
-    this.branches = Object.fromEntries([...olderPositions, ...detail.branches.map((p) => [p.messageId, p] as const)]);
-    this.#loadedUpdatedAt = detail.conversation.updatedAt;
-    this.#putConversation(detail.conversation);
-  }
-
-  #show(conversationId: string | null, messages: Message[]): void {
-    if (conversationId !== this.selectedId) {
-      this.highlightId = null;
-      this.liveContext = null;
-    }
-    this.selectedId = conversationId;
-    this.#setMessages(messages);
-    this.branches = {};
-    this.olderBefore = null;
-    this.#loadedUpdatedAt = null;
-    this.#load = null;
-    this.loadingMessages = false;
-    this.#memory?.write(conversationId);
-  }
-
-  #setMessages(messages: Message[]): void {
-    this.#messagesVersion++;
-    this.messages = messages;
-  }
-}
-
-/**
- * `next`, with every message that is unchanged from `previous` replaced by the object already shown, so a refetch
- * re-renders only the messages that really changed.
- */
-function reuseUnchanged(previous: Message[], next: Message[]): Message[] {
-  if (previous.length === 0) return next;
-  const shown = new Map(previous.map((m) => [m.id, m]));
-  return next.map((message) => {
-    const old = shown.get(message.id);
-    return old && sameMessage(old, message) ? old : message;
-  });
-}
-
-function sameMessage(a: Message, b: Message): boolean {
-  return (
-    a.content === b.content &&
-    a.status === b.status &&
-    a.error === b.error &&
-    a.parentId === b.parentId &&
-    a.createdAt === b.createdAt &&
-    JSON.stringify(a.stats) === JSON.stringify(b.stats)
-  );
 }
 
 /** The chat state of this window, shared with every component through context. */

@@ -3,7 +3,7 @@ import type { MethodParams } from '../../common/schemas';
 import type { BranchPosition, Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageSearch } from '../store/message-search';
-import { MAX_PAGE_SIZE, type MessageTree } from '../store/message-tree';
+import type { MessageTree } from '../store/message-tree';
 import type { ConversationPatch } from '../store/store-types';
 import { requireConversation, requireMessage } from './rpc-errors';
 
@@ -11,6 +11,10 @@ import { requireConversation, requireMessage } from './rpc-errors';
 export const NEWEST_PAGE_SIZE = 200;
 /** `messages.page` without a `limit`. */
 export const DEFAULT_OLDER_PAGE_SIZE = 100;
+/** Messages shown before a search hit that is not in the newest page (`search.reveal`). */
+export const REVEAL_BEFORE = 50;
+/** Messages shown after such a hit; the rest load as the reader scrolls down. */
+export const REVEAL_AFTER = 100;
 
 export interface ConversationStores {
   conversations: ConversationStore;
@@ -86,10 +90,15 @@ export class ConversationService {
     return null;
   }
 
-  page({ conversationId, beforeSeq, limit }: MethodParams['messages.page']): ResultOf<'messages.page'> {
+  page({ conversationId, beforeSeq, afterSeq, limit }: MethodParams['messages.page']): ResultOf<'messages.page'> {
     this.#require(conversationId);
-    const page = this.#stores.tree.listMessagesPage(conversationId, { beforeSeq, limit: limit ?? DEFAULT_OLDER_PAGE_SIZE });
-    return { messages: page.messages, branches: this.#switchers(page.messages), olderBefore: page.beforeSeq };
+    const size = limit ?? DEFAULT_OLDER_PAGE_SIZE;
+    if (afterSeq !== undefined) {
+      const page = this.#stores.tree.listMessagesAfter(conversationId, { afterSeq, limit: size });
+      return { messages: page.messages, branches: this.#switchers(page.messages), olderBefore: null, newerAfter: page.afterSeq };
+    }
+    const page = this.#stores.tree.listMessagesPage(conversationId, { beforeSeq, limit: size });
+    return { messages: page.messages, branches: this.#switchers(page.messages), olderBefore: page.beforeSeq, newerAfter: null };
   }
 
   /** Branch positions of the messages that have alternatives. */
@@ -133,31 +142,39 @@ export class ConversationService {
     } else {
       this.#stores.tree.revealMessage(messageId);
     }
-    return { ...this.#detailReaching(message.conversationId, messageId), messageId };
+    return { ...this.#detailAround(message.conversationId, message), messageId };
   }
 
   /** The view of a conversation: its newest page, the branch switchers on it, and the cursor for older messages. */
   detail(conversationId: string): ConversationDetail {
     const conversation = this.#require(conversationId);
     const page = this.#stores.tree.listMessagesPage(conversationId, { limit: this.#pageSize });
-    return { conversation, messages: page.messages, branches: this.#switchers(page.messages), olderBefore: page.beforeSeq };
+    return {
+      conversation,
+      messages: page.messages,
+      branches: this.#switchers(page.messages),
+      olderBefore: page.beforeSeq,
+      newerAfter: null,
+    };
   }
 
   /**
-   * The view of a conversation, extended with older pages until it holds `messageId` (a search hit far up a long
-   * conversation): still the newest messages of the branch, in one piece, with the cursor before the first.
+   * The view of a conversation that shows `target` (on the current branch): the newest page when it holds it;
+   * otherwise a window of messages around it — {@link REVEAL_BEFORE} older, {@link REVEAL_AFTER} newer — with a cursor
+   * each way, so a search hit far up a long conversation opens at once, whatever its length.
    */
-  #detailReaching(conversationId: string, messageId: string): ConversationDetail {
+  #detailAround(conversationId: string, target: Message): ConversationDetail {
     const view = this.detail(conversationId);
-    let messages = view.messages;
-    let olderBefore = view.olderBefore;
-    while (olderBefore !== null && !messages.some((m) => m.id === messageId)) {
-      const page = this.#stores.tree.listMessagesPage(conversationId, { beforeSeq: olderBefore, limit: MAX_PAGE_SIZE });
-      messages = [...page.messages, ...messages];
-      olderBefore = page.beforeSeq;
-    }
-    if (messages === view.messages) return view;
-    return { conversation: view.conversation, messages, branches: this.#switchers(messages), olderBefore };
+    if (view.messages.some((m) => m.id === target.id)) return view;
+    const around = this.#stores.tree.listMessagesAround(target.id, { before: REVEAL_BEFORE, after: REVEAL_AFTER });
+    const { messages } = around;
+    return {
+      conversation: view.conversation,
+      messages,
+      branches: this.#switchers(messages),
+      olderBefore: around.beforeSeq,
+      newerAfter: around.afterSeq,
+    };
   }
 
   #require(id: string): Conversation {

@@ -62,6 +62,27 @@ export const messageTreeSql = {
   ),
 
   /**
+   * The current branch from its leaf up to the message numbered `@afterSeq`, newest first, ids only: the walk stops
+   * at the first message numbered `@afterSeq` or lower (a parent's seq is always below its child's), which is the
+   * last row. It reads only the messages after the cursor, never the rest of the branch.
+   */
+  walkFromLeafTo: `
+    WITH RECURSIVE branch (id, parent_id, seq) AS (
+      SELECT m.id, m.parent_id, m.seq FROM conversations AS c CROSS JOIN messages AS m ON m.id = c.current_leaf_id
+      WHERE c.id = @conversationId
+      UNION ALL
+      SELECT p.id, p.parent_id, p.seq FROM branch AS b CROSS JOIN messages AS p ON p.id = b.parent_id
+      WHERE b.seq > @afterSeq
+    )
+    SELECT id, seq FROM branch`,
+
+  /** The messages with the given ids (a JSON array), oldest first. */
+  messagesByIds: `
+    SELECT ${M_MESSAGE_COLUMNS}
+    FROM json_each(@ids) AS j CROSS JOIN messages AS m ON m.id = j.value
+    ORDER BY m.seq`,
+
+  /**
    * The latest leaf under `@id`: the highest `seq` in its subtree. A child is always written after its parent
    * (higher `seq`), so the highest is a leaf, at the end of the branch the user touched last under that message.
    */

@@ -6,7 +6,14 @@ import { messageTreeSql as sql } from './message-tree-sql';
 import { notFound, StoreConnection } from './store-connection';
 import type { Prepared } from './store-connection';
 import { StoreError } from './store-error';
-import type { BranchPosition, MessagePage, MessagePageRequest, RevealedMessage } from './store-types';
+import type {
+  BranchPosition,
+  MessagePage,
+  MessagePageRequest,
+  NewerMessagePage,
+  NewerMessagePageRequest,
+  RevealedMessage,
+} from './store-types';
 
 /** The largest page {@link MessageTree.listMessagesPage} returns. */
 export const MAX_PAGE_SIZE = 500;
@@ -171,6 +178,54 @@ export class MessageTree {
       const hasOlder = rows.length > limit;
       const page = hasOlder ? rows.slice(1) : rows;
       return { messages: page.map(toMessage), beforeSeq: hasOlder ? (page[0]?.seq ?? null) : null };
+    });
+  }
+
+  /**
+   * The page of the current branch right after the message numbered `afterSeq`, oldest first: for scrolling down
+   * from a search hit far up a long conversation. The branch is only linked upwards (child to parent), so this walks
+   * up from the leaf to the cursor: it costs the number of messages after the cursor (ids only), plus `limit` row
+   * reads.
+   * @throws StoreError `INVALID_INPUT` for a limit outside 1–500, or a cursor that is not a message of the current
+   * branch (the branch changed since: start again from the newest page).
+   */
+  listMessagesAfter(conversationId: string, request: NewerMessagePageRequest): NewerMessagePage {
+    return this.#connection.run(`read a newer page of conversation ${conversationId}`, () => {
+      const { afterSeq, limit } = request;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+        throw new StoreError('INVALID_INPUT', `A page holds 1 to ${MAX_PAGE_SIZE} messages, not ${limit}`);
+      }
+      if (!Number.isInteger(afterSeq) || afterSeq < 1) throw new StoreError('INVALID_INPUT', `Invalid page cursor ${afterSeq}`);
+      const walk = this.#statements.walkFromLeafTo.all({ conversationId, afterSeq }) as { id: string; seq: number }[];
+      const stop = walk.at(-1);
+      if (stop === undefined || stop.seq !== afterSeq) {
+        throw new StoreError('INVALID_INPUT', 'That page cursor is not on the branch shown now; reload the conversation');
+      }
+      // Newest first, the cursor last: the page is the `limit` rows just before the cursor, reversed.
+      const newer = walk.slice(0, -1).reverse();
+      const page = newer.slice(0, limit);
+      const messages = page.length === 0 ? [] : (this.#statements.messagesByIds.all({ ids: JSON.stringify(page.map((m) => m.id)) }) as MessageRow[]).map(toMessage);
+      return { messages, afterSeq: newer.length > limit ? (page.at(-1)?.seq ?? null) : null };
+    });
+  }
+
+  /**
+   * Messages around `messageId` on the current branch, oldest first: up to `before` older ones, the message, and up
+   * to `after` newer ones, with the cursors for the pages before and after them (as {@link listMessagesPage} and
+   * {@link listMessagesAfter} return them).
+   * @throws StoreError `NOT_FOUND`; `INVALID_INPUT` when the message is not on the current branch, or for sizes
+   * outside 1–500.
+   */
+  listMessagesAround(messageId: string, request: { before: number; after: number }): MessagePage & NewerMessagePage {
+    return this.#connection.run(`read the messages around ${messageId}`, () => {
+      const ref = this.#ref(messageId);
+      const conversationId = ref.conversation_id;
+      // The newer page first: it also checks that the message is on the current branch.
+      const newer = this.listMessagesAfter(conversationId, { afterSeq: ref.seq, limit: request.after });
+      const older = this.listMessagesPage(conversationId, { beforeSeq: ref.seq, limit: request.before });
+      const [message] = (this.#statements.messagesByIds.all({ ids: JSON.stringify([messageId]) }) as MessageRow[]).map(toMessage);
+      if (message === undefined) throw notFound('message', messageId);
+      return { messages: [...older.messages, message, ...newer.messages], beforeSeq: older.beforeSeq, afterSeq: newer.afterSeq };
     });
   }
 

@@ -45,6 +45,22 @@ export interface MessagePageRequest {
   limit: number;
 }
 
+/** A page of the current branch after a cursor (scrolling down from a search hit far up a long conversation). */
+export interface NewerMessagePage {
+  /** Oldest first: the messages right after the cursor. */
+  messages: Message[];
+  /** Pass as `afterSeq` to get the page after this one; `null` when this page reaches the newest message. */
+  afterSeq: number | null;
+}
+
+/** Where to read a page of the current branch after a message. */
+export interface NewerMessagePageRequest {
+  /** The `seq` of the last message the caller has (a message of the current branch). */
+  afterSeq: number;
+  /** Messages per page, 1–500. */
+  limit: number;
+}
+
 /** What {@link MessageTree.revealMessage} did to show a message. */
 export interface RevealedMessage {
   conversationId: string;

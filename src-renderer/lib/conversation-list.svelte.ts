@@ -1,0 +1,90 @@
+import type { RpcClient } from '../../src-main/common/rpc';
+import type { Conversation } from '../../src-main/common/types';
+
+/**
+ * The sidebar's conversations: the ones not archived (pinned first, then most recently updated) and the archived
+ * ones. Lists are `$state.raw` and replaced, never mutated, so a keyed `{#each}` re-renders only the rows whose
+ * object changed.
+ *
+ * Failures are thrown to the caller (the window puts them into words); a refetch that a newer one overtook is
+ * dropped, so a slow answer never shows an older list.
+ */
+export class ConversationListState {
+  /** Conversations not archived, pinned first, then most recently updated. */
+  conversations = $state.raw<Conversation[]>([]);
+  /** Archived conversations, most recently updated first. */
+  archived = $state.raw<Conversation[]>([]);
+  /** The sidebar shows the archived conversations instead of the others. */
+  showArchived = $state(false);
+
+  readonly #client: RpcClient;
+  #version = 0;
+
+  constructor(client: RpcClient) {
+    this.#client = client;
+  }
+
+  /** A conversation in either list. */
+  find(conversationId: string | null): Conversation | null {
+    if (conversationId === null) return null;
+    return (
+      this.conversations.find((c) => c.id === conversationId) ?? this.archived.find((c) => c.id === conversationId) ?? null
+    );
+  }
+
+  /**
+   * Fetch both lists again. Resolves `true` once they are shown, `false` when a later refetch overtook this one
+   * (its answer is the one shown).
+   */
+  async refresh(): Promise<boolean> {
+    const version = ++this.#version;
+    const [conversations, archived] = await Promise.all([
+      this.#client.call('conversations.list', {}),
+      this.#client.call('conversations.list', { archived: true }),
+    ]);
+    if (version !== this.#version) return false;
+    this.conversations = conversations;
+    this.archived = archived;
+    return true;
+  }
+
+  /** Put a new or changed conversation in the list it now belongs to (the next refresh settles its order). */
+  put(conversation: Conversation): void {
+    const others = (list: Conversation[]): Conversation[] => list.filter((c) => c.id !== conversation.id);
+    const replace = (list: Conversation[]): Conversation[] => list.map((c) => (c.id === conversation.id ? conversation : c));
+    const inList = (list: Conversation[]): boolean => list.some((c) => c.id === conversation.id);
+    if (conversation.archived) {
+      this.conversations = others(this.conversations);
+      this.archived = inList(this.archived) ? replace(this.archived) : [conversation, ...this.archived];
+    } else {
+      this.archived = others(this.archived);
+      this.conversations = inList(this.conversations) ? replace(this.conversations) : [conversation, ...this.conversations];
+    }
+  }
+
+  /** Take a conversation out of both lists (deleted). */
+  remove(conversationId: string): void {
+    this.conversations = this.conversations.filter((c) => c.id !== conversationId);
+    this.archived = this.archived.filter((c) => c.id !== conversationId);
+  }
+
+  /** Pin, unpin, archive or unarchive; the changed conversation comes back and is put in its list. */
+  async update(params: { id: string; pinned?: boolean; archived?: boolean }): Promise<Conversation> {
+    const conversation = await this.#client.call('conversations.update', params);
+    this.put(conversation);
+    void this.refresh().catch(() => undefined); // the order may have changed (pinned first)
+    return conversation;
+  }
+
+  async rename(conversationId: string, title: string): Promise<Conversation> {
+    const conversation = await this.#client.call('conversations.rename', { id: conversationId, title });
+    this.put(conversation);
+    return conversation;
+  }
+
+  /** Delete a conversation and its messages in the app, then take it out of the lists. */
+  async delete(conversationId: string): Promise<void> {
+    await this.#client.call('conversations.delete', { id: conversationId });
+    this.remove(conversationId);
+  }
+}
