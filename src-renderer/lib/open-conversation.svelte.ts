@@ -150,7 +150,7 @@ export class OpenConversation {
     try {
       const page = await this.#client.call('messages.page', { conversationId, beforeSeq, limit });
       if (version !== this.#version || this.selectedId !== conversationId) return false;
-      const shown = new Set(this.messages.map((m) => m.id));
+      const shown = idsOf(this.messages);
       this.#setMessages([...page.messages.filter((m) => !shown.has(m.id)), ...this.messages]);
       this.#addPositions(page.branches);
       this.olderBefore = page.olderBefore;
@@ -181,7 +181,7 @@ export class OpenConversation {
         throw error;
       }
       if (version !== this.#version || this.selectedId !== conversationId) return false;
-      const shown = new Set(this.messages.map((m) => m.id));
+      const shown = idsOf(this.messages);
       this.#setMessages([...this.messages, ...page.messages.filter((m) => !shown.has(m.id))]);
       this.#addPositions(page.branches);
       this.newerAfter = page.newerAfter;
@@ -226,7 +226,7 @@ export class OpenConversation {
     if (!keepOlder) this.olderBefore = detail.olderBefore;
     this.newerAfter = detail.newerAfter;
     // Positions of older messages stay as they were; the view's come fresh (a message without one has none).
-    const viewIds = new Set(detail.messages.map((m) => m.id));
+    const viewIds = idsOf(detail.messages);
     const olderPositions = keepOlder ? Object.entries(this.branches).filter(([id]) => !viewIds.has(id)) : [];
     this.branches = Object.fromEntries([...olderPositions, ...detail.branches.map((p) => [p.messageId, p] as const)]);
     this.#loadedUpdatedAt = detail.conversation.updatedAt;
@@ -289,6 +289,11 @@ export class OpenConversation {
     this.#version++;
     this.messages = messages;
   }
+}
+
+/** The ids of `messages`, for lookups (a plain snapshot, never state). */
+function idsOf(messages: readonly Message[]): ReadonlySet<string> {
+  return new Set(messages.map((m) => m.id));
 }
 
 /**
