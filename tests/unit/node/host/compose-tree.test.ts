@@ -203,16 +203,72 @@ describe('edit, regenerate and branches over the contract', () => {
     expect(oldest.messages.map((m) => m.content)).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i + 1}`));
     expect(oldest.olderBefore).toBeNull();
     await expect(client.call('messages.page', { conversationId: 'missing', beforeSeq: 5 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    // Revealing a search hit far up the conversation returns the view reaching down to it, in one piece.
-    const deep = await client.call('search.reveal', { messageId: oldest.messages[4]?.id ?? '' });
-    expect(deep.messageId).toBe(oldest.messages[4]?.id);
-    const first = Number(deep.messages[0]?.content.split(' ')[1]);
-    expect(first).toBeLessThanOrEqual(5);
-    expect(deep.messages.map((m) => m.content)).toEqual(Array.from({ length: 251 - first }, (_, i) => `message ${i + first}`));
-    expect(deep.olderBefore === null).toBe(first === 1);
     await expect(client.call('messages.page', { conversationId: conversation.id, beforeSeq: 0 })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+  });
+
+  it('search.reveal of a message far up opens a window around it, which messages.page extends both ways', async () => {
+    const { client, app } = harness;
+    const conversation = await client.call('conversations.create', { title: 'Long' });
+    appendNumbered(app.store.conversations, conversation.id, null, 1, 400);
+    const numbers = (messages: readonly { content: string }[]): number[] => messages.map((m) => Number(m.content.split(' ')[1]));
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const view = await client.call('conversations.get', { id: conversation.id });
+    expect(view.newerAfter).toBeNull();
+    const older = await client.call('messages.page', { conversationId: conversation.id, beforeSeq: view.olderBefore ?? 0, limit: 200 });
+    const hit = older.messages.find((m) => m.content === 'message 120');
+    // Message 120 is not in the newest page (201–400): the view is 50 before it, it, and 100 after, not 120–400.
+    const deep = await client.call('search.reveal', { messageId: hit?.id ?? '' });
+    expect(deep.messageId).toBe(hit?.id);
+    expect(numbers(deep.messages)).toEqual(range(70, 220));
+    expect(deep.olderBefore).not.toBeNull();
+    expect(deep.newerAfter).not.toBeNull();
+    // Scrolling down: pages after the cursor, in order, up to the newest message, where the cursor ends.
+    const down: number[] = [];
+    let after = deep.newerAfter;
+    while (after !== null) {
+      const page = await client.call('messages.page', { conversationId: conversation.id, afterSeq: after, limit: 75 });
+      expect(page.olderBefore).toBeNull();
+      down.push(...numbers(page.messages));
+      after = page.newerAfter;
+    }
+    expect(down).toEqual(range(221, 400));
+    // Scrolling up from the window reaches the first message.
+    const up = await client.call('messages.page', { conversationId: conversation.id, beforeSeq: deep.olderBefore ?? 0, limit: 500 });
+    expect(numbers(up.messages)).toEqual(range(1, 69));
+    expect(up.olderBefore).toBeNull();
+    // A hit in the newest page opens the usual view.
+    const near = await client.call('search.reveal', { messageId: view.messages[10]?.id ?? '' });
+    expect(numbers(near.messages)).toEqual(range(201, 400));
+    expect(near.newerAfter).toBeNull();
+    // Exactly one cursor per page request.
+    await expect(
+      client.call('messages.page', { conversationId: conversation.id, beforeSeq: 5, afterSeq: 5 } as never),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.call('messages.page', { conversationId: conversation.id } as never)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('a newer-page cursor from a branch no longer shown is refused, so the window reloads instead of mixing branches', async () => {
+    const { client, app } = harness;
+    const { conversations } = app.store;
+    const conversation = await client.call('conversations.create', { title: 'Forked' });
+    const fork = appendNumbered(conversations, conversation.id, null, 1, 300);
+    const forkMessage = conversations.listMessages(conversation.id)[9]; // message 10
+    const hit = conversations.listMessages(conversation.id)[19]; // message 20, after the fork
+    // Another version of message 10, and a short branch under it: the conversation now shows that branch.
+    const other = conversations.createSibling(forkMessage?.id ?? '', { content: 'message 10, another version' });
+    appendNumbered(conversations, conversation.id, other.id, 11, 14);
+    expect(fork).not.toBeNull();
+    const deep = await client.call('search.reveal', { messageId: hit?.id ?? '' });
+    expect(deep.messages.map((m) => m.content)).toContain('message 20');
+    // Switch to the other version: the window's cursor belongs to a branch no longer shown.
+    await client.call('messages.switchBranch', { messageId: other.id });
+    await expect(
+      client.call('messages.page', { conversationId: conversation.id, afterSeq: deep.newerAfter ?? 1 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('messages.page brings the version switchers of the older messages it loads', async () => {

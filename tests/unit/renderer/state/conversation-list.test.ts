@@ -1,0 +1,59 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import { ConversationListState } from '../../../../src-renderer/lib/conversation-list.svelte';
+import { useAppSession } from './state-harness';
+
+// The sidebar's lists, against the real app over the in-memory pair.
+
+describe('ConversationListState', () => {
+  const session = useAppSession();
+
+  it('shows the app’s conversations, pinned first, and moves one between the lists as it is archived', async () => {
+    const { client } = session.harness;
+    const first = await client.call('conversations.create', { title: 'First' });
+    const second = await client.call('conversations.create', { title: 'Second' });
+    const list = new ConversationListState(client);
+    await list.refresh();
+    expect(list.conversations.map((c) => c.title)).toEqual(['Second', 'First']);
+
+    await list.update({ id: first.id, pinned: true });
+    await list.refresh();
+    expect(list.conversations.map((c) => c.title)).toEqual(['First', 'Second']);
+    expect(list.find(first.id)?.pinned).toBe(true);
+
+    await list.update({ id: second.id, archived: true });
+    expect(list.conversations.map((c) => c.title)).toEqual(['First']);
+    expect(list.archived.map((c) => c.title)).toEqual(['Second']);
+    expect(list.find(second.id)?.archived).toBe(true);
+    // What the app stored, not only what the window shows.
+    const stored = await client.call('conversations.list', { archived: true });
+    expect(stored.map((c) => c.id)).toEqual([second.id]);
+  });
+
+  it('renames and deletes in the app, and a refused change leaves the list as it was', async () => {
+    const { client } = session.harness;
+    const conversation = await client.call('conversations.create', { title: 'Old title' });
+    const list = new ConversationListState(client);
+    await list.refresh();
+    await list.rename(conversation.id, 'New title');
+    expect(list.conversations.map((c) => c.title)).toEqual(['New title']);
+    await expect(list.rename(conversation.id, '')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(list.conversations.map((c) => c.title)).toEqual(['New title']);
+
+    await list.delete(conversation.id);
+    expect(list.conversations).toEqual([]);
+    expect(await client.call('conversations.list', {})).toEqual([]);
+    await expect(list.delete(conversation.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('shows the newest of two overlapping refreshes, never the older answer', async () => {
+    const { client } = session.harness;
+    const list = new ConversationListState(client);
+    const first = list.refresh();
+    await client.call('conversations.create', { title: 'Made between the two' });
+    const second = list.refresh();
+    expect(await first).toBe(false);
+    expect(await second).toBe(true);
+    expect(list.conversations.map((c) => c.title)).toEqual(['Made between the two']);
+  });
+});
