@@ -16,6 +16,8 @@ describe('the context window and reply figures', () => {
   const divider = (chat: ChatPage) => chat.page.getByText(/^Earlier messages are outside the model's view \(\d+\)$/);
 
   it("marks the messages the model no longer sees, live and after a reload", async () => {
+    // Tall enough to show every message at once: the list puts only the rows near the view in the page.
+    await s.page.setViewportSize({ width: 1100, height: 3000 });
     const chat = await ChatPage.open(s.page, s.app.url);
     await chat.sendAndWaitForReply(long('one'));
     expect(await divider(chat).count()).toBe(0);
