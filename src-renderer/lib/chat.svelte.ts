@@ -12,6 +12,7 @@ import type {
 import { AppNoticesState } from './app-notices.svelte';
 import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
+import { ContextMeterState } from './context-meter.svelte'; // context meter
 import { contextView, type ContextView, type LiveContext } from './context-view';
 import { DraftPreparer } from './draft-preparer';
 import { describeError, isCancellation, type Notice } from './errors';
@@ -86,6 +87,8 @@ export class ChatState {
   readonly confirm = new ConfirmState();
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
+  /** The header's context meter: the next prompt's tokens (`chat.measure`). Context meter. */
+  readonly meter = new ContextMeterState((conversationId, text) => this.#client.call('chat.measure', { conversationId, text }));
 
   readonly selected: Conversation | null = $derived(
     this.conversations.find((c) => c.id === this.selectedId) ??
@@ -93,7 +96,9 @@ export class ChatState {
       null,
   );
   /** Which shown messages the model no longer sees (the latest reply's context window). */
-  readonly contextView: ContextView = $derived(contextView(this.messages, this.liveContext));
+  readonly contextView: ContextView = $derived(
+    contextView(this.messages, this.liveContext, this.meter.nextView(this.selectedId)), // context meter: next prompt's view
+  );
 
   readonly #client: RpcClient;
   readonly #memory: SelectionMemory | undefined;
@@ -127,6 +132,7 @@ export class ChatState {
   draftChanged(text: string): void {
     this.#draftText = text;
     this.#drafts.typed(this.selectedId, text);
+    this.meter.typed(this.selectedId, text); // context meter
   }
 
   /** True from Send until the reply has ended. */
@@ -166,6 +172,7 @@ export class ChatState {
 
   dispose(): void {
     this.#drafts.dispose();
+    this.meter.dispose(); // context meter
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
