@@ -113,7 +113,12 @@ export const NEAR_SHARE = 0.85;
 export interface MeterView {
   /** The bar (absent when nothing was counted). */
   bar: { value: number; max: number; low: number; high: number } | null;
+  /** Everything the meter says in short: `main`, then ` · ` and `note` if there is one. */
   text: string;
+  /** The figure itself (`1,234 / 2,048 tokens`), or what is wrong. */
+  main: string;
+  /** What else matters now (older messages left out, little room for the reply), or ''. */
+  note: string;
   level: MeterLevel;
   /** For the tooltip and screen readers. */
   detail: string;
@@ -138,15 +143,18 @@ export function describeMeter(measure: ContextMeasure | null, contextSize: numbe
           : measure.reason === 'noModel'
             ? 'No model is loaded, so there is no tokenizer to count with.'
             : 'The engine could not count the tokens just now.';
-    return { bar: null, text, level: 'unknown', detail: size === null ? why : `${why} The model's context is ${count(size)} tokens.` };
+    const detail = size === null ? why : `${why} The model's context is ${count(size)} tokens.`;
+    return { bar: null, text, main: text, note: '', level: 'unknown', detail };
   }
   const { contextSize: size, promptBudget: budget } = measure;
   const bar = { value: Math.min(measure.promptTokens, size), max: size, low: Math.round(budget * NEAR_SHARE), high: budget };
   if (!measure.fits) return tooLong(measure, bar);
-  const parts = [`${count(measure.promptTokens)} / ${count(size)} tokens`];
+  const main = `${count(measure.promptTokens)} / ${count(size)} tokens`;
   const roomLimited = measure.replyTokens < measure.maxReplyTokens;
-  if (measure.messagesDropped > 0) parts.push(`${plural(measure.messagesDropped, 'older message', 'older messages')} left out`);
-  if (roomLimited) parts.push(`room for a ~${count(measure.replyTokens)}-token reply`);
+  const notes: string[] = [];
+  if (measure.messagesDropped > 0) notes.push(`${plural(measure.messagesDropped, 'older message', 'older messages')} left out`);
+  if (roomLimited) notes.push(`room for a ~${count(measure.replyTokens)}-token reply`);
+  const note = notes.join(' · ');
   const level: MeterLevel =
     measure.messagesDropped > 0 || measure.promptTokens >= budget * NEAR_SHARE ? 'near' : 'ok';
   const seen =
@@ -163,16 +171,19 @@ export function describeMeter(measure: ContextMeasure | null, contextSize: numbe
     `The next prompt — system prompt, ${seen} and your message — takes ${count(measure.promptTokens)} of the ` +
     `model's ${count(size)}-token context. ${reply} Past ${count(budget)} tokens the oldest messages are left out, ` +
     `so that at least ${count(measure.replyReserve)} stay free for the reply.`;
-  return { bar, text: parts.join(' · '), level, detail };
+  return { bar, text: note ? `${main} · ${note}` : main, main, note, level, detail };
 }
 
 function tooLong(measure: ContextMeasured, bar: NonNullable<MeterView['bar']>): MeterView {
   const over = measure.promptTokens - measure.promptBudget;
   const by = measure.exact ? `${count(over)}` : `at least ${count(over)}`;
   const size = measure.exact ? `${count(measure.promptTokens)}` : `at least ${count(measure.promptTokens)}`;
+  const text = `Message too long by ${by} tokens`;
   return {
     bar,
-    text: `Message too long by ${by} tokens`,
+    text,
+    main: text,
+    note: '',
     level: 'over',
     detail:
       `Your message is too long for the model: with it the prompt would be ${size} tokens, and with ` +
