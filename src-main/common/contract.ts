@@ -5,6 +5,7 @@ import type {
   AppSettings,
   BranchPosition,
   Conversation,
+  ContextMeasure,
   ConversationDetail,
   EngineStatus,
   HistoryExportResult,
@@ -212,6 +213,20 @@ export interface Methods {
    * Fails with `NOT_FOUND` for an unknown conversation.
    */
   'chat.prepare': { params: MethodParams['chat.prepare']; result: { prepared: boolean }; events: never };
+
+  /**
+   * How many tokens of the model's context window the next prompt would take: the shown branch of `conversationId`
+   * (`null`: a new chat, with the app's default system prompt and settings) with `text` as the next user message
+   * (empty: only the prompt's framing for it), written in the model's format, counted with its tokenizer and fitted
+   * as `chat.send` would fit it — the oldest messages dropped to keep `replyReserve` tokens free for the reply. Says
+   * what would be dropped (`messagesInView`, `messagesDropped`), whether the message fits at all (`fits: false`: it
+   * is too long by itself and `chat.send` would fail with `CONTEXT_OVERFLOW`; `promptTokens - promptBudget` is by
+   * how much), and how long a reply can be. `available: false` when there is no model to count with (the window
+   * size then, if known). Nothing is stored, nothing is evaluated, and a reply being written is not disturbed; the
+   * figures of a reply being written count its text so far. Call it at most a few times a second while the user
+   * types. Fails with `NOT_FOUND` for an unknown conversation.
+   */
+  'chat.measure': { params: MethodParams['chat.measure']; result: ContextMeasure; events: never };
 
   /**
    * Edit a user message and resend it: the edited text becomes a new sibling of that message (the old branch is kept)

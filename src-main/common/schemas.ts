@@ -193,6 +193,14 @@ export const schemas = {
       v.maxLength(MAX_MESSAGE_LENGTH, `a message is limited to ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters`),
     ),
   }),
+  'chat.measure': v.strictObject({
+    /** `null`: a new chat (not created yet). */
+    conversationId: v.nullable(Id),
+    text: v.pipe(
+      v.string(),
+      v.maxLength(MAX_MESSAGE_LENGTH, `a message is limited to ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters`),
+    ),
+  }),
   'chat.send': v.strictObject({ conversationId: Id, text: MessageText }),
   'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),
   'chat.regenerate': v.strictObject({ messageId: Id }),

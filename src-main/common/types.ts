@@ -191,6 +191,53 @@ export interface EngineStatus {
   error: string | null;
 }
 
+/**
+ * What the next prompt of a conversation takes of the model's context window (`chat.measure`): the system prompt,
+ * the messages of the shown branch the model would see, and the draft as the next message, in the model's prompt
+ * format, counted with its tokenizer and fitted as `chat.send` fits it.
+ */
+export type ContextMeasure = ContextMeasured | ContextUnavailable;
+
+export interface ContextMeasured {
+  available: true;
+  /** The model's context window, in tokens (2048 for Phi-2). */
+  contextSize: number;
+  /**
+   * Tokens of the next prompt: the older messages that would be dropped are not counted. When `fits` is false, the
+   * tokens of the draft's exchange alone (with the system prompt), which is too long by itself.
+   */
+  promptTokens: number;
+  /** False when `promptTokens` is a lower bound (a draft far beyond the window is not tokenized in full). */
+  exact: boolean;
+  /** False when the draft's exchange alone does not fit: `chat.send` would fail with `CONTEXT_OVERFLOW`. */
+  fits: boolean;
+  /**
+   * The most the prompt may take: `contextSize` less `replyReserve`. Past it the oldest messages are dropped (and when
+   * the draft's exchange alone is past it, the message is refused).
+   */
+  promptBudget: number;
+  /** Tokens always kept free for the reply: the engine's reserve, or the reply length limit if that is lower. */
+  replyReserve: number;
+  /** The reply's length limit (`maxTokens` of the settings in force). */
+  maxReplyTokens: number;
+  /** The longest reply the prompt leaves room for: `maxReplyTokens`, or less when the window is fuller; 0 if it does not fit. */
+  replyTokens: number;
+  /** Messages of the branch (counting back from its last) the model would see; the draft is not counted. */
+  messagesInView: number;
+  /** Older messages of the branch that would be left out to fit the window. */
+  messagesDropped: number;
+  /** The branch's last message when measured (the draft follows it); `null` for an empty conversation or a new chat. */
+  afterMessageId: string | null;
+}
+
+export interface ContextUnavailable {
+  available: false;
+  /** Why nothing was counted: no model loaded, one loading, or the engine failed (no tokenizer to count with). */
+  reason: 'noModel' | 'loading' | 'error';
+  /** The context window, when the engine knows it. */
+  contextSize: number | null;
+}
+
 /** Facts about the running app. */
 export interface AppInfo {
   name: string;

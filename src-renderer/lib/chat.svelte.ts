@@ -12,6 +12,7 @@ import type {
 import { AppNoticesState } from './app-notices.svelte';
 import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
+import { ContextMeterState } from './context-meter.svelte'; // context meter
 import { contextView, type ContextView, type LiveContext } from './context-view';
 import { ConversationListState } from './conversation-list.svelte';
 import { DraftPreparer } from './draft-preparer';
@@ -59,6 +60,8 @@ export class ChatState {
   readonly confirm = new ConfirmState();
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
+  /** The header's context meter: the next prompt's tokens (`chat.measure`). Context meter. */
+  readonly meter = new ContextMeterState((conversationId, text) => this.#client.call('chat.measure', { conversationId, text }));
 
   /** The open conversation's row (title, options), when it exists. */
   readonly selected: Conversation | null;
@@ -79,7 +82,10 @@ export class ChatState {
       onConversation: (conversation) => this.list.put(conversation),
     });
     this.selected = $derived(this.list.find(this.open.selectedId));
-    this.contextView = $derived(contextView(this.open.messages, this.open.liveContext));
+    // The latest reply's figures; without any (an imported conversation), the context meter's view of the next prompt.
+    this.contextView = $derived(
+      contextView(this.open.messages, this.open.liveContext, this.meter.nextView(this.open.selectedId)),
+    );
     this.settings = new AppSettingsState(client);
     this.appNotices = new AppNoticesState(client);
     this.search = new SearchState(client);
@@ -153,6 +159,7 @@ export class ChatState {
   draftChanged(text: string): void {
     this.#draftText = text;
     this.#drafts.typed(this.selectedId, text);
+    this.meter.typed(this.selectedId, text); // context meter
   }
 
   /** Subscribe to the app's push events and fetch the first state; reopens the remembered conversation. */
@@ -180,6 +187,7 @@ export class ChatState {
 
   dispose(): void {
     this.#drafts.dispose();
+    this.meter.dispose(); // context meter
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 

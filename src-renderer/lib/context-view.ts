@@ -7,6 +7,15 @@ export interface LiveContext {
   messagesDropped: number;
 }
 
+/** What the next prompt would show the model of the conversation (`chat.measure`). */
+export interface NextPromptView {
+  /** Messages of the branch, counting back from its last, in view. */
+  messagesInView: number;
+  messagesDropped: number;
+  /** The branch's last message when measured: the figures apply only while it is still the last one shown. */
+  afterMessageId: string | null;
+}
+
 /** Where the model's view of the conversation starts, among the messages shown. */
 export interface ContextView {
   /** Messages before this index (in the shown list) were left out of the latest reply's prompt. */
@@ -20,9 +29,14 @@ const ALL_IN_VIEW: ContextView = { firstInView: 0, dropped: 0 };
 /**
  * Which shown messages the model no longer sees: taken from the newest reply that knows (the live `onContext` of
  * the reply streaming now, or a stored reply's `stats.messagesInView`). `messagesInView` counts back from the user
- * message the reply answers, which is the message just before the reply.
+ * message the reply answers, which is the message just before the reply. When no reply knows (an imported
+ * conversation, old rows), from what the next prompt would leave out (`next`, counted back from the last message).
  */
-export function contextView(messages: readonly Message[], live: LiveContext | null): ContextView {
+export function contextView(
+  messages: readonly Message[],
+  live: LiveContext | null,
+  next: NextPromptView | null = null,
+): ContextView {
   for (let index = messages.length - 1; index >= 0; index--) {
     const message = messages[index];
     if (message === undefined || message.role !== 'assistant') continue;
@@ -36,5 +50,6 @@ export function contextView(messages: readonly Message[], live: LiveContext | nu
     if (info.messagesDropped <= 0) return ALL_IN_VIEW;
     return { firstInView: Math.max(0, index - info.messagesInView), dropped: info.messagesDropped };
   }
-  return ALL_IN_VIEW;
+  if (next === null || next.messagesDropped <= 0 || next.afterMessageId !== (messages.at(-1)?.id ?? null)) return ALL_IN_VIEW;
+  return { firstInView: Math.max(0, messages.length - next.messagesInView), dropped: next.messagesDropped };
 }

@@ -11,8 +11,11 @@ export const STATUS_LABELS: Record<MessageStatus, string | null> = {
   error: 'Error',
 };
 
-/** The engine's state as one short line. */
-export function describeEngine(status: EngineStatus | null): string {
+/**
+ * The engine's state as one short line. `contextSize: false` leaves out the window size (shown by the context meter
+ * where there is one).
+ */
+export function describeEngine(status: EngineStatus | null, options: { contextSize?: boolean } = {}): string {
   if (status === null) return 'Connecting…';
   const name = status.modelName ?? 'the model';
   switch (status.state) {
@@ -22,7 +25,7 @@ export function describeEngine(status: EngineStatus | null): string {
       // The percentage is shown beside the line (a progress bar), so the live status is not re-announced per step.
       return `Loading ${name}…`;
     case 'ready':
-      return status.contextSize === null
+      return status.contextSize === null || options.contextSize === false
         ? `${name} · ready`
         : `${name} · ready · ${status.contextSize.toLocaleString('en-US')}-token context`;
     case 'error':

@@ -1,4 +1,4 @@
-import { EngineError, type ChatTurn, type ContextWindowInfo } from './port';
+import { EngineError, type ChatTurn, type ContextWindowInfo, type PromptMeasure } from './port';
 
 /** A conversation to fit: the pinned system prompt and the turns, oldest first. */
 export interface ContextWindowInput {
@@ -108,6 +108,64 @@ type Attempt<T, P> =
   | { over: true; atLeast: number; exact: boolean; info: ContextWindowInfo };
 
 /**
+ * How a conversation fits the window, without failing when it does not: `fitContextWindow`'s answer (the same
+ * tokenizations, the same dropped turns), or, when even the last exchange leaves less than `replyReserve` free, that
+ * exchange's size (`exact: false` when it is only a lower bound: a huge paste is not tokenized in full).
+ */
+export type WindowMeasure<T, P = string> =
+  | { fits: true; fitted: FittedPrompt<T, P> }
+  | { fits: false; info: ContextWindowInfo; exact: boolean };
+
+/** `fitContextWindow`, answering a prompt that does not fit with its size instead of throwing. */
+export function measureContextWindow<T, P = string>(
+  input: ContextWindowInput,
+  options: ContextWindowOptions<T, P>,
+): WindowMeasure<T, P> {
+  try {
+    return { fits: true, fitted: fitContextWindow(input, options) };
+  } catch (error) {
+    if (error instanceof ContextOverflowError) return { fits: false, info: { ...error.info }, exact: error.exact };
+    throw error;
+  }
+}
+
+/**
+ * A `measureContextWindow` answer as an engine's `measure` reports it. `replyTokens`: what `generate` lets the reply
+ * write, `maxTokens` capped by the room left in the window (the prompt's last token's position included).
+ */
+export function toPromptMeasure(
+  measured: WindowMeasure<unknown, unknown>,
+  window: { contextSize: number; replyReserve: number; maxTokens: number },
+): PromptMeasure {
+  const info = measured.fits ? measured.fitted.info : measured.info;
+  const room = window.contextSize - 1 - info.promptTokens;
+  return {
+    contextSize: window.contextSize,
+    replyReserve: window.replyReserve,
+    fits: measured.fits,
+    promptTokens: info.promptTokens,
+    exact: measured.fits || measured.exact,
+    turnsInView: info.turnsInView,
+    turnsDropped: info.turnsDropped,
+    replyTokens: measured.fits ? Math.max(0, Math.min(window.maxTokens, room)) : 0,
+  };
+}
+
+/**
+ * `CONTEXT_OVERFLOW` from `fitContextWindow`, with what was measured: the last exchange's turns and its tokens
+ * (`exact: false`: a lower bound).
+ */
+export class ContextOverflowError extends EngineError {
+  constructor(
+    message: string,
+    readonly info: ContextWindowInfo,
+    readonly exact: boolean,
+  ) {
+    super('CONTEXT_OVERFLOW', message);
+  }
+}
+
+/**
  * Binary search over exchange starts (ascending) for the earliest whose prompt fits, given that the last one does
  * (`last`) and the first one does not (or need not be tried).
  */
@@ -149,7 +207,7 @@ function overflow<T, P>(
   kept: { atLeast: number; exact: boolean; info: ContextWindowInfo },
   input: ContextWindowInput,
   options: ContextWindowOptions<T, P>,
-): EngineError {
+): ContextOverflowError {
   const { contextSize, replyReserve } = options;
   // The system prompt's share: the empty conversation's prompt with it, minus without it (format adds labels).
   const system = input.systemPrompt?.trim()
@@ -162,10 +220,11 @@ function overflow<T, P>(
   const { exact } = kept;
   const size = exact ? `${kept.atLeast} tokens` : `at least ${kept.atLeast} tokens`;
   const available = contextSize - replyReserve;
-  return new EngineError(
-    'CONTEXT_OVERFLOW',
+  return new ContextOverflowError(
     `${what} too long for the model: the prompt would be ${size}${systemPart}, and with ${replyReserve} tokens ` +
       `kept for the reply only ${available} of the model's ${contextSize}-token context are available. Shorten it ` +
       `by ${exact ? 'about' : 'at least'} ${kept.atLeast - available} tokens, or split it into several messages.`,
+    { ...kept.info, promptTokens: kept.atLeast },
+    exact,
   );
 }

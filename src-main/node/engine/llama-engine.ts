@@ -10,7 +10,13 @@ import {
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
-import { fitContextWindow, type ContextWindowInput } from './context-window';
+import {
+  fitContextWindow,
+  measureContextWindow,
+  toPromptMeasure,
+  type ContextWindowInput,
+  type ContextWindowOptions,
+} from './context-window';
 import { ConversationStates } from './conversation-states';
 import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache, sharedPrefix } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
@@ -25,6 +31,7 @@ import {
   type LoadOptions,
   type PrefillOptions,
   type PrefillResult,
+  type PromptMeasure,
   prefillSkipped,
 } from './port';
 import { SerialQueue } from './serial-queue';
@@ -215,6 +222,26 @@ export class LlamaEngine implements ChatEngine {
       // A conversation made ready for its next message is as complete as it gets before the user's next message:
       // save it now, while they read, rather than when they may be about to send. A draft leaves the schedule alone.
       if (readying && result.outcome === 'done') this.scheduleStateSave(0);
+    }
+  }
+
+  /**
+   * Tokenizes and fits `request`'s prompt exactly as `generate` would (the conversation's kept window start included)
+   * without taking the queue: a reply being written or a prefill goes on undisturbed, since tokenizing reads only the
+   * model's vocabulary, never the context sequence. A prompt far too long is refused from its byte length without
+   * tokenizing it all (`exact: false`). Nothing is remembered: a later `generate` fits its own request.
+   */
+  async measure(request: GenerateRequest): Promise<PromptMeasure | null> {
+    const loaded = this.loaded;
+    if (this.disposing || !loaded) return null;
+    try {
+      const { maxTokens } = this.settingsFor(request);
+      const measured = measureContextWindow(request, this.fitOptions(loaded, request, maxTokens));
+      const window = { contextSize: loaded.context.contextSize, replyReserve: this.replyReserve(maxTokens), maxTokens };
+      return toPromptMeasure(measured, window);
+    } catch (error) {
+      this.options.onLog?.('warn', `Counting a prompt's tokens failed: ${errorMessage(error)}`);
+      return null;
     }
   }
 
@@ -518,8 +545,17 @@ export class LlamaEngine implements ChatEngine {
 
   /** The request's prompt fitted into the context window, as `generate` and `prefill` both evaluate it. */
   private fit(loaded: LoadedModel, request: GenerateRequest, maxTokens: number) {
+    return fitContextWindow(request, this.fitOptions(loaded, request, maxTokens));
+  }
+
+  /** How `fit` (and `measure`) fit a request: the model's format and window, the reply reserve, the kept start. */
+  private fitOptions(
+    loaded: LoadedModel,
+    request: GenerateRequest,
+    maxTokens: number,
+  ): ContextWindowOptions<Token, ContextWindowInput> {
     const { format } = loaded;
-    return fitContextWindow(request, {
+    return {
       contextSize: loaded.context.contextSize,
       replyReserve: this.replyReserve(maxTokens),
       format: (input) => input,
@@ -528,7 +564,7 @@ export class LlamaEngine implements ChatEngine {
       keepStart: loaded.states.keepStart(request.cacheKey, request.turns.length),
       refill: this.options.contextRefill ?? 0.6,
       minTokens: tokenLowerBound(format, loaded.info.longestTokenBytes),
-    });
+    };
   }
 
   private async disposeNow(): Promise<void> {

@@ -60,6 +60,30 @@ export interface GenerateResult {
   context: ContextWindowInfo;
 }
 
+/**
+ * What `request`'s prompt would take of the context window, counted with the model's tokenizer and fitted exactly as
+ * `generate` would fit it (same format, same dropped turns, same reply reserve).
+ */
+export interface PromptMeasure {
+  /** The model's context window, in tokens. */
+  contextSize: number;
+  /** Tokens fitting keeps free for the reply (the engine's reserve, capped by the request's `maxTokens`). */
+  replyReserve: number;
+  /**
+   * Whether `generate` would accept the request. When not, even the last exchange alone leaves less than
+   * `replyReserve` free (`generate` fails with `CONTEXT_OVERFLOW`), and the figures below are that exchange's.
+   */
+  fits: boolean;
+  /** Tokens of the prompt (`ContextWindowInfo.promptTokens` of the `generate` that would follow). */
+  promptTokens: number;
+  /** False when `promptTokens` is only a lower bound (a prompt far too long is not tokenized in full). */
+  exact: boolean;
+  turnsInView: number;
+  turnsDropped: number;
+  /** The longest reply the prompt leaves room for: the request's `maxTokens`, or less when the window is fuller. */
+  replyTokens: number;
+}
+
 /** How a `prefill` ended. */
 export interface PrefillResult {
   /**
@@ -115,6 +139,12 @@ export interface ChatEngine {
    * keeping what was evaluated. Never throws.
    */
   prefill(request: GenerateRequest, options?: PrefillOptions): Promise<PrefillResult>;
+  /**
+   * How many tokens `request`'s prompt takes and what of it fits (see `PromptMeasure`); `null` when there is no
+   * tokenizer to count with (no model loaded, or the engine is gone). Cheap, and never waits for or disturbs a
+   * running `generate`, `prefill` or `load`: it only tokenizes. Never throws.
+   */
+  measure(request: GenerateRequest): Promise<PromptMeasure | null>;
   /** Free every native resource. The engine cannot be used afterwards. */
   dispose(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, delay } from './abort';
-import { fitContextWindow } from './context-window';
+import { fitContextWindow, measureContextWindow, toPromptMeasure, type ContextWindowOptions } from './context-window';
 import { inspectModelFile } from './model-file';
 import { formatPhi2Prompt } from './phi2-format';
 import {
@@ -13,9 +13,11 @@ import {
   type LoadOptions,
   type PrefillOptions,
   type PrefillResult,
+  type PromptMeasure,
   prefillSkipped,
 } from './port';
 import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
+import { PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
 import { SerialQueue } from './serial-queue';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
 
@@ -69,6 +71,8 @@ export class ScriptedEngine implements ChatEngine {
   readonly prefills: GenerateRequest[] = [];
   /** The options of each `prefill`, in the same order. */
   readonly prefillOptions: PrefillOptions[] = [];
+  /** Every `measure` request received, in order, for assertions. */
+  readonly measures: GenerateRequest[] = [];
   private readonly statusEmitter = new EngineStatusEmitter();
   private readonly queue = new SerialQueue();
   private readonly disposeController = new AbortController();
@@ -143,12 +147,7 @@ export class ScriptedEngine implements ChatEngine {
     try {
       if (this.statusEmitter.get().state !== 'ready') throw new EngineError('NO_MODEL', 'No model is loaded.');
       const maxTokens = request.settings?.maxTokens ?? Number.POSITIVE_INFINITY;
-      const fitted = fitContextWindow(request, {
-        contextSize: this.options.contextSize ?? 2048,
-        replyReserve: Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens)),
-        format: formatPhi2Prompt,
-        tokenize: estimatedTokens,
-      });
+      const fitted = fitContextWindow(request, this.fitOptions(maxTokens));
       options.onContext?.({ ...fitted.info });
       const reply = normalize(this.nextReply(request));
       const deltas = splitIntoDeltas(reply.text, Math.max(1, this.options.deltaChars ?? 4));
@@ -188,6 +187,21 @@ export class ScriptedEngine implements ChatEngine {
     return { outcome: 'done', reusedTokens: 0, evaluatedTokens };
   }
 
+  /**
+   * The prompt's size as `generate` fits it: Phi-2's format, tokens estimated as one per four characters (so a test
+   * can work out the figures), the same window and reply reserve. `null` without a "loaded" model, as the real one.
+   * Answers at once, also while a reply streams.
+   */
+  async measure(request: GenerateRequest): Promise<PromptMeasure | null> {
+    if (this.disposed || this.statusEmitter.get().state !== 'ready') return null;
+    this.measures.push(request);
+    // The reply's cap: a request's `maxTokens`, or (as the app always sends one) Phi-2's default.
+    const maxTokens = request.settings?.maxTokens ?? PHI2_GENERATION_DEFAULTS.maxTokens;
+    const options = this.fitOptions(maxTokens);
+    const measured = measureContextWindow(request, options);
+    return toPromptMeasure(measured, { contextSize: options.contextSize, replyReserve: options.replyReserve, maxTokens });
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -196,6 +210,16 @@ export class ScriptedEngine implements ChatEngine {
     release?.();
     this.statusEmitter.set({ ...NO_MODEL_STATUS });
     this.statusEmitter.clear();
+  }
+
+  /** How requests are fitted into the window: Phi-2's format, estimated tokens. */
+  private fitOptions(maxTokens: number): ContextWindowOptions<number> {
+    return {
+      contextSize: this.options.contextSize ?? 2048,
+      replyReserve: Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens)),
+      format: formatPhi2Prompt,
+      tokenize: estimatedTokens,
+    };
   }
 
   private nextReply(request: GenerateRequest): ScriptedReply {

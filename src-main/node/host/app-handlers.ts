@@ -60,6 +60,7 @@ export function appHandlers(services: AppServices): Handlers {
     'history.import': (params, context) => history.import(params, context),
     'history.choosePath': (params) => history.choosePath(params),
     'chat.prepare': (params) => chat.prepare(params),
+    'chat.measure': (params) => chat.measure(params),
     'chat.send': (params, context) => chat.send(params, context),
     'chat.edit': (params, context) => chat.edit(params, context),
     'chat.regenerate': (params, context) => chat.regenerate(params, context),

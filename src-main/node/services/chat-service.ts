@@ -1,11 +1,11 @@
 import { RpcError, type ChatSendEvents } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
-import type { AppSettings, Message, ReplyStats } from '../../common/types';
+import type { AppSettings, ContextMeasure, EngineStatus, Message, ReplyStats } from '../../common/types';
 import type { ChatEngine, GenerateRequest } from '../engine/port';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore } from '../store/conversation-store';
 import { ReplyWriter, type ReplyWriterOptions } from '../store/reply-writer';
 import type { ConversationRecord } from '../store/store-types';
-import { buildReplyRequest, messagesInView, type MessagesInView } from './reply-request';
+import { buildReplyRequest, messagesInView, NEW_CHAT, type MessagesInView } from './reply-request';
 import { requireConversation, requireMessage, toRpcError } from './rpc-errors';
 
 const TITLE_LENGTH = 60;
@@ -61,7 +61,7 @@ export class ChatService {
    * The turns last built for a prefill, and the branch version they were built from: while the user types, the same
    * branch is not read again ten times a second (reading a 10,000-message branch takes ~60 ms of the host's thread).
    */
-  #prefillBase: { conversationId: string; version: string; request: GenerateRequest } | null = null;
+  #prefillBase: ({ conversationId: string; version: string } & ReplyBase) | null = null;
   /** Set by `stopAll` (shutdown): nothing is prepared ahead any more. */
   #shuttingDown = false;
 
@@ -97,6 +97,39 @@ export class ChatService {
     this.#draft = { conversationId: conversation.id, text: params.text, at: performance.now() };
     if (this.#engine.status().state !== 'ready' || this.#running.has(conversation.id)) return { prepared: false };
     return { prepared: this.#prefill(conversation, params.text, params.stillTyping ?? false) };
+  }
+
+  /**
+   * `chat.measure`: the tokens of the next prompt — the current branch and `text` as the next message, fitted by the
+   * engine as `send` would have it fitted (see the contract). Reads the branch only when it changed since the last
+   * measure or prefill.
+   */
+  async measure(params: MethodParams['chat.measure']): Promise<ContextMeasure> {
+    const settings = this.#stores.settings.getAppSettings();
+    const base =
+      params.conversationId === null
+        ? { request: buildReplyRequest(NEW_CHAT, settings, []).request, turnMessageIds: [], branchIds: [] }
+        : this.#replyBase(this.#conversation(params.conversationId), settings);
+    const status = this.#engine.status();
+    if (status.state !== 'ready') return unavailable(status);
+    const request: GenerateRequest = { ...base.request, turns: [...base.request.turns, { role: 'user', content: params.text }] };
+    const measured = await this.#engine.measure(request);
+    if (measured === null) return unavailable(this.#engine.status());
+    const branch = base.branchIds.map((id) => ({ id }));
+    const inView = messagesInView(measured, branch, base.turnMessageIds);
+    return {
+      available: true,
+      contextSize: measured.contextSize,
+      promptTokens: measured.promptTokens,
+      exact: measured.exact,
+      fits: measured.fits,
+      promptBudget: measured.contextSize - measured.replyReserve,
+      replyReserve: measured.replyReserve,
+      maxReplyTokens: request.settings?.maxTokens ?? settings.defaultGeneration.maxTokens,
+      replyTokens: measured.replyTokens,
+      ...inView,
+      afterMessageId: base.branchIds.at(-1) ?? null,
+    };
   }
 
   /** `chat.send`: a new user message after the current leaf, and its reply. */
@@ -203,7 +236,7 @@ export class ChatService {
     try {
       const settings = this.#stores.settings.getAppSettings();
       if (!settings.prepareWhileTyping) return false;
-      const base = this.#prefillRequest(conversation, settings);
+      const base = this.#replyBase(conversation, settings).request;
       const request: GenerateRequest = { ...base, turns: [...base.turns, { role: 'user', content: draft }] };
       void this.#engine.prefill(request, { stillTyping }).catch(() => undefined);
       return true;
@@ -279,15 +312,19 @@ export class ChatService {
     }
   }
 
-  /** The request for a reply at the end of the current branch, without the new message; reused while unchanged. */
-  #prefillRequest(conversation: ConversationRecord, settings: PrefillSettings): GenerateRequest {
+  /**
+   * The request for a reply at the end of the current branch, without the new message (for a prefill or a measure),
+   * with the branch's message ids; reused while the branch and the settings are unchanged.
+   */
+  #replyBase(conversation: ConversationRecord, settings: PrefillSettings): ReplyBase {
     const version = `${this.#stores.conversations.branchVersion(conversation.id)}:${JSON.stringify(conversation)}:${JSON.stringify(settings)}`;
     const cached = this.#prefillBase;
-    if (cached?.conversationId === conversation.id && cached.version === version) return cached.request;
+    if (cached?.conversationId === conversation.id && cached.version === version) return cached;
     const branch = this.#stores.conversations.listMessages(conversation.id);
-    const { request } = buildReplyRequest(conversation, settings, branch);
-    this.#prefillBase = { conversationId: conversation.id, version, request };
-    return request;
+    const { request, turnMessageIds } = buildReplyRequest(conversation, settings, branch);
+    const base = { request, turnMessageIds, branchIds: branch.map((message) => message.id) };
+    this.#prefillBase = { conversationId: conversation.id, version, ...base };
+    return base;
   }
 
   /** A conversation still called "New conversation" is named after its first message (best effort). */
@@ -322,6 +359,22 @@ export class ChatService {
   #message(id: string): Message {
     return requireMessage(this.#stores.conversations, id);
   }
+}
+
+/** A reply's request built from the current branch, before the next message is added. */
+interface ReplyBase {
+  request: GenerateRequest;
+  /** The branch message each turn of `request` came from (empty messages are no turns). */
+  turnMessageIds: string[];
+  /** The branch's message ids, oldest first. */
+  branchIds: string[];
+}
+
+/** `chat.measure`'s answer when there is nothing to count with: why, and the window size if the engine knows it. */
+function unavailable(status: EngineStatus): ContextMeasure {
+  // `ready` here: the engine could not count (it failed, or its process ended just then).
+  const reason = status.state === 'loading' ? 'loading' : status.state === 'noModel' ? 'noModel' : 'error';
+  return { available: false, reason, contextSize: status.contextSize };
 }
 
 /** A title from the first line of a message, cut to a length that fits the list. */

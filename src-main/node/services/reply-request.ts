@@ -2,12 +2,18 @@ import type { AppSettings, Conversation, Message } from '../../common/types';
 import type { ChatTurn, ContextWindowInfo, GenerateRequest, GenerationSettings as EngineSettings } from '../engine/port';
 import { resolveGenerationSettings } from '../store/settings-schemas';
 
+/** What of a conversation a reply's request depends on; `id: null` for a new chat (no KV-cache key). */
+export type ReplyConversation = Pick<Conversation, 'systemPrompt' | 'generation'> & { id: string | null };
+
+/** A new chat, before its first message: the app's default system prompt and sampling settings. */
+export const NEW_CHAT: ReplyConversation = { id: null, systemPrompt: null, generation: {} };
+
 /**
  * Builds the engine request for one reply from the branch it answers and the settings in force: the conversation's
  * sampling overrides over the app's `defaultGeneration`, and the conversation's system prompt or the app default.
  */
 export function buildReplyRequest(
-  conversation: Conversation,
+  conversation: ReplyConversation,
   settings: Pick<AppSettings, 'defaultGeneration' | 'defaultSystemPrompt'>,
   branch: readonly Message[],
 ): { request: GenerateRequest; turnMessageIds: string[] } {
@@ -18,7 +24,8 @@ export function buildReplyRequest(
   // Empty messages (a reply stopped before its first word) are not turns: the engine never sees them.
   const spoken = branch.filter((message) => message.content.length > 0);
   const turns: ChatTurn[] = spoken.map((message) => ({ role: message.role, content: message.content }));
-  const request: GenerateRequest = { turns, settings: engineSettings, cacheKey: conversation.id };
+  const request: GenerateRequest = { turns, settings: engineSettings };
+  if (conversation.id !== null) request.cacheKey = conversation.id;
   if (systemPrompt.trim().length > 0) request.systemPrompt = systemPrompt;
   return { request, turnMessageIds: spoken.map((message) => message.id) };
 }
@@ -35,10 +42,12 @@ export interface MessagesInView {
  */
 export function messagesInView(
   info: ContextWindowInfo,
-  branch: readonly Message[],
+  branch: readonly Pick<Message, 'id'>[],
   turnMessageIds: readonly string[],
 ): MessagesInView {
   if (info.turnsDropped <= 0) return { messagesInView: branch.length, messagesDropped: 0 };
+  // Every turn of the branch dropped (only a draft that follows it is kept): nothing of the branch is in view.
+  if (info.turnsDropped >= turnMessageIds.length) return { messagesInView: 0, messagesDropped: branch.length };
   const firstKept = turnMessageIds[info.turnsDropped];
   const index = firstKept === undefined ? -1 : branch.findIndex((message) => message.id === firstKept);
   if (index < 0) return { messagesInView: Math.min(info.turnsInView, branch.length), messagesDropped: Math.max(0, branch.length - info.turnsInView) };

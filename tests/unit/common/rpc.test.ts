@@ -65,6 +65,7 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'history.choosePath': notImplemented,
     'chat.edit': notImplemented,
     'chat.prepare': notImplemented,
+    'chat.measure': notImplemented,
     'chat.regenerate': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });

@@ -57,4 +57,29 @@ describe('contextView', () => {
     const messages = [message('user'), message('assistant', { messagesInView: 5, messagesDropped: 10 })];
     expect(contextView(messages, null)).toEqual({ firstInView: 0, dropped: 10 });
   });
+
+  it('falls back on what the next prompt would leave out when no reply says (an imported conversation)', () => {
+    const messages = [message('user'), message('assistant'), message('user'), message('assistant'), message('user'), message('assistant')];
+    const last = messages.at(-1)!.id;
+    // The next prompt sees the last 2 messages (and the draft): the first 4 are out of view.
+    expect(contextView(messages, null, { messagesInView: 2, messagesDropped: 4, afterMessageId: last })).toEqual({
+      firstInView: 4,
+      dropped: 4,
+    });
+    expect(contextView(messages, null, { messagesInView: 6, messagesDropped: 0, afterMessageId: last })).toEqual({
+      firstInView: 0,
+      dropped: 0,
+    });
+    // Counted before the last message shown (a reply started since): not used.
+    expect(contextView(messages, null, { messagesInView: 2, messagesDropped: 4, afterMessageId: messages[3]!.id })).toEqual({
+      firstInView: 0,
+      dropped: 0,
+    });
+    // A reply that knows wins.
+    const known = [...messages, message('user'), message('assistant', { messagesInView: 8, messagesDropped: 0 })];
+    expect(contextView(known, null, { messagesInView: 2, messagesDropped: 6, afterMessageId: known.at(-1)!.id })).toEqual({
+      firstInView: 0,
+      dropped: 0,
+    });
+  });
 });

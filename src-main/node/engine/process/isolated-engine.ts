@@ -9,6 +9,7 @@ import {
   type LoadOptions,
   type PrefillOptions,
   type PrefillResult,
+  type PromptMeasure,
   prefillSkipped,
 } from '../port';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from '../status-emitter';
@@ -129,6 +130,19 @@ export class IsolatedEngine implements ChatEngine {
       const id = this.nextId++;
       const message = { type: 'prefill' as const, id, request: plainRequest(request), stillTyping: options.stillTyping ?? false };
       this.submit(id, { kind: 'prefill', resolve: resolvePrefill }, message, undefined);
+    });
+  }
+
+  /**
+   * The process's `measure`: it only tokenizes, so it is answered at once, also while the process writes a reply;
+   * `null` without a model (no process is started for it) or if the process ends before answering. Never throws.
+   */
+  async measure(request: GenerateRequest): Promise<PromptMeasure | null> {
+    if (this.disposing || this.status().state !== 'ready') return null;
+    return new Promise<PromptMeasure | null>((resolveMeasure) => {
+      const id = this.nextId++;
+      const message = { type: 'measure' as const, id, request: plainRequest(request) };
+      this.submit(id, { kind: 'measure', resolve: resolveMeasure }, message, undefined);
     });
   }
 
@@ -270,8 +284,12 @@ export class IsolatedEngine implements ChatEngine {
       case 'prefilled':
         if (pending.kind === 'prefill') pending.resolve(message.result);
         return;
+      case 'measured':
+        if (pending.kind === 'measure') pending.resolve(message.result);
+        return;
       case 'failed':
         if (pending.kind === 'prefill') pending.resolve(prefillSkipped());
+        else if (pending.kind === 'measure') pending.resolve(null);
         else if (pending.kind !== 'dispose') pending.reject(new EngineError(message.code, message.message));
         return;
       case 'disposed':
@@ -292,6 +310,7 @@ export class IsolatedEngine implements ChatEngine {
         if (pending.kind === 'dispose') pending.resolve();
         else if (pending.kind === 'generate') pending.resolve(abortedHere(pending));
         else if (pending.kind === 'prefill') pending.resolve(prefillSkipped());
+        else if (pending.kind === 'measure') pending.resolve(null);
         else pending.reject(new EngineError('DISPOSED', 'The engine was disposed.'));
       }
       return;
@@ -321,6 +340,8 @@ export class IsolatedEngine implements ChatEngine {
         );
       } else if (pending.kind === 'prefill') {
         pending.resolve(prefillSkipped());
+      } else if (pending.kind === 'measure') {
+        pending.resolve(null);
       } else {
         pending.resolve();
       }

@@ -1,4 +1,11 @@
-import type { ContextWindowInfo, EngineError, GenerateRequest, GenerateResult, PrefillResult } from '../port';
+import type {
+  ContextWindowInfo,
+  EngineError,
+  GenerateRequest,
+  GenerateResult,
+  PrefillResult,
+  PromptMeasure,
+} from '../port';
 import type { EngineProcessExit } from './engine-process';
 
 /** What every pending request has. */
@@ -41,6 +48,12 @@ export interface PendingPrefill extends PendingBase {
   resolve: (result: PrefillResult) => void;
 }
 
+/** A `measure` waiting for `measured` (or the process's end: then `null`). */
+export interface PendingMeasure extends PendingBase {
+  kind: 'measure';
+  resolve: (result: PromptMeasure | null) => void;
+}
+
 /** A `dispose` waiting for `disposed` (or the process's exit). */
 export interface PendingDispose extends PendingBase {
   kind: 'dispose';
@@ -48,7 +61,7 @@ export interface PendingDispose extends PendingBase {
 }
 
 /** The host's record of one request to the engine process, until its final answer (or the process's end). */
-export type Pending = PendingLoad | PendingGenerate | PendingPrefill | PendingDispose;
+export type Pending = PendingLoad | PendingGenerate | PendingPrefill | PendingMeasure | PendingDispose;
 
 /** The request as plain data (no prototype, no extra fields): it must pass the protocol's strict schema. */
 export function plainRequest(request: GenerateRequest): GenerateRequest {

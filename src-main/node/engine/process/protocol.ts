@@ -6,8 +6,8 @@ import type { EngineErrorCode } from '../port';
  * every message it receives against these schemas: a message that does not parse is a bug, reported as such, never
  * acted on.
  *
- * Every request carries an `id`; the engine answers it with exactly one final message (`loaded`, `result`, `failed`
- * `prefilled` or `disposed`), after any number of progress messages (`loadProgress`, `context`, `text`) with the same `id`.
+ * Every request carries an `id`; the engine answers it with exactly one final message (`loaded`, `result`, `failed`,
+ * `prefilled`, `measured` or `disposed`), after any number of progress messages (`loadProgress`, `context`, `text`) with the same `id`.
  */
 
 const Id = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -57,6 +57,8 @@ const HostMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('load'), id: Id, modelPath: v.string() }),
   v.strictObject({ type: v.literal('generate'), id: Id, request: GenerateRequestSchema }),
   v.strictObject({ type: v.literal('prefill'), id: Id, request: GenerateRequestSchema, stillTyping: v.boolean() }),
+  /** Count the request's prompt tokens (tokenizing only: answered at once, also while a reply is written). */
+  v.strictObject({ type: v.literal('measure'), id: Id, request: GenerateRequestSchema }),
   /** Abort the load or generation with this id (ignored if it has ended). */
   v.strictObject({ type: v.literal('abort'), id: Id }),
   v.strictObject({ type: v.literal('dispose'), id: Id }),
@@ -118,6 +120,23 @@ const WorkerMessageSchema = v.variant('type', [
       reusedTokens: Count,
       evaluatedTokens: Count,
     }),
+  }),
+  v.strictObject({
+    type: v.literal('measured'),
+    id: Id,
+    /** `null`: no model is loaded. */
+    result: v.nullable(
+      v.strictObject({
+        contextSize: Count,
+        replyReserve: Count,
+        fits: v.boolean(),
+        promptTokens: Count,
+        exact: v.boolean(),
+        turnsInView: Count,
+        turnsDropped: Count,
+        replyTokens: Count,
+      }),
+    ),
   }),
   v.strictObject({ type: v.literal('failed'), id: Id, code: v.picklist(ERROR_CODES), message: v.string() }),
   v.strictObject({ type: v.literal('disposed'), id: Id }),

@@ -73,6 +73,14 @@ export function serveEngine(port: WorkerPort, createEngine: WorkerEngineFactory,
         void current.prefill(message.request, { stillTyping: message.stillTyping }).then((result) => port.send({ type: 'prefilled', id, result }));
         return;
       }
+      case 'measure': {
+        const { id } = message;
+        void current
+          .measure(message.request)
+          .catch(() => null)
+          .then((result) => port.send({ type: 'measured', id, result }));
+        return;
+      }
       case 'dispose': {
         const { id } = message;
         void current

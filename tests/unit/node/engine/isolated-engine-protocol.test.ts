@@ -116,6 +116,40 @@ describe('engine process protocol', () => {
     }
   });
 
+  it('measures through the protocol (measure → measured); null when the process ends before answering', async () => {
+    const { launch, processes, engines } = fakeLauncher({ contextSize: 64 }, undefined, (value) => {
+      const message = value as { type?: string; request?: { turns: { content: string }[] } };
+      return message.type === 'measure' && message.request?.turns[0]?.content === 'lost';
+    });
+    const engine = new IsolatedEngine({ launch });
+    try {
+      await engine.load('/models/a.gguf');
+      const request = { turns: [{ role: 'user' as const, content: 'Hi there' }], settings: { maxTokens: 10 } };
+      const measured = await engine.measure(request);
+      // 'Instruct: Hi there\nOutput:' is 26 characters: 7 estimated tokens.
+      expect(measured).toEqual({
+        contextSize: 64,
+        replyReserve: 10,
+        fits: true,
+        promptTokens: 7,
+        exact: true,
+        turnsInView: 1,
+        turnsDropped: 0,
+        replyTokens: 10,
+      });
+      expect(engines[0]?.measures).toEqual([request]);
+      expect('problem' in parseWorkerMessage({ type: 'measured', id: 1, result: { ...measured, fits: 'yes' } })).toBe(true);
+      expect(parseWorkerMessage({ type: 'measured', id: 1, result: null })).toEqual({ message: { type: 'measured', id: 1, result: null } });
+
+      const pending = engine.measure({ turns: [{ role: 'user', content: 'lost' }] });
+      await new Promise((resolve) => setImmediate(resolve));
+      processes[0]?.crash();
+      expect(await pending).toBeNull();
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('ignores (and logs) a malformed message from the engine process', async () => {
     const logs: string[] = [];
     const { launch, processes } = fakeLauncher({ reply: 'ok' });

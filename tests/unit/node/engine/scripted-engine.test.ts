@@ -40,6 +40,43 @@ describe('ScriptedEngine', () => {
     expect((error as EngineError).code).toBe('CONTEXT_OVERFLOW');
   });
 
+  it('measures a request as generate fits it (4 characters a token), at once while a reply streams; null without a model', async () => {
+    const engine = await loadedEngine({ contextSize: 40, replyReserveTokens: 8, deltaDelayMs: 5 });
+    const turns: GenerateRequest['turns'] = [];
+    for (let i = 0; i < 4; i++) turns.push({ role: 'user', content: 'a'.repeat(20) }, { role: 'assistant', content: 'b'.repeat(20) });
+    turns.push({ role: 'user', content: 'last' });
+    const request: GenerateRequest = { turns, settings: { maxTokens: 20 } };
+    engine.queueReply('a reply long enough to stream for a while');
+    let done = false;
+    const writing = engine.generate(request).then((result) => {
+      done = true;
+      return result;
+    });
+    const measured = await engine.measure(request);
+    expect(done).toBe(false);
+    const result = await writing;
+    // The same fit: 21 tokens, 3 turns in view; the reply may use what is left of the 40, up to its 20.
+    expect(measured).toEqual({
+      contextSize: 40,
+      replyReserve: 8,
+      fits: true,
+      exact: true,
+      ...result.context,
+      replyTokens: Math.min(20, 40 - 1 - result.context.promptTokens),
+    });
+    expect(engine.measures).toEqual([request]);
+    // Too long alone: 'Instruct: xxx…\nOutput:' is 200 + 18 characters = 55 tokens, over the 32 the prompt may take.
+    expect(await engine.measure({ turns: [{ role: 'user', content: 'x'.repeat(200) }] })).toMatchObject({
+      fits: false,
+      exact: true,
+      promptTokens: Math.ceil(218 / 4),
+      replyTokens: 0,
+    });
+    expect(await new ScriptedEngine().measure(request)).toBeNull();
+    await engine.dispose();
+    expect(await engine.measure(request)).toBeNull();
+  });
+
   it('streams the queued reply in small deltas that concatenate to the result', async () => {
     const engine = await loadedEngine({ deltaChars: 3 });
     engine.queueReply('Paris is the capital of France.');

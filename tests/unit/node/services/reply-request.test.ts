@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../../../../src-main/common/types';
-import { buildReplyRequest, messagesInView } from '../../../../src-main/node/services/reply-request';
+import { buildReplyRequest, messagesInView, NEW_CHAT } from '../../../../src-main/node/services/reply-request';
 import { DEFAULT_GENERATION_SETTINGS } from '../../../../src-main/node/store/settings-schemas';
 
 const conversation = (overrides: Partial<Conversation> = {}): Conversation => ({
@@ -53,6 +53,14 @@ describe('buildReplyRequest', () => {
     expect(fallback.settings).not.toHaveProperty('seed'); // null = random: the engine gets no seed
     expect(buildReplyRequest(conversation({ systemPrompt: '  ' }), app, branch).request).not.toHaveProperty('systemPrompt');
   });
+
+  it('builds a new chat’s request (no conversation yet) from the app defaults, without a cache key', () => {
+    expect(buildReplyRequest(NEW_CHAT, app, []).request).toEqual({
+      systemPrompt: 'Default prompt',
+      turns: [],
+      settings: Object.fromEntries(Object.entries(DEFAULT_GENERATION_SETTINGS).filter(([key]) => key !== 'seed')),
+    });
+  });
 });
 
 describe('messagesInView', () => {
@@ -76,6 +84,13 @@ describe('messagesInView', () => {
     expect(messagesInView({ turnsInView: 4, turnsDropped: 0, promptTokens: 9 }, branch, turnIds)).toEqual({
       messagesInView: 5,
       messagesDropped: 0,
+    });
+  });
+
+  it('nothing of the branch is in view when every turn is dropped (only a draft after it fits)', () => {
+    expect(messagesInView({ turnsInView: 1, turnsDropped: 4, promptTokens: 9 }, branch, turnIds)).toEqual({
+      messagesInView: 0,
+      messagesDropped: 5,
     });
   });
 });
