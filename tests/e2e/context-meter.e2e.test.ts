@@ -128,6 +128,8 @@ describe('the context meter', () => {
       }),
     );
 
+    // Tall enough to show every message at once: the list puts only the rows near the view in the page.
+    await s.page.setViewportSize({ width: 1280, height: 4000 });
     const chat = await ChatPage.open(s.page, s.app.url);
     await chat.page.getByRole('button', { name: 'Export and import…', exact: true }).click();
     const dialog = chat.dialog('Export and import');
