@@ -13,7 +13,10 @@ describe('keyboard shortcuts', () => {
   /** The sheet's row for an action, by its words. */
   const row = (chat: ChatPage, label: string): Locator => sheet(chat).getByRole('row', { name: label });
   /** Focus nothing in particular (the page itself), as after clicking an empty part of the window. */
-  const focusPage = (chat: ChatPage): Promise<void> => chat.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  const focusPage = async (chat: ChatPage): Promise<void> => {
+    await chat.page.evaluate('document.activeElement?.blur()');
+  };
+  const clipboard = async (chat: ChatPage): Promise<string> => String(await chat.page.evaluate('navigator.clipboard.readText()'));
 
   it('opens the shortcuts sheet with ? (outside a text field) and Ctrl+/, listing every shortcut', async () => {
     const chat = await ChatPage.open(s.page, s.app.url);
@@ -174,14 +177,14 @@ describe('keyboard shortcuts', () => {
     await chat.messageBox.click();
     await s.page.keyboard.press('Control+Shift+C');
     await chat.shortcutStatus.filter({ hasText: 'Copied the last reply.' }).waitFor();
-    expect(await s.page.evaluate(() => navigator.clipboard.readText())).toBe('You said: And again');
+    expect(await clipboard(chat)).toBe('You said: And again');
 
     // The Markdown source, as the model wrote it, of a reply that is the last one.
     s.engine.queueReply(markdown);
     await chat.sendAndWaitForReply('Format it once more');
     await focusPage(chat);
     await s.page.keyboard.press('Control+Shift+C');
-    await expect.poll(() => s.page.evaluate(() => navigator.clipboard.readText())).toBe(markdown);
+    await expect.poll(() => clipboard(chat)).toBe(markdown);
     await chat.shortcutStatus.filter({ hasText: 'Copied the last reply.' }).waitFor();
     // The status line empties itself after a few seconds.
     await chat.shortcutStatus.waitFor({ state: 'detached', timeout: 10_000 });

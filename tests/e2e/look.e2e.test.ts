@@ -9,17 +9,21 @@ import { useScriptedSession } from './support/scripted-session';
 describe('how the window looks', () => {
   const s = useScriptedSession();
 
-  const background = (button: Locator): Promise<string> => button.evaluate((b) => getComputedStyle(b).backgroundColor);
-  const accent = (page: Page): Promise<string> =>
-    page.evaluate(() => {
-      const probe = document.createElement('span');
-      probe.className = 'visually-hidden';
-      document.body.append(probe);
-      probe.style.color = 'var(--accent)';
-      const colour = getComputedStyle(probe).color;
-      probe.remove();
-      return colour;
-    });
+  // Page code as strings: the tests compile without the DOM's types.
+  const background = (button: Locator): Promise<string> =>
+    button.evaluate((b) => String(b.ownerDocument.defaultView?.getComputedStyle(b).backgroundColor));
+  /** A custom property's colour as the page computes it, e.g. `rgb(63, 91, 208)` for `--accent`. */
+  const colourOf = async (page: Page, property: string): Promise<string> =>
+    String(
+      await page.evaluate(`(() => {
+        const probe = document.createElement('span');
+        document.body.append(probe);
+        probe.style.color = 'var(${property})';
+        const colour = getComputedStyle(probe).color;
+        probe.remove();
+        return colour;
+      })()`),
+    );
 
   /** The main button is filled with `fill`; the secondary one has another background. */
   async function expectMainAction(main: Locator, secondary: Locator, fill: string): Promise<void> {
@@ -30,7 +34,7 @@ describe('how the window looks', () => {
   it('fills the main action of each dialog, and only that', async () => {
     const chat = await ChatPage.open(s.page, s.app.url);
     await chat.sendAndWaitForReply('Hello');
-    const fill = await accent(s.page);
+    const fill = await colourOf(s.page, '--accent');
     expect(fill).toMatch(/^rgb/);
 
     await s.page.getByRole('button', { name: 'Export and import…' }).click();
@@ -57,14 +61,7 @@ describe('how the window looks', () => {
     await chat.message('You said: Hello').hover();
     await chat.message('You said: Hello').getByRole('button', { name: 'Delete from here' }).click();
     const confirm = chat.dialog('Delete from here?');
-    const danger = await s.page.evaluate(() => {
-      const probe = document.createElement('span');
-      document.body.append(probe);
-      probe.style.color = 'var(--danger)';
-      const colour = getComputedStyle(probe).color;
-      probe.remove();
-      return colour;
-    });
+    const danger = await colourOf(s.page, '--danger');
     await expectMainAction(confirm.getByRole('button', { name: 'Delete' }), confirm.getByRole('button', { name: 'Cancel' }), danger);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
 

@@ -31,9 +31,8 @@ export class ModelSetupPage {
    * `needed <= width` tells.
    */
   async quantizationRoom(): Promise<{ scrollWidth: number; clientWidth: number; needed: number; width: number }> {
-    return this.quantization.evaluate((element) => {
-      const select = element as HTMLSelectElement;
-      const copy = select.cloneNode(true) as HTMLSelectElement;
+    return this.quantization.evaluate((select) => {
+      const copy = select.cloneNode(true) as typeof select;
       copy.removeAttribute('id');
       copy.style.position = 'absolute';
       copy.style.width = 'max-content';
