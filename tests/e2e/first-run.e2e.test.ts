@@ -46,10 +46,17 @@ describe('first run: choosing a model file', () => {
 
     await setup.firstRunHeading.waitFor();
     expect(await chat.engineStatus.textContent()).toBe('No model loaded');
+    // Only the model panel: no "New chat" welcome inviting a message, and no message box, while nothing can answer.
+    expect(await chat.welcome.count()).toBe(0);
+    expect(await chat.messageBox.count()).toBe(0);
+    expect(await chat.sendButton.count()).toBe(0);
     // The download offer lists the catalog, Phi-2 Q4_K_M (1.79 GB) first choice.
     expect(await setup.quantization.inputValue()).toBe('phi-2.Q4_K_M.gguf');
     expect(await setup.quantization.locator('option:checked').textContent()).toContain('1.79 GB');
     expect(await setup.quantization.locator('option').count()).toBe(12);
+    // The list is wide enough for its longest option (it used to be cut off in the narrow first-run card).
+    const room = await setup.quantizationRoom();
+    expect(room.needed).toBeLessThanOrEqual(room.width + 0.5);
 
     // A path where there is nothing: said in words, and the panel stays usable.
     const missing = path.join(scratch, 'nowhere', 'phi-2.gguf');
@@ -68,19 +75,24 @@ describe('first run: choosing a model file', () => {
     await setup.problem.filter({ hasText: 'must be a full (absolute) path' }).waitFor();
     expect(await chat.engineStatus.textContent()).toBe('No model loaded');
 
-    // The real model: loads, the panel goes away, and a reply streams.
+    // The real model: loads, the panel goes away, the message box appears with the caret in it, and a reply streams.
     await setup.useFile(tinyModel);
     await chat.waitForEngineReady();
     await setup.panel.waitFor({ state: 'detached' });
+    await expect.poll(() => chat.isFocused(chat.messageBox)).toBe(true);
+    await chat.welcome.waitFor();
     await chat.newChat();
     await chat.send('Hello, who are you?');
     await expect.poll(() => chat.lastReplyText(), { timeout: 30_000 }).not.toBe('');
     await chat.waitForLastReplyStatus('complete');
     expect((await chat.lastReplyText()).length).toBeGreaterThan(0);
 
-    // The model can be changed later from the status line; a bad choice there keeps the running model.
+    // The model can be changed later from the status line; a bad choice there keeps the running model, and the
+    // conversation and its message box stay usable under the panel.
     await setup.changeModelButton.click();
     await page.getByRole('heading', { name: 'Change the model' }).waitFor();
+    expect(await chat.messageBox.isEditable()).toBe(true);
+    expect(await chat.messageItems.count()).toBe(2);
     await setup.useFile(notes);
     await setup.problem.filter({ hasText: 'it is not a GGUF file' }).waitFor();
     expect(await chat.engineStatus.textContent()).toContain('· ready');

@@ -61,9 +61,27 @@ export class ChatPage {
     return this.page.getByRole('listitem', { name: 'Phi', exact: true });
   }
 
-  /** The engine status line. */
+  /**
+   * The engine status line. The window has a second status region, the shortcuts' one, which is empty except for
+   * a few seconds after a shortcut (its sentences are all about the reply: "Copied the last reply.").
+   */
   get engineStatus(): Locator {
-    return this.page.getByRole('status');
+    return this.page.getByRole('status').filter({ hasText: /\S/ }).filter({ hasNotText: /reply/ });
+  }
+
+  /** The short status line that says what a shortcut did ("Copied the last reply."). */
+  get shortcutStatus(): Locator {
+    return this.page.getByRole('status').filter({ hasText: /reply/ });
+  }
+
+  /** The empty new chat's welcome ("Ask Phi anything. It runs on this computer, …"). */
+  get welcome(): Locator {
+    return this.page.getByText(/^Ask Phi anything\. It runs on this computer/);
+  }
+
+  /** The model panel of a first run (no model yet), or while one chosen there loads. */
+  get firstRunPanel(): Locator {
+    return this.page.getByRole('region', { name: /Choose a model to start|Loading the model/ });
   }
 
   /** Errors and the connection banner. */
@@ -71,8 +89,9 @@ export class ChatPage {
     return this.page.getByRole('alert');
   }
 
+  /** Loaded: the message box is there — or, with no model yet, the model panel instead (it has no message box). */
   async waitUntilLoaded(): Promise<void> {
-    await this.messageBox.waitFor();
+    await this.messageBox.or(this.firstRunPanel).first().waitFor();
     await this.engineStatus.filter({ hasNotText: 'Connecting…' }).waitFor();
   }
 

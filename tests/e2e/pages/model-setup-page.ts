@@ -24,6 +24,27 @@ export class ModelSetupPage {
     return this.page.getByLabel('Quantization');
   }
 
+  /**
+   * How much room the Quantization list's shown option has: its scroll and client widths, and the width the list
+   * would take to show its longest option (`needed`: a copy of it laid out at `max-content`) against its own `width`.
+   * A `<select>` never scrolls, so for it scrollWidth equals clientWidth even when its text is cut off: only
+   * `needed <= width` tells.
+   */
+  async quantizationRoom(): Promise<{ scrollWidth: number; clientWidth: number; needed: number; width: number }> {
+    return this.quantization.evaluate((select) => {
+      const copy = select.cloneNode(true) as typeof select;
+      copy.removeAttribute('id');
+      copy.style.position = 'absolute';
+      copy.style.width = 'max-content';
+      copy.style.maxWidth = 'none';
+      select.parentElement?.append(copy);
+      const needed = copy.getBoundingClientRect().width;
+      copy.remove();
+      const width = select.getBoundingClientRect().width;
+      return { scrollWidth: select.scrollWidth, clientWidth: select.clientWidth, needed, width };
+    });
+  }
+
   get downloadButton(): Locator {
     return this.page.getByRole('button', { name: 'Download', exact: true });
   }
