@@ -290,6 +290,10 @@ export class LlamaEngine implements ChatEngine {
       if (signal.aborted) throw loadCancelled(signal);
       const llama = await this.getLlama();
       this.recentErrors.length = 0;
+      // node-llama-cpp opens the file again by its path: `inspectModelFile` has just checked, on an open descriptor,
+      // that it is a regular GGUF file. Between that check and this open (milliseconds) the path could be swapped for
+      // a named pipe only by someone who can write to the model's folder — who could as well replace the model itself.
+      // Even then only this engine process would wait; the app's shutdown deadline kills it.
       model = await llama.loadModel({
         modelPath: path,
         gpuLayers: 0,

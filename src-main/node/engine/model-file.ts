@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { FileOpenError, openRegularFile, type OpenRegularFile } from '../files/regular-file';
 import { EngineError } from './port';
 
 /**
@@ -45,21 +46,18 @@ export interface ModelFileInfo {
  * @throws EngineError `MODEL_NOT_FOUND` when there is no file at `path`, `MODEL_INVALID` for anything else wrong.
  */
 export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
-  let handle: FileHandle;
+  let file: OpenRegularFile;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking and checked on the open descriptor: a named pipe is refused at once instead of hanging the open.
+    file = await openRegularFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+    if (error instanceof FileOpenError && error.problem === 'NOT_FOUND') {
       throw new EngineError('MODEL_NOT_FOUND', `Model file not found: ${path}`, { cause: error });
     }
-    throw new EngineError('MODEL_INVALID', `Cannot open the model file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new EngineError('MODEL_INVALID', (error as Error).message, { cause: error });
   }
+  const { handle, stats } = file;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw invalid(path, 'it is not a regular file');
     return await readHeader(new HeaderReader(handle, stats.size, path), path);
   } catch (error) {
     if (error instanceof EngineError) throw error;

@@ -6,6 +6,7 @@ import { inspectModelFile } from '../../../../src-main/node/engine/model-file';
 import { EngineError } from '../../../../src-main/node/engine/port';
 import { TINY_SHAPE } from '../../../../src-main/node/engine/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
+import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 
 let dir: string;
 let tinyModel: string;
@@ -138,5 +139,22 @@ describe('inspectModelFile', () => {
     await mkdir(path);
     const error = await inspectError(path);
     expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toBe(`${path} is not a regular file (a folder).`);
+  });
+
+  it('refuses a named pipe at once as MODEL_INVALID (a blocking open would wait for a writer for ever)', async () => {
+    const path = makeFifo(join(dir, 'pipe.gguf'));
+    try {
+      const error = await within(2000, 'inspecting a named pipe', inspectError(path));
+      expect(error.code).toBe('MODEL_INVALID');
+      expect(error.message).toBe(`${path} is not a regular file (a named pipe).`);
+    } finally {
+      releaseFifo(path);
+    }
+  });
+
+  it('refuses a character device (/dev/zero) as MODEL_INVALID', async () => {
+    const error = await inspectError('/dev/zero');
+    expect(error.message).toBe('/dev/zero is not a regular file (a character device).');
   });
 });

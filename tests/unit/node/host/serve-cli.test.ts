@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getTinyModelPath } from '../../../fixtures/models';
+import { makeFifo, releaseFifo } from '../../../fixtures/special-files';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLI = path.join(ROOT, 'src-main/node/host/serve-cli.ts');
@@ -45,7 +46,12 @@ function serve(args: string[], { untilUrl = false } = {}): Promise<Run & { stop?
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    void exited.then(resolve);
+    // A run that hangs is killed, so the test fails on its exit code instead of timing out without a word.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    void exited.then((run) => {
+      clearTimeout(killer);
+      resolve(run);
+    });
   });
 }
 
@@ -71,6 +77,18 @@ describe('npm run serve', () => {
 
   it('a missing model file: a clear message and exit 1', async () => {
     expectCleanFailure(await serve(['--model', path.join(dir, 'nope.gguf'), '--data', dir]), /Model file not found: .*nope\.gguf/);
+  });
+
+  it('a named pipe as the model: a clear message and exit 1 at once, not a hang (issue 12)', async () => {
+    const pipe = makeFifo(path.join(dir, 'pipe.gguf'));
+    try {
+      const started = Date.now();
+      const run = await serve(['--model', pipe, '--data', path.join(dir, 'data')]);
+      expectCleanFailure(run, new RegExp(`^phi-desk: ${pipe} is not a regular file \\(a named pipe\\)\\.$`, 'm'));
+      expect(Date.now() - started).toBeLessThan(20_000); // tsx start-up included; the refusal itself is immediate
+    } finally {
+      releaseFifo(pipe);
+    }
   });
 
   it('a file that is not GGUF: a clear message and exit 1', async () => {
