@@ -10,6 +10,7 @@ import { createWebSocketTransport } from '../../../../src-main/node/host/ws-tran
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { startBrowserHost, type BrowserHost } from '../../../../src-main/node/host/browser-host';
 import { LoopbackServerError } from '../../../../src-main/node/host/loopback-server';
+import { getTinyModelPath } from '../../../fixtures/models';
 
 let dir: string;
 let rendererDir: string;
@@ -175,6 +176,38 @@ describe('browser host', () => {
     expect((error as Error).message).toContain(`Port ${port}`);
     // The engine was disposed and the database closed: a fresh host can open the same folder.
     await expect(engine.generate({ turns: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('a start stopped while the model loads gives up at once, even on a load that never ends, and closes the database', async () => {
+    let loadStarted!: () => void;
+    const loading = new Promise<void>((resolve) => (loadStarted = resolve));
+    // A load stuck in native code: it never settles and ignores its abort signal.
+    const stuck = new (class extends ScriptedEngine {
+      override load(): Promise<void> {
+        loadStarted();
+        return new Promise<void>(() => {});
+      }
+    })();
+    const stopping = new AbortController();
+    const starting = startBrowserHost({
+      dataDir: path.join(dir, 'data'),
+      engine: stuck,
+      rendererDir,
+      modelPath: await getTinyModelPath(),
+      signal: stopping.signal,
+    });
+    const outcome = starting.then(
+      () => 'started',
+      (error: unknown) => error,
+    );
+    await loading;
+    const stoppedAt = Date.now();
+    stopping.abort(new Error('SIGINT while starting'));
+    expect(await outcome).toMatchObject({ message: 'SIGINT while starting' });
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    // The database is closed and the folder's lock released: another start on the folder works.
+    host = await startBrowserHost({ dataDir: path.join(dir, 'data'), engine, rendererDir });
+    expect(await host.app.handlers['conversations.list']({}, { signal: new AbortController().signal, emit: () => {} })).toEqual([]);
   });
 
   it('close() ends connections, disposes the engine and closes the database', async () => {
