@@ -8,6 +8,7 @@ import {
   type PushEvents,
   type ResultOf,
 } from './contract';
+import { excerpt } from './issues';
 import { parseParams, schemas, type MethodInput, type MethodParams } from './schemas';
 
 /**
@@ -135,7 +136,7 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
       return;
     }
     if (!Object.hasOwn(schemas, method)) {
-      reject(id, { code: 'UNKNOWN_METHOD', message: `Unknown method "${method}".` });
+      reject(id, { code: 'UNKNOWN_METHOD', message: `Unknown method "${excerpt(method)}".` });
       return;
     }
     if (running.size >= maxInFlight) {

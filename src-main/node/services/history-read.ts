@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { RpcError } from '../../common/contract';
+import { describeIssues } from '../../common/issues';
 import { FileOpenError, readRegularFile } from '../files/regular-file';
 import {
   EXPORT_VERSION,
@@ -49,12 +50,8 @@ export async function readExportFile(path: string, maxBytes = MAX_IMPORT_BYTES):
   }
   const parsed = v.safeParse(ExportFileSchema, data);
   if (!parsed.success) {
-    const issues = parsed.issues.slice(0, ISSUES_SHOWN).map((issue) => {
-      const where = v.getDotPath(issue);
-      return where ? `${where}: ${issue.message}` : issue.message;
-    });
-    const more = parsed.issues.length > ISSUES_SHOWN ? ` (and ${parsed.issues.length - ISSUES_SHOWN} more)` : '';
-    throw refuse(`${path} is not a valid Phi Desk export: ${issues.join('; ')}${more}.`, 'INVALID', issues);
+    const issues = describeIssues(parsed.issues, ISSUES_SHOWN);
+    throw refuse(`${path} is not a valid Phi Desk export: ${issues.join('; ')}.`, 'INVALID', issues);
   }
   parsed.output.conversations.forEach((conversation, index) => {
     const problem = treeProblem(conversation);

@@ -137,6 +137,32 @@ describe('RPC over an in-memory transport pair', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('an error never repeats more than a short excerpt of the input (a 5 MB unknown key, a 5 MB method name)', async () => {
+    connect();
+    const huge = 'k'.repeat(5 * 1024 * 1024);
+    const [keyReply] = await rawExchange({ t: 'req', id: 3, method: 'conversations.create', params: { [huge]: 1 } });
+    expect(keyReply).toMatchObject({ t: 'res', id: 3, ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(JSON.stringify(keyReply).length).toBeLessThan(1000);
+    const { message, details } = (keyReply as { error: { message: string; details: string[] } }).error;
+    expect(message).toMatch(
+      /^Invalid params for conversations\.create: k{120}… \(5,242,880 characters in all\): Invalid key: Expected never but received "k{198}… \(5,242,923 characters in all\)$/,
+    );
+    expect(details).toHaveLength(1);
+
+    const [methodReply] = await rawExchange({ t: 'req', id: 4, method: huge, params: {} });
+    expect(methodReply).toMatchObject({ t: 'res', id: 4, ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    expect(JSON.stringify(methodReply).length).toBeLessThan(500);
+  });
+
+  it('lists at most five issues, and counts the rest', async () => {
+    connect();
+    const params = { id: 'c1', pinned: 1, archived: 2, systemPrompt: 3, generation: { temperature: 'a', topP: 'b', topK: 'c', seed: 'd' } };
+    const error = (await client.call('conversations.update', params as never).catch((e: unknown) => e)) as RpcError;
+    expect(error.details).toHaveLength(6);
+    expect((error.details as string[]).slice(0, 2)).toEqual(['pinned: Invalid type: Expected boolean but received 1', 'archived: Invalid type: Expected boolean but received 2']);
+    expect((error.details as string[]).at(-1)).toBe('and 2 more issues'); // topK and seed
+  });
+
   it('hides internal error details but keeps the message', async () => {
     const errors: unknown[] = [];
     pair = createMemoryTransportPair();
