@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError, type PushEvents } from '../../../src-main/common/contract';
-import { RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
+import { OversizeMessage, RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
 import { createMemoryTransportPair, type MemoryTransportPair } from '../../../src-main/common/transports/memory';
 import type { Conversation, Message } from '../../../src-main/common/types';
 
@@ -152,6 +152,30 @@ describe('RPC over an in-memory transport pair', () => {
     const [methodReply] = await rawExchange({ t: 'req', id: 4, method: huge, params: {} });
     expect(methodReply).toMatchObject({ t: 'res', id: 4, ok: false, error: { code: 'UNKNOWN_METHOD' } });
     expect(JSON.stringify(methodReply).length).toBeLessThan(500);
+  });
+
+  it('answers an oversized message (never parsed) by its id, or untied when that id is in flight, leaving that request be', async () => {
+    // A transport of our own: the in-memory pair deep-copies messages, and an OversizeMessage only ever comes from
+    // the transport itself (a class instance, so no peer can forge one in JSON).
+    let deliver: (message: unknown) => void = () => undefined;
+    const sent: unknown[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    serveRpc(
+      { send: (message) => sent.push(message), onMessage: (listener) => ((deliver = listener), () => undefined) },
+      makeHandlers({ 'conversations.list': async () => (await slow, [conversation('slow')]) }),
+    );
+    deliver({ t: 'req', id: 1, method: 'conversations.list', params: {} });
+    deliver(new OversizeMessage(10_000_000, 6_000_000, 2));
+    deliver(new OversizeMessage(10_000_000, 6_000_000, 1)); // the id of the request in flight
+    deliver(new OversizeMessage(10_000_000, 6_000_000, null));
+    release();
+    await expect.poll(() => sent.length).toBe(4);
+    const error = { code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE', bytes: 10_000_000, limit: 6_000_000 } };
+    expect(sent[0]).toMatchObject({ t: 'res', id: 2, ok: false, error });
+    expect(sent[1]).toMatchObject({ t: 'err', error });
+    expect(sent[2]).toMatchObject({ t: 'err', error });
+    expect(sent[3]).toEqual({ t: 'res', id: 1, ok: true, result: [conversation('slow')] });
   });
 
   it('lists at most five issues, and counts the rest', async () => {
