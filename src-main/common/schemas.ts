@@ -209,6 +209,22 @@ export const schemas = {
     ),
   }),
   'chat.send': v.strictObject({ conversationId: Id, text: MessageText }),
+  // ---- drafts ----
+  'drafts.get': v.strictObject({ conversationId: v.nullable(Id) }),
+  'drafts.save': v.pipe(
+    v.strictObject({
+      conversationId: v.nullable(Id),
+      text: v.pipe(
+        v.string(),
+        v.maxLength(MAX_MESSAGE_LENGTH, `a draft saves at most ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters`),
+      ),
+      fullLength: v.optional(v.nullable(integer(1, Number.MAX_SAFE_INTEGER))),
+    }),
+    v.check(
+      (params) => params.fullLength === undefined || params.fullLength === null || params.fullLength > params.text.length,
+      'fullLength is the length of a text longer than the one saved',
+    ),
+  ),
   'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),
   'chat.regenerate': v.strictObject({ messageId: Id }),
 } as const;

@@ -5,6 +5,7 @@ import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
+import { DraftService } from '../services/draft-service';
 import { HistoryService, type HistoryHostOptions } from '../services/history-service';
 import { ModelService, type ModelHostOptions } from '../services/model-service';
 import { backupFailedNotice, DATABASE_DAMAGED_NOTICE, NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
@@ -139,7 +140,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       ...(options.store?.now ? { now: options.store.now } : {}),
       onConversationsChanged: conversationsChanged,
     });
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, onFailure });
+    const drafts = new DraftService(store.drafts);
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, onFailure });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) => notices.add(backupFailedNotice(error)),

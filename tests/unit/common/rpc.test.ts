@@ -67,6 +67,8 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'chat.prepare': notImplemented,
     'chat.measure': notImplemented,
     'chat.regenerate': notImplemented,
+    'drafts.get': notImplemented,
+    'drafts.save': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
       let reply = '';
