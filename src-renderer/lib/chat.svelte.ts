@@ -221,7 +221,8 @@ export class ChatState {
   async select(conversationId: string): Promise<void> {
     if (conversationId === this.selectedId && !this.loadingMessages) return;
     this.open.show(conversationId);
-    this.#drafts.opened(conversationId, this.composer.excess > 0 ? '' : this.composer.text);
+    // The box is empty until the conversation's draft arrives; that is then prepared like typed text.
+    this.#drafts.opened(conversationId, '');
     await this.#reloadOpen();
   }
 
