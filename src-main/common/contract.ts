@@ -7,6 +7,7 @@ import type {
   Conversation,
   ContextMeasure,
   ConversationDetail,
+  Draft,
   EngineStatus,
   HistoryExportResult,
   HistoryImportResult,
@@ -240,6 +241,19 @@ export interface Methods {
    * as `chat.send`; `BAD_REQUEST` for a message that is not a reply.
    */
   'chat.regenerate': { params: MethodParams['chat.regenerate']; result: Message; events: ChatSendEvents };
+
+  // ---- drafts ----
+
+  /** The saved draft of a conversation (`conversationId: null`: the new chat); empty text when there is none. */
+  'drafts.get': { params: MethodParams['drafts.get']; result: Draft; events: never };
+
+  /**
+   * Save the composer's text as the draft of a conversation (`null`: the new chat), replacing the previous one; an
+   * empty text removes it. At most a message's length (`MAX_MESSAGE_LENGTH`): for a longer text, save its start and
+   * pass the whole length as `fullLength`, and the draft says so. The window saves as the user types (a few times a
+   * second at most). Fails with `NOT_FOUND` for an unknown conversation.
+   */
+  'drafts.save': { params: MethodParams['drafts.save']; result: Draft; events: never };
 }
 
 /** Events streamed while `chat.send` runs. */

@@ -8,7 +8,8 @@ import {
   type PushEvents,
   type ResultOf,
 } from './contract';
-import { parseParams, schemas, type MethodInput, type MethodParams } from './schemas';
+import { excerpt } from './issues';
+import { MAX_MESSAGE_LENGTH, parseParams, schemas, type MethodInput, type MethodParams } from './schemas';
 
 /**
  * The RPC core: requests with ids, typed errors, cancellation and per-request event streams, over any transport
@@ -29,6 +30,23 @@ export interface Transport {
   onMessage(listener: (message: unknown) => void): () => void;
   /** Subscribe to the channel closing for good (socket closed, window gone); returns an unsubscribe function. */
   onClose?(listener: () => void): () => void;
+}
+
+/**
+ * What a transport hands the RPC server in place of a message too large to read (it is never parsed: reading it is
+ * the cost to avoid). The server answers it with a typed `BAD_REQUEST` (`details.reason: 'TOO_LARGE'`) carrying the
+ * request's id when the transport could read one, and the connection stays open. A class instance, so no peer can
+ * forge one through JSON.
+ */
+export class OversizeMessage {
+  constructor(
+    /** The message's size in bytes. */
+    readonly bytes: number,
+    /** The most the transport reads, in bytes. */
+    readonly limit: number,
+    /** The request id, read from the start of the message; `null` when it is not where a request has it. */
+    readonly id: number | null,
+  ) {}
 }
 
 export interface WireError {
@@ -68,6 +86,17 @@ function toWireError(error: unknown): WireError {
   // Never leak stacks across the boundary; the message is enough to report a bug.
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message: `Internal error: ${message}` };
+}
+
+function oversizeError({ bytes, limit }: OversizeMessage): WireError {
+  const megabytes = (count: number): string => `${(count / 1e6).toFixed(1)} MB`;
+  return {
+    code: 'BAD_REQUEST',
+    message:
+      `This request is ${megabytes(bytes)}, more than the ${megabytes(limit)} the app reads at once: a message may ` +
+      `have at most ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters.`,
+    details: { reason: 'TOO_LARGE', bytes, limit },
+  };
 }
 
 function fromWireError(error: WireError): RpcError {
@@ -111,8 +140,9 @@ export interface ServeOptions {
 
 /**
  * Serve `handlers` to one peer over `transport`. Every message is checked against the wire schema and every
- * request's params against the contract schema before a handler runs; a malformed message gets a typed error and
- * the connection stays usable.
+ * request's params against the contract schema before a handler runs; a malformed or oversized message
+ * ({@link OversizeMessage}) gets a typed error and the connection stays usable — other requests in flight on it,
+ * streams included, go on undisturbed.
  */
 export function serveRpc(transport: Transport, handlers: Handlers, options: ServeOptions = {}): RpcServer {
   const maxInFlight = options.maxInFlight ?? 64;
@@ -135,7 +165,7 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
       return;
     }
     if (!Object.hasOwn(schemas, method)) {
-      reject(id, { code: 'UNKNOWN_METHOD', message: `Unknown method "${method}".` });
+      reject(id, { code: 'UNKNOWN_METHOD', message: `Unknown method "${excerpt(method)}".` });
       return;
     }
     if (running.size >= maxInFlight) {
@@ -179,6 +209,12 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
 
   const unsubscribe = transport.onMessage((raw) => {
     if (closed) return;
+    if (raw instanceof OversizeMessage) {
+      const error = oversizeError(raw);
+      if (v.is(RequestId, raw.id) && !running.has(raw.id)) reject(raw.id, error);
+      else send({ t: 'err', error });
+      return;
+    }
     const parsed = v.safeParse(ClientMessage, raw);
     if (!parsed.success) {
       const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { describeIssues } from './issues';
 
 /**
  * Runtime schemas for every contract input. The main process (or browser host) parses each request's params with
@@ -27,6 +28,12 @@ export const MAX_SYSTEM_PROMPT_LENGTH = 20_000;
 /** The longest search query. */
 export const MAX_QUERY_LENGTH = 500;
 
+/**
+ * The context window the app gives any model, in tokens: Phi-2's trained context. A model trained with a longer one
+ * still gets this window (and a KV cache and memory check sized to it); one trained with less gets its own.
+ */
+export const CONTEXT_WINDOW_TOKENS = 2048;
+
 const bounded = (min: number, max: number) => v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
 const integer = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const Timestamp = integer(0, 8.64e15);
@@ -37,7 +44,7 @@ export const GenerationSettingsSchema = v.strictObject({
   topK: integer(0, 1000),
   repeatPenalty: bounded(1, 2),
   seed: v.nullable(integer(0, 0xffff_ffff)),
-  maxTokens: integer(1, 2048),
+  maxTokens: integer(1, CONTEXT_WINDOW_TOKENS),
 });
 export const GenerationOverridesSchema = v.partial(GenerationSettingsSchema);
 
@@ -202,6 +209,22 @@ export const schemas = {
     ),
   }),
   'chat.send': v.strictObject({ conversationId: Id, text: MessageText }),
+  // ---- drafts ----
+  'drafts.get': v.strictObject({ conversationId: v.nullable(Id) }),
+  'drafts.save': v.pipe(
+    v.strictObject({
+      conversationId: v.nullable(Id),
+      text: v.pipe(
+        v.string(),
+        v.maxLength(MAX_MESSAGE_LENGTH, `a draft saves at most ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters`),
+      ),
+      fullLength: v.optional(v.nullable(integer(1, Number.MAX_SAFE_INTEGER))),
+    }),
+    v.check(
+      (params) => params.fullLength === undefined || params.fullLength === null || params.fullLength > params.text.length,
+      'fullLength is the length of a text longer than the one saved',
+    ),
+  ),
   'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),
   'chat.regenerate': v.strictObject({ messageId: Id }),
 } as const;
@@ -213,15 +236,12 @@ export type MethodInput = { [K in keyof typeof schemas]: v.InferInput<(typeof sc
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: string[] };
 
-/** Parse `params` for `method`; returns readable issues (`text: a message cannot be empty`) on failure. */
+/**
+ * Parse `params` for `method`; returns readable issues (`text: a message cannot be empty`) on failure, at most a few
+ * and each with at most a short excerpt of the input (see `describeIssues`).
+ */
 export function parseParams<K extends keyof typeof schemas>(method: K, params: unknown): ParseResult<MethodParams[K]> {
   const result = v.safeParse(schemas[method], params);
   if (result.success) return { ok: true, value: result.output as MethodParams[K] };
-  return {
-    ok: false,
-    issues: result.issues.map((issue) => {
-      const path = v.getDotPath(issue);
-      return path ? `${path}: ${issue.message}` : issue.message;
-    }),
-  };
+  return { ok: false, issues: describeIssues(result.issues) };
 }

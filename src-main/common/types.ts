@@ -354,3 +354,21 @@ export interface HistoryImportResult {
   /** The new ids of the conversations added, in file order. */
   conversationIds: string[];
 }
+
+/**
+ * The composer's unsent text of one conversation, or of the new chat, as saved (`drafts.get`, `drafts.save`): it
+ * survives a reload and a restart, and goes when the conversation is deleted.
+ */
+export interface Draft {
+  /** `null`: the new chat (no conversation yet). */
+  conversationId: string | null;
+  /** The text; empty when there is no draft. Never longer than a message may be (`MAX_MESSAGE_LENGTH`). */
+  text: string;
+  /**
+   * Set when the text typed was longer than a message may be and only its start (`text`) could be kept: how long it
+   * was. The window says so.
+   */
+  fullLength: number | null;
+  /** When it was saved (epoch ms); `null` when there is no draft. */
+  savedAt: number | null;
+}

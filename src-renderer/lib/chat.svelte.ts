@@ -1,6 +1,7 @@
 import { createContext } from 'svelte';
 import type { PushEvents } from '../../src-main/common/contract';
 import type { RpcClient } from '../../src-main/common/rpc';
+import { MAX_MESSAGE_LENGTH } from '../../src-main/common/schemas';
 import type {
   BranchPosition,
   Conversation,
@@ -12,6 +13,7 @@ import type {
 import { AppNoticesState } from './app-notices.svelte';
 import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
+import { ComposerDraft, UNSAVED_DRAFTS } from './composer-draft.svelte';
 import { ContextMeterState } from './context-meter.svelte'; // context meter
 import { contextView, type ContextView, type LiveContext } from './context-view';
 import { ConversationListState } from './conversation-list.svelte';
@@ -28,6 +30,11 @@ export type { SelectionMemory } from './open-conversation.svelte';
 export interface ChatStateOptions {
   /** Where the open conversation is remembered; nothing is remembered without it. */
   memory?: SelectionMemory;
+  /**
+   * Keep the composer's text per conversation in the app, across reloads and restarts (`drafts.get`/`drafts.save`).
+   * Default true; the quick-prompt popup, which starts afresh each time, keeps none.
+   */
+  keepDrafts?: boolean;
 }
 
 /**
@@ -60,6 +67,8 @@ export class ChatState {
   readonly confirm = new ConfirmState();
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
+  /** The composer's text: one draft per conversation, saved as the user types (`drafts.get`, `drafts.save`). */
+  readonly composer: ComposerDraft;
   /** The header's context meter: the next prompt's tokens (`chat.measure`). Context meter. */
   readonly meter = new ContextMeterState((conversationId, text) => this.#client.call('chat.measure', { conversationId, text }));
 
@@ -70,16 +79,23 @@ export class ChatState {
 
   readonly #client: RpcClient;
   readonly #unsubscribe: (() => void)[] = [];
-  /** The composer's text, as last reported (`draftChanged`). */
-  #draftText = '';
   readonly #drafts: DraftPreparer;
 
   constructor(client: RpcClient, options: ChatStateOptions = {}) {
     this.#client = client;
     this.list = new ConversationListState(client);
+    this.composer = new ComposerDraft(
+      (options.keepDrafts ?? true)
+        ? {
+            load: (conversationId) => client.call('drafts.get', { conversationId }),
+            save: (conversationId, text, fullLength) => client.call('drafts.save', { conversationId, text, fullLength }),
+          }
+        : UNSAVED_DRAFTS,
+    );
     this.open = new OpenConversation(client, {
       memory: options.memory,
       onConversation: (conversation) => this.list.put(conversation),
+      onShow: (conversationId) => this.composer.show(conversationId),
     });
     this.selected = $derived(this.list.find(this.open.selectedId));
     // The latest reply's figures; without any (an imported conversation), the context meter's view of the next prompt.
@@ -155,11 +171,15 @@ export class ChatState {
     return this.replies.streaming;
   }
 
-  /** The composer's text changed: the app evaluates the prompt ahead as the user types (`chat.prepare`). */
+  /**
+   * The composer's text changed: the app evaluates the prompt ahead as the user types (`chat.prepare`), and the meter
+   * counts it. A text too long to send is not prepared (`null`: nothing to prepare for), and only as much of it as
+   * could be sent is counted — never more than a request may carry.
+   */
   draftChanged(text: string): void {
-    this.#draftText = text;
-    this.#drafts.typed(this.selectedId, text);
-    this.meter.typed(this.selectedId, text); // context meter
+    const fits = text.length <= MAX_MESSAGE_LENGTH;
+    this.#drafts.typed(fits ? this.selectedId : null, text);
+    this.meter.typed(this.selectedId, fits ? text : text.slice(0, MAX_MESSAGE_LENGTH)); // context meter
   }
 
   /** Subscribe to the app's push events and fetch the first state; reopens the remembered conversation. */
@@ -187,6 +207,7 @@ export class ChatState {
 
   dispose(): void {
     this.#drafts.dispose();
+    this.composer.dispose();
     this.meter.dispose(); // context meter
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
@@ -200,7 +221,8 @@ export class ChatState {
   async select(conversationId: string): Promise<void> {
     if (conversationId === this.selectedId && !this.loadingMessages) return;
     this.open.show(conversationId);
-    this.#drafts.opened(conversationId, this.#draftText);
+    // The box is empty until the conversation's draft arrives; that is then prepared like typed text.
+    this.#drafts.opened(conversationId, '');
     await this.#reloadOpen();
   }
 

@@ -1,4 +1,5 @@
 import type { ContextMeasure, ContextMeasured } from '../../src-main/common/types';
+import { plural } from '../../src-main/common/plural';
 import type { NextPromptView } from './context-view';
 
 /** At most one `chat.measure` per this many ms while the user types (the first at once, the latest text last). */
@@ -125,7 +126,6 @@ export interface MeterView {
 }
 
 const count = (value: number): string => value.toLocaleString('en-US');
-const plural = (value: number, one: string, many: string): string => `${count(value)} ${value === 1 ? one : many}`;
 
 /**
  * The meter's words for `measure` (`null`: not counted yet). `contextSize`: the window, as the engine status says,
@@ -165,8 +165,8 @@ export function describeMeter(measure: ContextMeasure | null, contextSize: numbe
         : 'no messages yet';
   const reply =
     roomLimited
-      ? `That leaves room for a reply of about ${count(measure.replyTokens)} tokens (the length limit is ${count(measure.maxReplyTokens)}).`
-      : `A reply can use up to ${count(measure.maxReplyTokens)} tokens more (its length limit).`;
+      ? `That leaves room for a reply of about ${plural(measure.replyTokens, 'token')} (the length limit is ${count(measure.maxReplyTokens)}).`
+      : `A reply can use up to ${plural(measure.maxReplyTokens, 'token')} more (its length limit).`;
   const detail =
     `The next prompt — system prompt, ${seen} and your message — takes ${count(measure.promptTokens)} of the ` +
     `model's ${count(size)}-token context. ${reply} Past ${count(budget)} tokens the oldest messages are left out, ` +
@@ -176,9 +176,9 @@ export function describeMeter(measure: ContextMeasure | null, contextSize: numbe
 
 function tooLong(measure: ContextMeasured, bar: NonNullable<MeterView['bar']>): MeterView {
   const over = measure.promptTokens - measure.promptBudget;
-  const by = measure.exact ? `${count(over)}` : `at least ${count(over)}`;
-  const size = measure.exact ? `${count(measure.promptTokens)}` : `at least ${count(measure.promptTokens)}`;
-  const text = `Message too long by ${by} tokens`;
+  const by = measure.exact ? plural(over, 'token') : `at least ${plural(over, 'token')}`;
+  const size = measure.exact ? plural(measure.promptTokens, 'token') : `at least ${plural(measure.promptTokens, 'token')}`;
+  const text = `Message too long by ${by}`;
   return {
     bar,
     text,
@@ -186,9 +186,9 @@ function tooLong(measure: ContextMeasured, bar: NonNullable<MeterView['bar']>): 
     note: '',
     level: 'over',
     detail:
-      `Your message is too long for the model: with it the prompt would be ${size} tokens, and with ` +
+      `Your message is too long for the model: with it the prompt would be ${size}, and with ` +
       `${count(measure.replyReserve)} kept for the reply only ${count(measure.promptBudget)} of the ` +
-      `${count(measure.contextSize)}-token context are available. Shorten it by ${by} tokens, or split it into ` +
+      `${count(measure.contextSize)}-token context are available. Shorten it by ${by}, or split it into ` +
       'several messages.',
   };
 }

@@ -1,3 +1,4 @@
+import { plural } from '../../src-main/common/plural';
 import type { EngineStatus, MessageRole, MessageStatus, ReplyStats, StopReason } from '../../src-main/common/types';
 
 export const ROLE_LABELS: Record<MessageRole, string> = { user: 'You', assistant: 'Phi' };
@@ -50,7 +51,7 @@ const STOP_REASON_LABELS: Record<StopReason, string> = {
 
 /** A finished reply's figures as short phrases: tokens, speed, time to first token, why it ended. */
 export function describeStats(stats: ReplyStats): string[] {
-  const tokens = `${stats.generatedTokens.toLocaleString('en-US')} ${stats.generatedTokens === 1 ? 'token' : 'tokens'}`;
+  const tokens = plural(stats.generatedTokens, 'token');
   const parts = [tokens];
   if (stats.generatedTokens > 0 && Number.isFinite(stats.tokensPerSecond)) {
     parts.push(`${stats.tokensPerSecond.toFixed(1)} tokens/s`);

@@ -1,4 +1,5 @@
 import { RpcError } from '../../src-main/common/contract';
+import { plural } from '../../src-main/common/plural';
 import type { RpcClient } from '../../src-main/common/rpc';
 import type { AppInfo, HistoryExportResult, HistoryImportResult, HistoryProgress } from '../../src-main/common/types';
 import { suggestedFileName, type ExportChoice } from './export-file-name';
@@ -121,10 +122,6 @@ function importOutcome(result: HistoryImportResult): string {
   const added = `Imported ${plural(result.imported, 'conversation')} (${plural(result.messages, 'message')})`;
   const skipped = result.skipped > 0 ? `; ${plural(result.skipped, 'conversation')} already here ${result.skipped === 1 ? 'was' : 'were'} skipped` : '';
   return `${added}${skipped}.`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function reasonOf(error: RpcError): unknown {

@@ -1,8 +1,10 @@
+import { plural } from '../../src-main/common/plural';
+
 /** Byte counts, speeds and times for the model manager, in decimal units as Hugging Face lists sizes. */
 
 /** `1.79 GB`, `512 kB`, `12 bytes`. */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1000) return `${Math.max(0, Math.round(bytes))} bytes`;
+  if (!Number.isFinite(bytes) || bytes < 1000) return plural(Number.isFinite(bytes) ? Math.max(0, Math.round(bytes)) : 0, 'byte');
   const units = ['kB', 'MB', 'GB', 'TB'];
   let value = bytes / 1000;
   let unit = 0;

@@ -24,6 +24,8 @@ export interface OpenConversationOptions {
   memory?: SelectionMemory | undefined;
   /** Told of the conversation row that came with every view fetched (title, options, `updatedAt`). */
   onConversation?: (conversation: Conversation) => void;
+  /** Told whenever a conversation (or the new chat, `null`) is shown, before its messages are fetched. */
+  onShow?: (conversationId: string | null) => void;
 }
 
 /**
@@ -61,6 +63,7 @@ export class OpenConversation {
   readonly #client: RpcClient;
   readonly #memory: SelectionMemory | undefined;
   readonly #onConversation: (conversation: Conversation) => void;
+  readonly #onShow: (conversationId: string | null) => void;
   /** Bumped whenever `messages` changes here, so a slower fetch never overwrites newer state. */
   #version = 0;
   /** `updatedAt` of the open conversation when its messages were last fetched. */
@@ -72,6 +75,7 @@ export class OpenConversation {
     this.#client = client;
     this.#memory = options.memory;
     this.#onConversation = options.onConversation ?? (() => {});
+    this.#onShow = options.onShow ?? (() => {});
   }
 
   /** True when the loaded messages end at the newest one (new messages and replies appear at the end). */
@@ -104,6 +108,7 @@ export class OpenConversation {
     this.#load = null;
     this.loading = false;
     this.#memory?.write(conversationId);
+    this.#onShow(conversationId);
   }
 
   /** Open a conversation and fetch its newest page (nothing happens when it is open and loaded already). */

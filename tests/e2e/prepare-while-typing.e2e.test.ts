@@ -48,7 +48,7 @@ describe('prepare while typing', () => {
     expect(s.errors).toEqual([]);
   });
 
-  it('prepares a conversation as soon as it is opened from the list, with what is in the composer', async () => {
+  it('prepares a conversation as soon as it is opened from the list, with its draft', async () => {
     const chat = await ChatPage.open(s.page, s.app.url);
     await chat.sendAndWaitForReply('Apples');
     await chat.newChat();
@@ -65,13 +65,17 @@ describe('prepare while typing', () => {
       { role: 'user', content: '' },
     ]);
 
-    // A half-written message goes with the user to the conversation they open.
+    // A half-written message stays with its conversation (its draft): another one opens with its own, here none,
+    // and coming back brings the draft back, prepared again.
     await chat.messageBox.fill('Which one is sweeter?');
     await expect.poll(() => prefilled().at(-1)).toEqual({ topic: 'Apples', draft: 'Which one is sweeter?' });
     await chat.openConversation('Bananas');
     await chat.message('You said: Bananas').waitFor();
-    expect(await chat.messageBox.inputValue()).toBe('Which one is sweeter?');
-    await expect.poll(() => prefilled().at(-1)).toEqual({ topic: 'Bananas', draft: 'Which one is sweeter?' });
+    expect(await chat.messageBox.inputValue()).toBe('');
+    await expect.poll(() => prefilled().at(-1)).toEqual({ topic: 'Bananas', draft: '' });
+    await chat.openConversation('Apples');
+    await expect.poll(() => chat.messageBox.inputValue()).toBe('Which one is sweeter?');
+    await expect.poll(() => prefilled().at(-1)).toEqual({ topic: 'Apples', draft: 'Which one is sweeter?' });
     expect(s.errors).toEqual([]);
   });
 

@@ -1,4 +1,15 @@
+import { plural } from '../../common/plural';
+import { CONTEXT_WINDOW_TOKENS } from '../../common/schemas';
 import { EngineError, type ChatTurn, type ContextWindowInfo, type PromptMeasure } from './port';
+
+/**
+ * The context window a model gets: what it was trained with (when its file says), but never more than `cap` — the
+ * app's window, {@link CONTEXT_WINDOW_TOKENS}, unless an engine is configured smaller. The KV cache and the memory
+ * check are both sized to it: a model trained with 32k tokens must not get (and be refused for) a 32k-token cache.
+ */
+export function contextWindowFor(trainedContext: number | null, cap: number = CONTEXT_WINDOW_TOKENS): number {
+  return Math.min(trainedContext ?? cap, cap);
+}
 
 /** A conversation to fit: the pinned system prompt and the turns, oldest first. */
 export interface ContextWindowInput {
@@ -214,16 +225,18 @@ function overflow<T, P>(
     ? options.tokenize(options.format({ systemPrompt: input.systemPrompt, turns: [] })).length -
       options.tokenize(options.format({ turns: [] })).length
     : 0;
-  const systemPart = system > 0 ? ` together with the ${system}-token system prompt` : '';
+  const number = (count: number): string => count.toLocaleString('en-US');
+  const systemPart = system > 0 ? ` together with the ${number(system)}-token system prompt` : '';
   const what = kept.info.turnsInView > 1 ? 'The last message and its exchange are' : 'The message is';
   // Counted exactly, or (for a huge paste, without tokenizing it all) bounded from below.
   const { exact } = kept;
-  const size = exact ? `${kept.atLeast} tokens` : `at least ${kept.atLeast} tokens`;
+  const size = exact ? plural(kept.atLeast, 'token') : `at least ${plural(kept.atLeast, 'token')}`;
   const available = contextSize - replyReserve;
   return new ContextOverflowError(
-    `${what} too long for the model: the prompt would be ${size}${systemPart}, and with ${replyReserve} tokens ` +
-      `kept for the reply only ${available} of the model's ${contextSize}-token context are available. Shorten it ` +
-      `by ${exact ? 'about' : 'at least'} ${kept.atLeast - available} tokens, or split it into several messages.`,
+    `${what} too long for the model: the prompt would be ${size}${systemPart}, and with ` +
+      `${plural(replyReserve, 'token')} kept for the reply only ${number(available)} of the model's ` +
+      `${number(contextSize)}-token context are available. Shorten it by ${exact ? 'about' : 'at least'} ` +
+      `${plural(kept.atLeast - available, 'token')}, or split it into several messages.`,
     { ...kept.info, promptTokens: kept.atLeast },
     exact,
   );

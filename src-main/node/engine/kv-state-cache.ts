@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { openRegularFile } from '../files/regular-file';
 
 /** Default disk budget for saved KV states: 2 GiB, about 6,500 tokens of Phi-2 state (~330 KB per token). */
 export const DEFAULT_KV_CACHE_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -231,13 +232,12 @@ export function sharedPrefix(a: readonly number[], b: readonly number[]): number
 
 /** A short hash of everything a saved state depends on. */
 async function modelFingerprint(modelPath: string, identity: string): Promise<string> {
-  const info = await stat(modelPath);
+  const { handle, stats: info } = await openRegularFile(modelPath);
   const head = Buffer.alloc(Math.min(info.size, 1024 * 1024));
-  const file = await open(modelPath, 'r');
   try {
-    await file.read(head, 0, head.length, 0);
+    await handle.read(head, 0, head.length, 0);
   } finally {
-    await file.close();
+    await handle.close();
   }
   return createHash('sha256')
     .update(`v${LAYOUT_VERSION}|${info.size}|${info.mtimeMs}|${identity}|`)

@@ -11,6 +11,7 @@ import type { EngineStatus, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from './abort';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import {
+  contextWindowFor,
   fitContextWindow,
   measureContextWindow,
   toPromptMeasure,
@@ -53,7 +54,10 @@ export interface LlamaEngineOptions {
    * Default 256.
    */
   replyReserveTokens?: number;
-  /** Upper bound on the context window, in tokens. Default: the size the model was trained with (2048 for Phi-2). */
+  /**
+   * Upper bound on the context window, in tokens. Default: the app's window, `CONTEXT_WINDOW_TOKENS` (2048). A model
+   * trained with a shorter context gets that (see `contextWindowFor`).
+   */
   maxContextSize?: number;
   /**
    * `general.architecture` values `load` accepts. Default: any the app can write prompts for — `phi2`, and any model
@@ -290,6 +294,10 @@ export class LlamaEngine implements ChatEngine {
       if (signal.aborted) throw loadCancelled(signal);
       const llama = await this.getLlama();
       this.recentErrors.length = 0;
+      // node-llama-cpp opens the file again by its path: `inspectModelFile` has just checked, on an open descriptor,
+      // that it is a regular GGUF file. Between that check and this open (milliseconds) the path could be swapped for
+      // a named pipe only by someone who can write to the model's folder — who could as well replace the model itself.
+      // Even then only this engine process would wait; the app's shutdown deadline kills it.
       model = await llama.loadModel({
         modelPath: path,
         gpuLayers: 0,
@@ -299,7 +307,7 @@ export class LlamaEngine implements ChatEngine {
         onLoadProgress: reportProgress,
       });
       const context = await model.createContext({
-        contextSize: Math.min(this.options.maxContextSize ?? Number.POSITIVE_INFINITY, model.trainContextSize),
+        contextSize: contextWindowFor(model.trainContextSize, this.options.maxContextSize),
         // Measured: with flash attention on, Phi-2 on the CPU gets 2–8× slower as the context fills.
         flashAttention: false,
         threads: this.threadCount(),

@@ -1,4 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { plural } from '../../common/plural';
+import { FileOpenError, openRegularFile, type OpenRegularFile } from '../files/regular-file';
 import { EngineError } from './port';
 
 /**
@@ -45,21 +47,18 @@ export interface ModelFileInfo {
  * @throws EngineError `MODEL_NOT_FOUND` when there is no file at `path`, `MODEL_INVALID` for anything else wrong.
  */
 export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
-  let handle: FileHandle;
+  let file: OpenRegularFile;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking and checked on the open descriptor: a named pipe is refused at once instead of hanging the open.
+    file = await openRegularFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+    if (error instanceof FileOpenError && error.problem === 'NOT_FOUND') {
       throw new EngineError('MODEL_NOT_FOUND', `Model file not found: ${path}`, { cause: error });
     }
-    throw new EngineError('MODEL_INVALID', `Cannot open the model file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new EngineError('MODEL_INVALID', (error as Error).message, { cause: error });
   }
+  const { handle, stats } = file;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw invalid(path, 'it is not a regular file');
     return await readHeader(new HeaderReader(handle, stats.size, path), path);
   } catch (error) {
     if (error instanceof EngineError) throw error;
@@ -89,7 +88,7 @@ const GGML_TYPE_SIZES: Partial<Record<number, readonly [number, number]>> = {
 }; // prettier-ignore
 
 async function readHeader(reader: HeaderReader, path: string): Promise<ModelFileInfo> {
-  if (reader.fileSize < 24) throw invalid(path, `it is only ${reader.fileSize} bytes, too small for a GGUF header`);
+  if (reader.fileSize < 24) throw invalid(path, `it is only ${plural(reader.fileSize, 'byte')}, too small for a GGUF header`);
   const magic = await reader.bytes(4);
   if (Buffer.from(magic).toString('latin1') !== GGUF_MAGIC) throw invalid(path, 'it is not a GGUF file');
   const version = await reader.u32();
@@ -102,8 +101,8 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
   if (tensorCount > room / MIN_TENSOR_INFO_BYTES || metadataCount > room / MIN_KV_BYTES) {
     throw invalid(
       path,
-      `its header claims ${tensorCount} tensors and ${metadataCount} metadata entries, ` +
-        `more than a ${reader.fileSize}-byte file can hold (the file is damaged)`,
+      `its header claims ${claimed(tensorCount, 'tensor')} and ${claimed(metadataCount, 'metadata entry', 'metadata entries')}, ` +
+        `more than a ${reader.fileSize.toLocaleString('en-US')}-byte file can hold (the file is damaged)`,
     );
   }
 
@@ -145,12 +144,12 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
     }
     const type = await reader.u32();
     const offset = await reader.u64();
-    if (offset % alignment !== 0) throw invalid(path, `tensor ${tensorName} is not aligned to ${alignment} bytes`);
+    if (offset % alignment !== 0) throw invalid(path, `tensor ${tensorName} is not aligned to ${plural(alignment, 'byte')}`);
     const size = GGML_TYPE_SIZES[type];
     // Unknown (newer) types pass: llama.cpp knows their sizes and checks them itself.
     const bytes = size ? Math.ceil(elements / size[0]) * size[1] : 0;
     if (!Number.isSafeInteger(elements) || !Number.isSafeInteger(offset + bytes)) {
-      throw invalid(path, `tensor ${tensorName} has an impossible size (${dims.join('×')})`);
+      throw invalid(path, `tensor ${tensorName} has an impossible size (${dims.map((dim) => claimed(dim)).join('×')})`);
     }
     dataEnd = Math.max(dataEnd, offset + bytes);
   }
@@ -159,7 +158,7 @@ async function readHeader(reader: HeaderReader, path: string): Promise<ModelFile
   if (tensorCount > 0 && dataOffset + dataEnd > reader.fileSize) {
     throw invalid(
       path,
-      `it is truncated: the tensors need ${dataOffset + dataEnd} bytes but the file has ${reader.fileSize} ` +
+      `it is truncated: the tensors need ${plural(dataOffset + dataEnd, 'byte')} but the file has ${reader.fileSize.toLocaleString('en-US')} ` +
         '(an incomplete download?)',
     );
   }
@@ -219,6 +218,16 @@ async function skipValue(reader: HeaderReader, type: number, key: string): Promi
   return reader.skip(bytes, key);
 }
 
+/**
+ * A count read from the header, in words. `u64` turns values past 2^53 into Infinity (so bound checks fail), which
+ * must not reach a message as "Infinity tensors".
+ */
+function claimed(count: number, one?: string, many?: string): string {
+  if (Number.isFinite(count)) return one === undefined ? count.toLocaleString('en-US') : plural(count, one, many);
+  const limit = Number.MAX_SAFE_INTEGER.toLocaleString('en-US');
+  return one === undefined ? `more than ${limit}` : `more than ${limit} ${many ?? `${one}s`}`;
+}
+
 function invalid(path: string, reason: string): EngineError {
   return new EngineError('MODEL_INVALID', `${path} is not a usable model: ${reason}.`);
 }
@@ -251,7 +260,7 @@ class HeaderReader {
     const length = await this.u64();
     if (length > 1 << 20) {
       // Names and keys are short; a long string here means a damaged header (skip() still bounds real values).
-      throw this.invalid(`${what} claims to be ${length} bytes long`);
+      throw this.invalid(`${what} claims to be ${claimed(length, 'byte')} long`);
     }
     const at = await this.take(length, what);
     return this.window.toString('utf8', at, at + length);

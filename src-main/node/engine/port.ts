@@ -145,8 +145,20 @@ export interface ChatEngine {
    * running `generate`, `prefill` or `load`: it only tokenizes. Never throws.
    */
   measure(request: GenerateRequest): Promise<PromptMeasure | null>;
-  /** Free every native resource. The engine cannot be used afterwards. */
-  dispose(): Promise<void>;
+  /**
+   * Free every native resource. The engine cannot be used afterwards. Only the first call's options count; later
+   * calls return the same promise.
+   */
+  dispose(options?: DisposeOptions): Promise<void>;
+}
+
+export interface DisposeOptions {
+  /**
+   * Aborted when the caller can wait no longer (the app's shutdown deadline): an engine in a process of its own kills
+   * that process at once instead of waiting for it to save its state and free its model. An engine in this process
+   * cannot be cut short and ignores it.
+   */
+  signal?: AbortSignal;
 }
 
 export type EngineErrorCode =

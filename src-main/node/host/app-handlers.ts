@@ -4,6 +4,7 @@ import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import type { ChatService } from '../services/chat-service';
 import type { ConversationService } from '../services/conversation-service';
+import type { DraftService } from '../services/draft-service';
 import type { HistoryService } from '../services/history-service';
 import type { ModelService } from '../services/model-service';
 import type { NoticeBoard } from '../services/notice-board';
@@ -21,6 +22,8 @@ export interface AppServices {
   models: ModelService;
   /** Export and import of conversation history. */
   history: HistoryService;
+  /** The composer's unsent text per conversation. */
+  drafts: DraftService;
   /** Told about every failure a method ends with (after mapping), e.g. to react to a damaged database. */
   onFailure?: (error: unknown) => void;
 }
@@ -30,7 +33,7 @@ export interface AppServices {
  * store failures turned into the contract's typed errors.
  */
 export function appHandlers(services: AppServices): Handlers {
-  const { conversations, chat, settings, notices, engine, info, models, history } = services;
+  const { conversations, chat, settings, notices, engine, info, models, history, drafts } = services;
   return withContractErrors(services.onFailure ?? (() => {}), {
     'app.getInfo': () => info,
     'engine.getStatus': () => engine.status(),
@@ -64,6 +67,8 @@ export function appHandlers(services: AppServices): Handlers {
     'chat.send': (params, context) => chat.send(params, context),
     'chat.edit': (params, context) => chat.edit(params, context),
     'chat.regenerate': (params, context) => chat.regenerate(params, context),
+    'drafts.get': (params) => drafts.get(params),
+    'drafts.save': (params) => drafts.save(params),
   });
 }
 

@@ -28,6 +28,11 @@ export interface BrowserHostOptions {
   rendererDir?: string;
   /** Model load progress, 0..1. */
   onLoadProgress?: LoadOptions['onProgress'];
+  /**
+   * Aborting stops a start still in progress (Ctrl+C while the model loads): the load is cancelled without waiting
+   * for it, everything opened is closed (within the app's dispose deadline), and the start rejects with the reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BrowserHost {
@@ -61,14 +66,22 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     throw error;
   }
   try {
+    const { signal } = options;
     const progress = options.onLoadProgress ? { onProgress: options.onLoadProgress } : {};
-    if (options.modelPath) await app.models.useFile(path.resolve(options.modelPath), progress);
-    else void app.models.loadSaved(progress); // never throws: a failure is shown in the window
+    if (options.modelPath) {
+      const loading = app.models.useFile(path.resolve(options.modelPath), { ...progress, ...(signal ? { signal } : {}) });
+      await untilAborted(loading, signal);
+    } else void app.models.loadSaved(progress); // never throws: a failure is shown in the window
+    signal?.throwIfAborted();
     const server = await startLoopbackServer({
       app,
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
+    if (signal?.aborted) {
+      await server.close();
+      signal.throwIfAborted();
+    }
     let closing: Promise<void> | undefined;
     return {
       url: server.url,
@@ -83,5 +96,25 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   } catch (error) {
     await app.dispose();
     throw error;
+  }
+}
+
+/**
+ * `work`, or the abort reason as soon as `signal` aborts — without waiting for `work`, which may ignore the signal
+ * (native code); the caller then disposes the app, which cuts it short.
+ */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    work.catch(() => undefined); // its failure after the abort has nobody left to tell
   }
 }

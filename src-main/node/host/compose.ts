@@ -5,6 +5,7 @@ import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
+import { DraftService } from '../services/draft-service';
 import { HistoryService, type HistoryHostOptions } from '../services/history-service';
 import { ModelService, type ModelHostOptions } from '../services/model-service';
 import { backupFailedNotice, DATABASE_DAMAGED_NOTICE, NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
@@ -17,6 +18,7 @@ import { appHandlers } from './app-handlers';
 import { DamageMarker } from './damage-marker';
 import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
 import { acquireInstanceLock } from './instance-lock';
+import { DISPOSE_GRACE_MS, settledWithin } from './shutdown';
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
@@ -40,6 +42,8 @@ export interface ComposeOptions {
   replyWriter?: ReplyWriterOptions;
   /** How often to check whether the daily backup is due; hourly by default. */
   backupCheckIntervalMs?: number;
+  /** How long `dispose` lets pending work end by itself; {@link DISPOSE_GRACE_MS} by default. */
+  disposeGraceMs?: number;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -53,7 +57,11 @@ export interface ComposedApp {
   readonly backups: BackupSchedule;
   /** Subscribe to events for every connected renderer; returns an unsubscribe function. */
   onPush(listener: (event: PushEvents) => void): () => void;
-  /** Stop the backup timer and downloads, dispose the engine and close the database. Safe to call twice. */
+  /**
+   * Stop the backup timer and downloads, dispose the engine and close the database. Safe to call twice. Bounded:
+   * after `disposeGraceMs` whatever is still pending is cut short (the engine process killed) and the database is
+   * closed anyway, so it settles within about `disposeGraceMs` + 0.5 s.
+   */
   dispose(): Promise<void>;
 }
 
@@ -132,7 +140,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       ...(options.store?.now ? { now: options.store.now } : {}),
       onConversationsChanged: conversationsChanged,
     });
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, onFailure });
+    const drafts = new DraftService(store.drafts);
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, onFailure });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) => notices.add(backupFailedNotice(error)),
@@ -157,12 +166,22 @@ export function composeApp(options: ComposeOptions): ComposedApp {
         disposed ??= (async () => {
           unsubscribeStatus();
           listeners.clear();
+          const hurry = new AbortController();
           try {
-            // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
-            await chat.stopAll();
-            await backups.stop();
-            await ownedModels.dispose();
-            await engine.dispose();
+            const graceful = (async () => {
+              // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
+              await chat.stopAll();
+              await backups.stop();
+              await ownedModels.dispose();
+              await engine.dispose({ signal: hurry.signal });
+            })();
+            // Whatever is still pending after the grace period (a load stuck in native code, a slow backup) is cut
+            // short: the engine process is killed, and the database closed below all the same. A reply cut here is
+            // marked interrupted at the next start, as after a crash.
+            if (!(await settledWithin(graceful, options.disposeGraceMs ?? DISPOSE_GRACE_MS))) {
+              hurry.abort();
+              await settledWithin(engine.dispose({ signal: hurry.signal }), 500);
+            }
           } finally {
             store.close();
             lock.release();

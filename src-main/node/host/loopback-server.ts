@@ -14,10 +14,18 @@ import { createWebSocketTransport } from './ws-transport';
 export const HOST_ADDRESS = '127.0.0.1';
 
 /**
- * The largest WebSocket frame accepted: room for the longest allowed message after JSON escaping
- * (at most 6 bytes per UTF-16 unit for `\uXXXX`), plus the envelope.
+ * The largest request read: room for the longest allowed message after JSON escaping (at most 6 bytes per UTF-16
+ * unit for `\uXXXX`), plus the envelope. A longer one is answered with a typed `TOO_LARGE` error carrying its id,
+ * without being parsed, and the connection stays open (see `OversizeMessage`).
  */
-const MAX_FRAME_BYTES = MAX_MESSAGE_LENGTH * 6 + 64 * 1024;
+export const MAX_REQUEST_BYTES = MAX_MESSAGE_LENGTH * 6 + 64 * 1024;
+
+/**
+ * The socket's own cap (`ws`'s `maxPayload`): a frame past it is not even buffered, and `ws` closes the connection
+ * (1009). Far above the largest legal request, so that an oversized one — a 10 MB paste sent as it is — gets an
+ * answer instead of a dropped connection; still a bound on what one frame may cost in memory.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -161,7 +169,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     if (!allowedOrigins().has(request.headers.origin ?? '')) return refuse(403, 'Forbidden');
     if (!tokenMatches(url.searchParams.get('token'))) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = serveRpc(createWebSocketTransport(ws), options.app.handlers, {
+      const session = serveRpc(createWebSocketTransport(ws, { maxMessageBytes: MAX_REQUEST_BYTES }), options.app.handlers, {
         onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error),
       });
       sessions.set(ws, session);

@@ -8,6 +8,7 @@ import { DEFAULT_RENDERER_DIR, startBrowserHost } from './browser-host';
 import { LoopbackServerError } from './loopback-server';
 import { acquireInstanceLock } from './instance-lock';
 import { ensureRendererBuilt } from './renderer-build';
+import { SHUTDOWN_DEADLINE_MS } from './shutdown';
 
 const USAGE = `Usage: npm run serve -- [--model <file.gguf>] [--data <dir>] [--port <n>]
 
@@ -68,18 +69,25 @@ async function main(): Promise<number> {
   acquireInstanceLock(options.data).release();
   await ensureRendererBuilt(DEFAULT_RENDERER_DIR, (line) => process.stderr.write(`${line}\n`));
 
+  const stopping = new AbortController();
   const hostReady = startBrowserHost({
     dataDir: options.data,
     ...(options.model === undefined ? {} : { modelPath: options.model }),
     port: options.port,
     onLoadProgress: progressPrinter('Loading model'),
+    signal: stopping.signal,
   });
-  let stopping = false;
   const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+    if (stopping.signal.aborted) return;
     process.stderr.write(`\n${signal}: shutting down…\n`);
-    // Stopping while the model still loads: let the start finish or fail, then close what it opened.
+    // The last resort, should closing hang all the same: the process ends on time (and the next start treats the
+    // database as after a crash). The host's own deadline closes the database well before this.
+    setTimeout(() => {
+      process.stderr.write(`Not stopped within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway.\n`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    // Stopping while the model still loads cancels the load; whatever is pending is cut short within the deadline.
+    stopping.abort(new Error(`${signal} while starting`));
     await hostReady.then((host) => host.close(), () => {});
     process.stderr.write('Stopped. The engine is disposed and the database closed.\n');
     process.exit(0);
@@ -87,7 +95,11 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const host = await hostReady;
+  // A start cancelled by Ctrl+C is no failure: `stop` reports and exits.
+  const host = await hostReady.catch((error: unknown) => {
+    if (stopping.signal.aborted) return new Promise<never>(() => {});
+    throw error;
+  });
   process.stderr.write(`Phi Desk is serving on 127.0.0.1:${host.port} (data: ${options.data}). Open this URL:\n`);
   console.log(host.url);
   return new Promise<number>(() => {});

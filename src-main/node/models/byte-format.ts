@@ -1,10 +1,12 @@
+import { plural } from '../../common/plural';
+
 /**
  * Bytes for people, in decimal units like Hugging Face and every OS file manager except Windows Explorer use,
  * so the numbers in our messages match what the user sees on the download page: `1.79 GB`, `600 kB`.
  */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return `${bytes} bytes`;
-  if (bytes < 1000) return `${Math.round(bytes)} bytes`;
+  if (bytes < 1000) return plural(Math.round(bytes), 'byte');
   const units = ['kB', 'MB', 'GB', 'TB'];
   let value = bytes / 1000;
   let unit = 0;

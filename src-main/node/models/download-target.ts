@@ -1,3 +1,4 @@
+import { plural } from '../../common/plural';
 import { formatBytes } from './byte-format';
 import { resolveUrl } from './catalog';
 import { ModelDownloadError } from './download-error';
@@ -46,7 +47,7 @@ export async function resolveDownloadTarget(request: DownloadRequest, context: T
   if (request.sizeBytes !== null && remote.size !== null && remote.size !== request.sizeBytes) {
     throw upstreamChanged(
       request,
-      `it is now ${formatBytes(remote.size)} (${remote.size} bytes), not the pinned ${request.sizeBytes} bytes`,
+      `it is now ${formatBytes(remote.size)} (${plural(remote.size, 'byte')}), not the pinned ${plural(request.sizeBytes, 'byte')}`,
     );
   }
   let sha256 = pinnedSha ?? remote.sha256;

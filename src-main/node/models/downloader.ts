@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { plural } from '../../common/plural';
 import { delay } from '../engine/abort';
 import { inspectModelFile } from '../engine/model-file';
 import { HUGGING_FACE_HUB, resolveUrl } from './catalog';
@@ -363,7 +364,7 @@ export class ModelDownloader {
       await writer.close();
       writer = null;
       if (target.totalBytes !== null && size !== target.totalBytes) {
-        throw new ModelDownloadError('SIZE_MISMATCH', `${request.file} is ${size} bytes, not ${target.totalBytes}.`, {
+        throw new ModelDownloadError('SIZE_MISMATCH', `${request.file} is ${plural(size, 'byte')}, not ${target.totalBytes.toLocaleString('en-US')}.`, {
           resumable: false,
         });
       }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { contextWindowFor } from '../engine/context-window';
 import { formatBytes } from './byte-format';
 import { PHI2_CATALOG, type ModelCatalogEntry } from './catalog';
 
@@ -40,7 +41,10 @@ export interface MemoryEstimate {
 }
 
 export interface EstimateOptions {
-  /** Context the engine will create. Default: the model's training context (2048 for Phi-2). */
+  /**
+   * Context the engine will create. Default: what it creates for this model — its training context, at most the app's
+   * 2,048-token window (`contextWindowFor`).
+   */
   contextSize?: number;
   /** Tokens evaluated per batch. Default 512 (node-llama-cpp's default for contexts of 512 and more). */
   batchSize?: number;
@@ -56,7 +60,7 @@ const ACTIVATIONS_PER_EMBEDDING = 10;
  * is 2 × 32 × 2560 × 2 bytes = 320 KiB per token, 640 MiB for the full 2048-token window, on top of the weights.
  */
 export function estimateModelMemory(shape: ModelShape, options: EstimateOptions = {}): MemoryEstimate {
-  const contextSize = options.contextSize ?? shape.trainContextSize ?? 2048;
+  const contextSize = options.contextSize ?? contextWindowFor(shape.trainContextSize);
   const batchSize = Math.min(options.batchSize ?? 512, contextSize);
   const kvWidth = (shape.embeddingLength / shape.headCount) * shape.headCountKv;
   const kvCacheBytes = 2 * shape.blockCount * contextSize * kvWidth * F16_BYTES;
@@ -123,7 +127,7 @@ export function checkModelMemory(shape: ModelShape, options: MemoryCheckOptions 
   const message =
     `${options.modelName ?? 'This model'} needs about ${formatBytes(estimate.totalBytes)} of memory ` +
     `(${formatBytes(estimate.weightsBytes)} of weights and ${formatBytes(contextPart)} for its ` +
-    `${estimate.contextSize}-token context), but only ${formatBytes(availableBytes)} is available. ${advice}`;
+    `${estimate.contextSize.toLocaleString('en-US')}-token context), but only ${formatBytes(availableBytes)} is available. ${advice}`;
   return { fits: false, estimate, availableBytes, message, smallerModel };
 }
 

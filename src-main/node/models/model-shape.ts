@@ -5,7 +5,9 @@ import type { ModelShape } from './model-memory';
  * Reads the dimensions `estimateModelMemory` needs from a GGUF file. The header is bounds-checked by
  * `inspectModelFile` first (node-llama-cpp's reader trusts the counts in a header and can hang on a damaged one);
  * only then does node-llama-cpp's reader parse the metadata, from the local file only (`sourceType: 'filesystem'`
- * never touches the network), loaded lazily so the downloader does not pay for the library.
+ * never touches the network), loaded lazily so the downloader does not pay for the library. That reader opens the
+ * file by path again, right after `inspectModelFile` checked it is a regular file (see `LlamaEngine`'s load for why
+ * the window between the two is harmless).
  * @throws EngineError `MODEL_NOT_FOUND` / `MODEL_INVALID` from the header check, or `Error` when a needed key is
  * missing.
  */

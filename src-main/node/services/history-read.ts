@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import * as v from 'valibot';
 import { RpcError } from '../../common/contract';
+import { describeIssues } from '../../common/issues';
+import { FileOpenError, readRegularFile } from '../files/regular-file';
 import {
   EXPORT_VERSION,
   ExportFileSchema,
@@ -22,18 +23,13 @@ const ISSUES_SHOWN = 3;
  * `TOO_LARGE`, `NOT_JSON`, `NOT_AN_EXPORT`, `VERSION`, `INVALID`).
  */
 export async function readExportFile(path: string, maxBytes = MAX_IMPORT_BYTES): Promise<ExportFile> {
-  const info = await stat(path).catch((error: unknown) => {
-    throw refuse(`There is no file at ${path} that Phi Desk can read (${(error as Error).message}).`, 'NOT_FOUND');
-  });
-  if (info.isDirectory()) throw refuse(`${path} is a folder; choose an export file.`, 'NOT_FOUND');
-  if (info.size > maxBytes) {
-    throw refuse(`${path} is ${megabytes(info.size)}; Phi Desk imports files up to ${megabytes(maxBytes)}.`, 'TOO_LARGE');
-  }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A regular file only (a named pipe would block the read for ever), and never more than `maxBytes` of it: the
+    // size a file claims is not trusted (`/dev/zero` claims 0 bytes).
+    text = (await readRegularFile(path, maxBytes)).toString('utf8');
   } catch (error) {
-    throw refuse(`${path} could not be read (${(error as Error).message}).`, 'NOT_FOUND');
+    throw readFailure(path, error, maxBytes);
   }
   let data: unknown;
   try {
@@ -54,12 +50,8 @@ export async function readExportFile(path: string, maxBytes = MAX_IMPORT_BYTES):
   }
   const parsed = v.safeParse(ExportFileSchema, data);
   if (!parsed.success) {
-    const issues = parsed.issues.slice(0, ISSUES_SHOWN).map((issue) => {
-      const where = v.getDotPath(issue);
-      return where ? `${where}: ${issue.message}` : issue.message;
-    });
-    const more = parsed.issues.length > ISSUES_SHOWN ? ` (and ${parsed.issues.length - ISSUES_SHOWN} more)` : '';
-    throw refuse(`${path} is not a valid Phi Desk export: ${issues.join('; ')}${more}.`, 'INVALID', issues);
+    const issues = describeIssues(parsed.issues, ISSUES_SHOWN);
+    throw refuse(`${path} is not a valid Phi Desk export: ${issues.join('; ')}.`, 'INVALID', issues);
   }
   parsed.output.conversations.forEach((conversation, index) => {
     const problem = treeProblem(conversation);
@@ -68,6 +60,26 @@ export async function readExportFile(path: string, maxBytes = MAX_IMPORT_BYTES):
     }
   });
   return parsed.output;
+}
+
+/** A file that could not be read, in words: `reason` `TOO_LARGE` for one past the cap, `NOT_FOUND` otherwise. */
+function readFailure(path: string, error: unknown, maxBytes: number): RpcError {
+  if (!(error instanceof FileOpenError)) {
+    return refuse(`${path} could not be read (${(error as Error).message}).`, 'NOT_FOUND');
+  }
+  switch (error.problem) {
+    case 'TOO_LARGE': {
+      const size = error.facts.bytes === undefined ? `larger than ${megabytes(maxBytes)}` : megabytes(error.facts.bytes);
+      return refuse(`${path} is ${size}; Phi Desk imports files up to ${megabytes(maxBytes)}.`, 'TOO_LARGE');
+    }
+    case 'NOT_REGULAR':
+      if (error.facts.kind === 'a folder') return refuse(`${path} is a folder; choose an export file.`, 'NOT_FOUND');
+      return refuse(`${error.message} Choose an export file.`, 'NOT_FOUND');
+    case 'NOT_FOUND':
+      return refuse(`There is no file at ${path}.`, 'NOT_FOUND');
+    case 'UNREADABLE':
+      return refuse(error.message, 'NOT_FOUND');
+  }
 }
 
 function refuse(message: string, reason: string, issues?: string[]): RpcError {

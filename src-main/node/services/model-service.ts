@@ -125,7 +125,7 @@ export class ModelService {
    * @throws RpcError `BAD_REQUEST` (with `details.reason`) for a file refused before loading, `ENGINE_FAILED` when
    * llama.cpp cannot load it, `BUSY` while another load runs. The previous model stays loaded on every failure.
    */
-  async useFile(modelPath: string, options: Pick<LoadOptions, 'onProgress'> = {}): Promise<ModelsState> {
+  async useFile(modelPath: string, options: Pick<LoadOptions, 'onProgress' | 'signal'> = {}): Promise<ModelsState> {
     if (this.#loading) throw new RpcError('BUSY', 'Another model is loading; wait for it to finish.');
     const file = path.resolve(modelPath);
     const run = this.#check(file).then(async () => {

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, s
 import { basename, dirname, extname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { assertRegularFileSync } from '../files/regular-file';
 import { LATEST_SCHEMA_VERSION, readSchemaVersion } from './migrations';
 import { StoreError, toStoreError } from './store-error';
 
@@ -124,6 +125,8 @@ export type BackupCheck = { ok: true; schemaVersion: number } | { ok: false; rea
 export function checkBackup(file: string): BackupCheck {
   let db: Database | undefined;
   try {
+    // SQLite opens by path with a blocking open: a named pipe would hang it. Refuse anything but a regular file first.
+    assertRegularFileSync(file);
     db = new Sqlite(file, { readonly: true, fileMustExist: true });
     const result = db.pragma('quick_check', { simple: true });
     if (result !== 'ok') return { ok: false, reason: `quick_check: ${String(result)}` };

@@ -11,6 +11,7 @@ export type { SubtreeDeletion } from './message-tree';
 export { MessageSearch, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, RANKED_CANDIDATES } from './message-search';
 export type { SearchResults } from './message-search';
 export { SettingsStore } from './settings-store';
+export { DraftStore, type StoredDraft } from './draft-store';
 export * from './settings-schemas';
 export { ReplyWriter } from './reply-writer';
 export type { ReplyWriterOptions } from './reply-writer';

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { backupDatabase, checkBackup, DEFAULT_BACKUPS_TO_KEEP, isBackupDue, listBackups, moveAside } from './backups';
 import type { BackupInfo, BackupReason } from './backups';
 import { ConversationStore } from './conversation-store';
+import { DraftStore } from './draft-store';
 import { HistoryStore } from './history-store';
 import { MessageSearch } from './message-search';
 import { MessageTree } from './message-tree';
@@ -65,6 +66,8 @@ export interface Store {
   readonly tree: MessageTree;
   readonly search: MessageSearch;
   readonly settings: SettingsStore;
+  /** The composer's unsent text per conversation. */
+  readonly drafts: DraftStore;
   /** Whole conversations for export and import. */
   readonly history: HistoryStore;
   readonly report: OpenReport;
@@ -130,6 +133,7 @@ function assemble(path: string, db: Database, report: OpenReport, options: OpenS
     tree: MessageTree;
     search: MessageSearch;
     settings: SettingsStore;
+    drafts: DraftStore;
     history: HistoryStore;
   };
   try {
@@ -138,6 +142,7 @@ function assemble(path: string, db: Database, report: OpenReport, options: OpenS
       tree: new MessageTree(db),
       search: new MessageSearch(db),
       settings: new SettingsStore(db, clock),
+      drafts: new DraftStore(db, clock),
       history: new HistoryStore(db, clock),
     };
     if (options.markInterrupted ?? true) report.interruptedReplies = parts.conversations.markStreamingAsInterrupted();

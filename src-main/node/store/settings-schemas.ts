@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { describeIssues } from '../../common/issues';
 import { GenerationOverridesSchema, GenerationSettingsSchema, PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
 import { StoreError } from './store-error';
 import { TEXT_LIMITS } from './input-limits';
@@ -97,11 +98,7 @@ export function parseAppSetting<K extends AppSettingKey>(key: K, value: unknown)
 export function parseOrThrow<S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> {
   const result = v.safeParse(schema, value);
   if (result.success) return result.output;
-  const problems = result.issues.map((issue) => {
-    const path = v.getDotPath(issue);
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
-  throw new StoreError('INVALID_INPUT', `Invalid ${what}: ${problems.join('; ')}`);
+  throw new StoreError('INVALID_INPUT', `Invalid ${what}: ${describeIssues(result.issues).join('; ')}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError, type PushEvents } from '../../../src-main/common/contract';
-import { RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
+import { OversizeMessage, RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
 import { createMemoryTransportPair, type MemoryTransportPair } from '../../../src-main/common/transports/memory';
 import type { Conversation, Message } from '../../../src-main/common/types';
 
@@ -67,6 +67,8 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'chat.prepare': notImplemented,
     'chat.measure': notImplemented,
     'chat.regenerate': notImplemented,
+    'drafts.get': notImplemented,
+    'drafts.save': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
       let reply = '';
@@ -135,6 +137,56 @@ describe('RPC over an in-memory transport pair', () => {
       .call('conversations.create', { title: 'x', admin: true } as never)
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('an error never repeats more than a short excerpt of the input (a 5 MB unknown key, a 5 MB method name)', async () => {
+    connect();
+    const huge = 'k'.repeat(5 * 1024 * 1024);
+    const [keyReply] = await rawExchange({ t: 'req', id: 3, method: 'conversations.create', params: { [huge]: 1 } });
+    expect(keyReply).toMatchObject({ t: 'res', id: 3, ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(JSON.stringify(keyReply).length).toBeLessThan(1000);
+    const { message, details } = (keyReply as { error: { message: string; details: string[] } }).error;
+    expect(message).toMatch(
+      /^Invalid params for conversations\.create: k{120}… \(5,242,880 characters in all\): Invalid key: Expected never but received "k{198}… \(5,242,923 characters in all\)$/,
+    );
+    expect(details).toHaveLength(1);
+
+    const [methodReply] = await rawExchange({ t: 'req', id: 4, method: huge, params: {} });
+    expect(methodReply).toMatchObject({ t: 'res', id: 4, ok: false, error: { code: 'UNKNOWN_METHOD' } });
+    expect(JSON.stringify(methodReply).length).toBeLessThan(500);
+  });
+
+  it('answers an oversized message (never parsed) by its id, or untied when that id is in flight, leaving that request be', async () => {
+    // A transport of our own: the in-memory pair deep-copies messages, and an OversizeMessage only ever comes from
+    // the transport itself (a class instance, so no peer can forge one in JSON).
+    let deliver: (message: unknown) => void = () => undefined;
+    const sent: unknown[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    serveRpc(
+      { send: (message) => sent.push(message), onMessage: (listener) => ((deliver = listener), () => undefined) },
+      makeHandlers({ 'conversations.list': async () => (await slow, [conversation('slow')]) }),
+    );
+    deliver({ t: 'req', id: 1, method: 'conversations.list', params: {} });
+    deliver(new OversizeMessage(10_000_000, 6_000_000, 2));
+    deliver(new OversizeMessage(10_000_000, 6_000_000, 1)); // the id of the request in flight
+    deliver(new OversizeMessage(10_000_000, 6_000_000, null));
+    release();
+    await expect.poll(() => sent.length).toBe(4);
+    const error = { code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE', bytes: 10_000_000, limit: 6_000_000 } };
+    expect(sent[0]).toMatchObject({ t: 'res', id: 2, ok: false, error });
+    expect(sent[1]).toMatchObject({ t: 'err', error });
+    expect(sent[2]).toMatchObject({ t: 'err', error });
+    expect(sent[3]).toEqual({ t: 'res', id: 1, ok: true, result: [conversation('slow')] });
+  });
+
+  it('lists at most five issues, and counts the rest', async () => {
+    connect();
+    const params = { id: 'c1', pinned: 1, archived: 2, systemPrompt: 3, generation: { temperature: 'a', topP: 'b', topK: 'c', seed: 'd' } };
+    const error = (await client.call('conversations.update', params as never).catch((e: unknown) => e)) as RpcError;
+    expect(error.details).toHaveLength(6);
+    expect((error.details as string[]).slice(0, 2)).toEqual(['pinned: Invalid type: Expected boolean but received 1', 'archived: Invalid type: Expected boolean but received 2']);
+    expect((error.details as string[]).at(-1)).toBe('and 2 more issues'); // topK and seed
   });
 
   it('hides internal error details but keeps the message', async () => {

@@ -162,6 +162,12 @@ describe('describeMeter', () => {
       bar: { value: 2048, max: 2048 },
     });
     expect(describeMeter(measured(9000, { fits: false, exact: false }), 2048).text).toBe('Message too long by at least 7,208 tokens');
+    // One is one: never "1 tokens".
+    const byOne = describeMeter(measured(1793, { fits: false, replyTokens: 0 }), 2048);
+    expect(byOne.text).toBe('Message too long by 1 token');
+    expect(byOne.detail).toContain('the prompt would be 1,793 tokens');
+    expect(byOne.detail).toContain('Shorten it by 1 token,');
+    expect(describeMeter(measured(100, { maxReplyTokens: 1, replyTokens: 1 }), 2048).detail).toContain('A reply can use up to 1 token more');
     expect(describeMeter({ available: false, reason: 'noModel', contextSize: null }, null)).toMatchObject({
       text: 'Tokens not counted',
       level: 'unknown',

@@ -3,6 +3,7 @@ import type { EngineStatus } from '../../../common/types';
 import {
   EngineError,
   type ChatEngine,
+  type DisposeOptions,
   type GenerateOptions,
   type GenerateRequest,
   type GenerateResult,
@@ -41,6 +42,8 @@ export interface IsolatedEngineOptions {
   abortGraceMs?: number;
   /** How long a new process may take to come up before it is killed. Default 30 000. */
   startTimeoutMs?: number;
+  /** How long `dispose` waits for the process to save its state and exit before killing it. Default 10 000. */
+  disposeTimeoutMs?: number;
   /** Receives llama.cpp's warnings and errors, and what happened to the engine process. */
   onLog?: (level: 'error' | 'warn', message: string) => void;
 }
@@ -146,8 +149,8 @@ export class IsolatedEngine implements ChatEngine {
     });
   }
 
-  async dispose(): Promise<void> {
-    this.disposing ??= this.disposeNow();
+  async dispose(options: DisposeOptions = {}): Promise<void> {
+    this.disposing ??= this.disposeNow(options.signal);
     return this.disposing;
   }
 
@@ -417,7 +420,11 @@ export class IsolatedEngine implements ChatEngine {
     return false;
   }
 
-  private async disposeNow(): Promise<void> {
+  /**
+   * Asks the process to dispose (it saves the open conversation's state and frees the model) and waits for it to
+   * exit — at most `disposeTimeoutMs`, or until `hurry` aborts — then kills it.
+   */
+  private async disposeNow(hurry: AbortSignal | undefined): Promise<void> {
     const worker = this.worker;
     try {
       if (!worker) return;
@@ -431,12 +438,17 @@ export class IsolatedEngine implements ChatEngine {
       });
       const exited = new Promise<void>((resolveExit) => worker.process.onExit(() => resolveExit()));
       let timer: NodeJS.Timeout | undefined;
+      let onHurry: (() => void) | undefined;
       const timeout = new Promise<'timeout'>((resolveTimeout) => {
-        timer = setTimeout(() => resolveTimeout('timeout'), 10_000);
+        timer = setTimeout(() => resolveTimeout('timeout'), this.options.disposeTimeoutMs ?? 10_000);
+        onHurry = () => resolveTimeout('timeout');
+        if (hurry?.aborted) onHurry();
+        else hurry?.addEventListener('abort', onHurry, { once: true });
       });
       // The process answers `disposed` and then exits; wait for the exit so no child outlives the engine.
       const outcome = await Promise.race([done.then(() => exited), exited, timeout]);
       clearTimeout(timer);
+      if (onHurry) hurry?.removeEventListener('abort', onHurry);
       if (outcome === 'timeout') {
         worker.process.kill();
         await exited;

@@ -69,6 +69,13 @@ describe('fitContextWindow', () => {
     );
   });
 
+  it('says "1 token", not "1 tokens"', () => {
+    // 'Instruct: a b c d' + 'Output:' = 6 tokens; 6 - 1 kept for the reply = 5 available.
+    expect(() => fit([user('a b c d')], 6, 1)).toThrowError(
+      "The message is too long for the model: the prompt would be 6 tokens, and with 1 token kept for the reply only 5 of the model's 6-token context are available. Shorten it by about 1 token, or split it into several messages.",
+    );
+  });
+
   it('refuses a single too-long message even without history', () => {
     expect(() => fit([user('a b c d e f g h')], 12, 4)).toThrowError(/too long for the model/);
   });
@@ -119,7 +126,7 @@ describe('fitContextWindow with a cheap lower bound', () => {
       error = thrown;
     }
     expect((error as EngineError).code).toBe('CONTEXT_OVERFLOW');
-    expect((error as EngineError).message).toMatch(/^The message is too long for the model: the prompt would be at least \d+ tokens/);
+    expect((error as EngineError).message).toMatch(/^The message is too long for the model: the prompt would be at least [\d,]+ tokens/);
     expect((error as EngineError).message).toContain('Shorten it by at least');
     expect(tokenized).toBe(0);
   });

@@ -248,7 +248,7 @@ describe('LlamaEngine generation', () => {
   it('refuses a prompt that does not fit the context with CONTEXT_OVERFLOW', async () => {
     const error = await engineError(engine.generate(ask('tell me more '.repeat(1000))));
     expect(error.code).toBe('CONTEXT_OVERFLOW');
-    expect(error.message).toContain('2048-token context');
+    expect(error.message).toContain('2,048-token context');
     const after = await engine.generate(ask('Short again.', { maxTokens: 3 }));
     expect(after.stats.generatedTokens).toBeGreaterThan(0);
   });

@@ -6,6 +6,7 @@ import { inspectModelFile } from '../../../../src-main/node/engine/model-file';
 import { EngineError } from '../../../../src-main/node/engine/port';
 import { TINY_SHAPE } from '../../../../src-main/node/engine/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
+import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 
 let dir: string;
 let tinyModel: string;
@@ -92,14 +93,18 @@ describe('inspectModelFile', () => {
     await writeFile(path, Buffer.concat([header(3, 2n ** 40n, 1n), Buffer.alloc(4096)]));
     const error = await inspectError(path);
     expect(error.code).toBe('MODEL_INVALID');
-    expect(error.message).toContain(`${2 ** 40} tensors`);
+    expect(error.message).toContain(`${(2 ** 40).toLocaleString('en-US')} tensors`);
     expect(error.message).toContain('damaged');
   });
 
   it('refuses a header claiming 2^63 metadata entries', async () => {
     const path = join(dir, 'huge-kv.gguf');
     await writeFile(path, Buffer.concat([header(3, 1n, 2n ** 63n), Buffer.alloc(4096)]));
-    expect((await inspectError(path)).code).toBe('MODEL_INVALID');
+    const error = await inspectError(path);
+    expect(error.code).toBe('MODEL_INVALID');
+    // Past 2^53 the count is no longer exact: said as such, never "Infinity metadata entries"; one tensor, not "1 tensors".
+    expect(error.message).toContain('claims 1 tensor and more than 9,007,199,254,740,991 metadata entries, more than a 4,120-byte file');
+    expect(error.message).not.toMatch(/Infinity|NaN/);
   });
 
   it('refuses a metadata string claiming to be longer than the file', async () => {
@@ -138,5 +143,22 @@ describe('inspectModelFile', () => {
     await mkdir(path);
     const error = await inspectError(path);
     expect(error.code).toBe('MODEL_INVALID');
+    expect(error.message).toBe(`${path} is not a regular file (a folder).`);
+  });
+
+  it('refuses a named pipe at once as MODEL_INVALID (a blocking open would wait for a writer for ever)', async () => {
+    const path = makeFifo(join(dir, 'pipe.gguf'));
+    try {
+      const error = await within(2000, 'inspecting a named pipe', inspectError(path));
+      expect(error.code).toBe('MODEL_INVALID');
+      expect(error.message).toBe(`${path} is not a regular file (a named pipe).`);
+    } finally {
+      releaseFifo(path);
+    }
+  });
+
+  it('refuses a character device (/dev/zero) as MODEL_INVALID', async () => {
+    const error = await inspectError('/dev/zero');
+    expect(error.message).toBe('/dev/zero is not a regular file (a character device).');
   });
 });

@@ -5,11 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { RpcError } from '../../../../src-main/common/contract';
 import { RpcClient } from '../../../../src-main/common/rpc';
 import { createWebSocketTransport } from '../../../../src-main/node/host/ws-transport';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { startBrowserHost, type BrowserHost } from '../../../../src-main/node/host/browser-host';
 import { LoopbackServerError } from '../../../../src-main/node/host/loopback-server';
+import { getTinyModelPath } from '../../../fixtures/models';
 
 let dir: string;
 let rendererDir: string;
@@ -151,6 +153,57 @@ describe('browser host', () => {
     socket.close();
   });
 
+  it('answers a 10 MB request with TOO_LARGE carrying its id, keeps the connection, and a reply streaming on it completes (issue 12)', async () => {
+    engine = new ScriptedEngine({ initialModelPath: path.join(dir, 'model.gguf'), reply: 'word '.repeat(40), deltaDelayMs: 15 });
+    const { port, token } = await start();
+    const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
+    const client = new RpcClient(createWebSocketTransport(socket));
+    const streaming = await client.call('conversations.create', { title: 'Streaming' });
+    const other = await client.call('conversations.create', { title: 'Pasted into' });
+    const deltas: string[] = [];
+    const reply = client.call(
+      'chat.send',
+      { conversationId: streaming.id, text: 'Talk to me' },
+      { onEvent: (event) => event.type === 'onDelta' && deltas.push(event.text) },
+    );
+    await expect.poll(() => deltas.length).toBeGreaterThan(2);
+
+    // A 10 MB paste sent as it is (the window refuses it before sending; a client that does not check gets this).
+    const pasted = await client.call('chat.send', { conversationId: other.id, text: 'x'.repeat(10_000_000) }).catch((e: unknown) => e);
+    expect(pasted).toBeInstanceOf(RpcError);
+    expect(pasted).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE', limit: 6_065_536 } });
+    expect((pasted as RpcError & { details: { bytes: number } }).details.bytes).toBeGreaterThan(10_000_000);
+    expect((pasted as RpcError).message).toBe(
+      'This request is 10.0 MB, more than the 6.1 MB the app reads at once: a message may have at most 1,000,000 characters.',
+    );
+    expect(deltas.length).toBeLessThan(40); // answered while the reply was still streaming
+
+    const done = await reply;
+    expect(done).toMatchObject({ status: 'complete', content: 'word '.repeat(40) });
+    expect(deltas.join('')).toBe(done.content);
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    expect((await client.call('conversations.get', { id: other.id })).messages).toEqual([]); // nothing was stored
+    client.close();
+    socket.close();
+  });
+
+  it('an oversized frame whose request id cannot be read gets an untied typed error; the connection stays', async () => {
+    const { port, token } = await start();
+    const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
+    const replies: unknown[] = [];
+    socket.on('message', (data) => {
+      const reply = JSON.parse(data.toString()) as { t: string };
+      if (reply.t !== 'push') replies.push(reply);
+    });
+    // The id after the params: not where a request has it, so not trusted (it could be anything inside them).
+    socket.send(`{"t":"req","method":"chat.send","params":{"text":"${'y'.repeat(7_000_000)}"},"id":5}`);
+    socket.send(JSON.stringify({ t: 'req', id: 6, method: 'conversations.list', params: {} }));
+    await expect.poll(() => replies.length).toBe(2);
+    expect(replies[0]).toMatchObject({ t: 'err', error: { code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } } });
+    expect(replies[1]).toMatchObject({ t: 'res', id: 6, ok: true, result: [] });
+    socket.close();
+  });
+
   it('pushes engine status changes to connected pages', async () => {
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
@@ -175,6 +228,38 @@ describe('browser host', () => {
     expect((error as Error).message).toContain(`Port ${port}`);
     // The engine was disposed and the database closed: a fresh host can open the same folder.
     await expect(engine.generate({ turns: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('a start stopped while the model loads gives up at once, even on a load that never ends, and closes the database', async () => {
+    let loadStarted!: () => void;
+    const loading = new Promise<void>((resolve) => (loadStarted = resolve));
+    // A load stuck in native code: it never settles and ignores its abort signal.
+    const stuck = new (class extends ScriptedEngine {
+      override load(): Promise<void> {
+        loadStarted();
+        return new Promise<void>(() => {});
+      }
+    })();
+    const stopping = new AbortController();
+    const starting = startBrowserHost({
+      dataDir: path.join(dir, 'data'),
+      engine: stuck,
+      rendererDir,
+      modelPath: await getTinyModelPath(),
+      signal: stopping.signal,
+    });
+    const outcome = starting.then(
+      () => 'started',
+      (error: unknown) => error,
+    );
+    await loading;
+    const stoppedAt = Date.now();
+    stopping.abort(new Error('SIGINT while starting'));
+    expect(await outcome).toMatchObject({ message: 'SIGINT while starting' });
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    // The database is closed and the folder's lock released: another start on the folder works.
+    host = await startBrowserHost({ dataDir: path.join(dir, 'data'), engine, rendererDir });
+    expect(await host.app.handlers['conversations.list']({}, { signal: new AbortController().signal, emit: () => {} })).toEqual([]);
   });
 
   it('close() ends connections, disposes the engine and closes the database', async () => {

@@ -8,6 +8,7 @@ import type { RpcClient } from '../../../../src-main/common/rpc';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { readExportFile } from '../../../../src-main/node/services/history-read';
 import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
+import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 import { edit, lines, regenerate, send, startHarness, tempDataDir, type Harness } from './compose-harness';
 
 /**
@@ -392,5 +393,43 @@ describe('the import size bound', () => {
     expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
     expect(error.message).toMatch(/big\.json is 0\.0 MB; Phi Desk imports files up to 0\.0 MB/);
     expect((await readExportFile(file, 1024 * 1024)).conversations).toEqual([]);
+  });
+});
+
+describe('special files are refused at once (issue 12)', () => {
+  const pipes: string[] = [];
+  afterEach(() => {
+    for (const pipe of pipes.splice(0)) releaseFifo(pipe);
+  });
+
+  it('a named pipe: refused in words without waiting for a writer, five times over, and a real import still works', async () => {
+    const a = boot(source.dir);
+    await seed(a.client);
+    const good = path.join(out.dir, 'good.json');
+    await exportJson(a.client, good);
+    const pipe = makeFifo(path.join(out.dir, 'history.json'));
+    pipes.push(pipe);
+    const b = boot(target.dir);
+    // More refusals than libuv has pool threads (4): a blocking open would have used them all up.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const error = await failure(within(2000, 'importing a named pipe', b.client.call('history.import', { path: pipe })));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NOT_FOUND' } });
+      expect(error.message).toBe(`${pipe} is not a regular file (a named pipe). Choose an export file.`);
+    }
+    const imported = await within(5000, 'a real import after them', b.client.call('history.import', { path: good }));
+    expect(imported.imported).toBe(2);
+  });
+
+  it('/dev/zero: refused as a device, not read', async () => {
+    const b = boot(target.dir);
+    const error = await failure(within(2000, 'importing /dev/zero', b.client.call('history.import', { path: '/dev/zero' })));
+    expect(error.message).toBe('/dev/zero is not a regular file (a character device). Choose an export file.');
+    expect(b.app.store.history.conversationIds()).toEqual([]);
+  });
+
+  it('the size cap counts the bytes read, not the size the file claims (a /proc file claims 0)', async () => {
+    const error = await failure(readExportFile('/proc/self/status', 16));
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
+    expect(error.message).toBe('/proc/self/status is larger than 0.0 MB; Phi Desk imports files up to 0.0 MB.');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { createMemoryTransportPair } from '../../../../src-main/common/transport
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { composeApp, type ComposedApp } from '../../../../src-main/node/host/compose';
 import { getTinyModelPath } from '../../../fixtures/models';
+import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 
 // The model manager through the real contract (schemas, RPC, in-memory transport) on the composed app with a real
 // settings database: what a window sees.
@@ -97,5 +98,29 @@ describe('the model manager in the composed app', () => {
 
     const dialog = await client.call('models.chooseFile', {}).catch((error: RpcError) => error);
     expect(dialog).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NO_FILE_DIALOG' } });
+  });
+
+  it('refuses a named pipe at once, keeps the loaded model, and the next load is not BUSY (issue 12)', async () => {
+    const engine = new ScriptedEngine({ checkModelFile: true, initialModelPath: tinyModel });
+    const { client } = start(engine);
+    const pipe = makeFifo(path.join(dir, 'pipe.gguf'));
+    try {
+      const refused = await within(2000, 'models.useFile on a named pipe', client.call('models.useFile', { path: pipe })).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: `${pipe} is not a regular file (a named pipe).`,
+        details: { reason: 'INVALID' },
+      });
+      expect((await client.call('engine.getStatus', {})).modelPath).toBe(tinyModel);
+      const copy = path.join(dir, 'copy.gguf');
+      await copyFile(tinyModel, copy);
+      const state = await within(5000, 'the next models.useFile', client.call('models.useFile', { path: copy }));
+      expect(state.currentModelPath).toBe(copy);
+    } finally {
+      releaseFifo(pipe);
+    }
   });
 });

@@ -173,6 +173,24 @@ describe('opening the database', () => {
     expect('word '.repeat(100).startsWith(last?.content ?? 'x')).toBe(true);
   });
 
+  it('quitting while the engine never finishes disposing still closes the database, within the grace period (issue 12)', async () => {
+    // An in-process engine stuck in native code: its dispose never settles. The app waits for it no longer than its
+    // grace period, then closes the database anyway.
+    const stuck = new (class extends ScriptedEngine {
+      override dispose(): Promise<void> {
+        return new Promise<void>(() => {});
+      }
+    })({ initialModelPath: path.join(data.dir, 'tiny.gguf') });
+    const first = startHarness(data.dir, stuck, { disposeGraceMs: 300 });
+    await first.client.call('conversations.create', { title: 'Kept' });
+    const quitAt = Date.now();
+    await first.close();
+    expect(Date.now() - quitAt).toBeLessThan(2000);
+    expect(existsSync(path.join(data.dir, `${DATABASE_FILE}-wal`))).toBe(false);
+    const second = boot();
+    expect((await second.client.call('conversations.list', {})).map((c) => c.title)).toEqual(['Kept']);
+  });
+
   it('a second copy on the same data folder fails at start with DB_LOCKED saying so; the first keeps working', async () => {
     const first = boot();
     const other = engine();

@@ -8,6 +8,7 @@ import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { runRestoreCommand } from '../../../../src-main/node/host/restore-command';
+import { makeFifo, releaseFifo } from '../../../fixtures/special-files';
 import { startHarness, tempDataDir, type Harness } from './compose-harness';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -94,6 +95,27 @@ describe('npm run restore', () => {
     const damaged = runRestoreCommand(['--data', data.dir, '--backup', 'latest'], '/nowhere');
     expect(damaged.code).toBe(1);
     expect(damaged.stderr.join('\n')).toMatch(/cannot be restored/);
+    expect(await titlesAfterStart()).toEqual(['One', 'Three', 'Two']);
+  });
+
+  it('refuses a named pipe among the backups at once, changing nothing (issue 12)', async () => {
+    const { newer } = await history();
+    // Named as the newest backup, so `latest` picks it. SQLite's blocking open would wait for a writer for ever.
+    const pipe = makeFifo(newer.replace(/\d{4}-\d{2}-\d{2}T/, '2999-01-01T'));
+    try {
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--import', 'tsx', path.join(ROOT, 'src-main/node/host/restore-cli.ts'), '--data', data.dir, '--backup', 'latest'],
+          { cwd: ROOT, timeout: 15_000 },
+          (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+        );
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe(`phi-desk restore: The backup ${pipe} cannot be restored: ${pipe} is not a regular file (a named pipe).`);
+    } finally {
+      releaseFifo(pipe);
+    }
     expect(await titlesAfterStart()).toEqual(['One', 'Three', 'Two']);
   });
 

@@ -57,6 +57,7 @@ describe('parseContentRange', () => {
 describe('formatBytes', () => {
   it('uses the decimal units Hugging Face shows', () => {
     expect(formatBytes(999)).toBe('999 bytes');
+    expect(formatBytes(1)).toBe('1 byte');
     expect(formatBytes(600_320)).toBe('600 kB');
     expect(formatBytes(1_789_239_136)).toBe('1.79 GB');
     expect(formatBytes(12_345_678)).toBe('12.3 MB');

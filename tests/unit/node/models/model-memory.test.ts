@@ -59,7 +59,7 @@ describe('checkModelMemory', () => {
     expect(check.fits).toBe(false);
     expect(check.message).toMatch(/^phi-2\.Q8_0\.gguf needs about 3\.\d\d GB of memory/);
     expect(check.message).toContain('2.96 GB of weights');
-    expect(check.message).toContain('2048-token context');
+    expect(check.message).toContain('2,048-token context');
     expect(check.message).toContain('only 3.00 GB is available');
     expect(check.smallerModel?.quantization).toBe('Q4_K_M');
     expect(check.message).toContain('Q4_K_M (1.79 GB)');
