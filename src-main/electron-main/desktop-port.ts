@@ -135,7 +135,7 @@ export class ElectronDesktopPort implements DesktopPort {
       this.#mainLoaded = new Promise((resolve) => window.webContents.once('did-finish-load', () => resolve()));
       window.on('closed', () => {
         this.#main = undefined;
-        this.onMainClosed();
+        if (!this.#quitting) this.onMainClosed();
       });
       this.#main = window;
     }

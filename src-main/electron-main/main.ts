@@ -41,6 +41,10 @@ function modelFromCommandLine(): string | undefined {
   return undefined;
 }
 
+// $PHI_DESK_DATA_DIR moves the data folder (and with it the single-instance lock): the Electron smoke test runs the
+// app on a fresh folder of its own.
+if (process.env.PHI_DESK_DATA_DIR) app.setPath('userData', path.resolve(process.env.PHI_DESK_DATA_DIR));
+
 registerAppScheme();
 // Chromium reads one --enable-features: add ours (Wayland's global-shortcuts portal on Linux) to any already given.
 const features = desktopFeatures(process.platform);

@@ -191,6 +191,7 @@ export class DesktopController implements WindowHost {
 
   /** The chat window was closed: keep running in the tray if asked to (and there is one), else quit (macOS: stay). */
   mainWindowClosed(): void {
+    if (this.#stopped) return; // quitting already: the windows close on their way out
     if (this.#settings?.keepInTray && this.#tray) return;
     if (this.#port.platform === 'darwin') return;
     this.quit();
