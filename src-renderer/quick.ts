@@ -13,6 +13,8 @@ if (!target) throw new Error('The page has no #app element.');
 const transport = connectTransport();
 const connection = new ConnectionState(transport);
 const quick = new QuickPromptState(new RpcClient(transport), {
+  // The desktop app's quick window loads hidden at start: it reads the clipboard when shown, not now.
+  shownOnLoad: transport.kind === 'websocket',
   // Browser host only (the desktop app opens its chat window itself): open the chat page on the conversation.
   openChatPage: (conversationId) => {
     const url = new URL('./', window.location.href);

@@ -51,6 +51,11 @@ export interface QuickPromptOptions {
   pageClipboard?: PageClipboard;
   /** Opens the chat page on a conversation when no chat page is connected (browser host). */
   openChatPage?: (conversationId: string) => void;
+  /**
+   * The page is shown as it loads (a browser tab), so the clipboard is read at start. Not in the desktop app: its
+   * quick window loads hidden when the app starts, and reads the clipboard each time it is shown (`onQuickShown`).
+   */
+  shownOnLoad?: boolean;
 }
 
 /**
@@ -85,6 +90,7 @@ export class QuickPromptState {
   readonly #client: RpcClient;
   readonly #pageClipboard: PageClipboard;
   readonly #openChatPage: (conversationId: string) => void;
+  readonly #shownOnLoad: boolean;
   /** The host sizes the window to the content (until it says otherwise). */
   #hostSizes = true;
   /** The exchange was handed to the chat window: it is the user's now, never deleted here. */
@@ -96,6 +102,7 @@ export class QuickPromptState {
     this.appSettings = new AppSettingsState(client);
     this.#pageClipboard = options.pageClipboard ?? (() => navigator.clipboard.readText());
     this.#openChatPage = options.openChatPage ?? (() => {});
+    this.#shownOnLoad = options.shownOnLoad ?? true;
   }
 
   get settings(): AppSettings | null {
@@ -124,7 +131,7 @@ export class QuickPromptState {
     try {
       const [, engine] = await Promise.all([this.appSettings.load(), this.#client.call('engine.getStatus', {})]);
       this.engine ??= engine;
-      await this.readClipboard();
+      if (this.#shownOnLoad) await this.readClipboard();
     } catch (error) {
       this.notice = describeError(error);
     }

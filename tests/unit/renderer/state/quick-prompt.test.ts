@@ -53,6 +53,17 @@ describe('QuickPromptState', () => {
     quick.dispose();
   });
 
+  it('a quick window loaded hidden (the desktop app) reads the clipboard only once it is shown', async () => {
+    await session.harness.client.call('settings.update', { patch: { quickClipboardPrefill: true } });
+    let reads = 0;
+    const quick = await quickPrompt({ shownOnLoad: false, pageClipboard: () => (reads++, Promise.resolve('copied')) });
+    expect(reads).toBe(0);
+    session.harness.app.push({ type: 'onQuickShown' });
+    await expect.poll(() => quick.context?.text).toBe('copied');
+    expect(reads).toBe(1);
+    quick.dispose();
+  });
+
   it('with the setting on: the clipboard is a removable chip; Summarize fills the prompt; the text goes with it', async () => {
     await session.harness.client.call('settings.update', { patch: { quickClipboardPrefill: true } });
     let clipboard = 'The meeting moved to Thursday at ten, in room 4.';
