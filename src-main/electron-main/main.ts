@@ -102,7 +102,7 @@ if (!app.requestSingleInstanceLock()) {
       port.onMainClosed = () => shell.mainWindowClosed();
       app_.attachWindows(shell);
       // A shortcut the system refuses is refused before it is stored; the one in force stays.
-      app_.settings.setGate((next) => shell.gateSettings(next));
+      app_.settings.setGate((next, previous) => shell.gateSettings(next, previous));
       app_.onPush((event) => {
         if (event.type === 'onSettingsChanged') shell.settingsChanged(event.settings);
       });

@@ -89,8 +89,10 @@ export class DesktopController implements WindowHost {
    * register is refused with a `BAD_REQUEST` saying so, and the chord in force stays. Returns how to undo the change
    * if storing it then fails.
    */
-  gateSettings(next: DesktopSettings): (() => void) | void {
+  gateSettings(next: DesktopSettings, previous: DesktopSettings): (() => void) | void {
     if (!this.#started || this.#stopped) return;
+    // Only a change to the shortcut touches it: saving other settings never fails on a chord refused earlier.
+    if (next.quickShortcut === previous.quickShortcut && next.quickShortcutEnabled === previous.quickShortcutEnabled) return;
     const before = this.#registered;
     const wanted = next.quickShortcutEnabled ? next.quickShortcut : null;
     if (wanted !== null && wanted === before) {

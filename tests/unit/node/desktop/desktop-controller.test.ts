@@ -85,7 +85,7 @@ describe('desktop controller', () => {
   it('re-registers on a change: the new chord first, then the old one is released; tray and status follow', () => {
     const { port, controller, settings } = started();
     port.calls.length = 0;
-    controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' });
+    controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' }, settings);
     expect(port.calls).toEqual(['register Control+Alt+K', `unregister ${DEFAULT_QUICK_SHORTCUT}`]);
     expect([...port.shortcuts.keys()]).toEqual(['Control+Alt+K']);
     expect(trayHint(port)).toBe('Quick prompt from anywhere: Ctrl+Alt+K');
@@ -97,14 +97,14 @@ describe('desktop controller', () => {
     expect(port.quickVisible).toBe(true);
     // The same chord again changes nothing.
     port.calls.length = 0;
-    controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' });
+    controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' }, settings);
     expect(port.calls).toEqual([]);
   });
 
   it('a chord another program holds is refused in words and the previous chord keeps working', () => {
     const { port, controller, settings } = started();
     port.taken.add('Control+Alt+K');
-    const error = refusal(() => controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' }));
+    const error = refusal(() => controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' }, settings));
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toMatch(/^Ctrl\+Alt\+K could not be set as the quick-prompt shortcut: another program may be using it\./);
     expect(error.message).toContain('Phi Desk keeps Ctrl+Shift+Space.');
@@ -116,13 +116,21 @@ describe('desktop controller', () => {
     expect(controller.quickStatus()).toMatchObject({ shortcut: 'registered', accelerator: DEFAULT_QUICK_SHORTCUT });
     expect(controller.quickStatus().message).toBe(error.message);
     expect(port.pushes.findLast((event) => event.type === 'onQuickStatus')).toMatchObject({ status: { message: error.message } });
-    controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+J' });
+    controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+J' }, settings);
     expect(controller.quickStatus()).toMatchObject({ accelerator: 'Control+Alt+J', message: null });
+  });
+
+  it('saving other settings never fails on a chord refused earlier, and does not touch the shortcut', () => {
+    const { port, controller, settings } = started({}, 'linux', (p) => p.taken.add(DEFAULT_QUICK_SHORTCUT));
+    port.calls.length = 0;
+    expect(() => controller.gateSettings({ ...settings, quickHideOnBlur: false }, settings)).not.toThrow();
+    expect(port.calls).toEqual([]);
+    expect(controller.quickStatus().shortcut).toBe('failed');
   });
 
   it('the undo a gate returns puts the previous chord back (the change could not be stored)', () => {
     const { port, controller, settings } = started();
-    const undo = controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' });
+    const undo = controller.gateSettings({ ...settings, quickShortcut: 'Control+Alt+K' }, settings);
     expect(typeof undo).toBe('function');
     (undo as () => void)();
     expect([...port.shortcuts.keys()]).toEqual([DEFAULT_QUICK_SHORTCUT]);
@@ -135,9 +143,10 @@ describe('desktop controller', () => {
     expect(port.shortcuts.size).toBe(0);
     expect(controller.quickStatus()).toMatchObject({ shortcut: 'off', accelerator: null });
     expect(trayHint(port)).toBe('No global shortcut: set one in Settings');
-    controller.gateSettings({ ...settings, quickShortcutEnabled: true });
+    const on = { ...settings, quickShortcutEnabled: true };
+    controller.gateSettings(on, settings);
     expect([...port.shortcuts.keys()]).toEqual([DEFAULT_QUICK_SHORTCUT]);
-    controller.gateSettings({ ...settings, quickShortcutEnabled: false });
+    controller.gateSettings({ ...settings, quickShortcutEnabled: false }, on);
     expect(port.shortcuts.size).toBe(0);
     expect(controller.quickStatus().shortcut).toBe('off');
   });
@@ -168,7 +177,7 @@ describe('desktop controller', () => {
     controller.stop();
     expect(port.calls.filter((call) => call.startsWith('unregister'))).toHaveLength(1);
     // Nothing registers after stopping.
-    controller.gateSettings({ ...SETTINGS, quickShortcut: 'Control+Alt+K' });
+    controller.gateSettings({ ...SETTINGS, quickShortcut: 'Control+Alt+K' }, SETTINGS);
     expect(port.shortcuts.size).toBe(0);
   });
 

@@ -33,7 +33,7 @@ function withDesktop(harness: Harness): { port: FakeDesktopPort; controller: Des
   };
   const controller = new DesktopController(port, { appName: 'Phi Desk', development: false });
   harness.app.attachWindows(controller);
-  harness.app.settings.setGate((next) => controller.gateSettings(next));
+  harness.app.settings.setGate((next, previous) => controller.gateSettings(next, previous));
   harness.app.onPush((event) => {
     if (event.type === 'onSettingsChanged') controller.settingsChanged(event.settings);
   });
@@ -147,6 +147,8 @@ describe('quick prompt over the contract', () => {
     expect(changed.quickShortcut).toBe('Control+Alt+J');
     expect([...port.shortcuts.keys()]).toEqual(['Control+Alt+J']);
     expect(await client.call('quick.getStatus', {})).toMatchObject({ accelerator: 'Control+Alt+J', message: null });
+    // Other settings save as usual, whatever happened to the shortcut.
+    expect((await client.call('settings.update', { patch: { theme: 'dark', quickShortcut: 'Control+Alt+J' } })).theme).toBe('dark');
     // An invalid chord never reaches the shortcut: the contract refuses it in words.
     const invalid = await refused(client.call('settings.update', { patch: { quickShortcut: 'Alt+Space' } }));
     expect(invalid.message).toMatch(/window menu on Windows/);
