@@ -4,6 +4,7 @@
  * when packaged).
  */
 import { build } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { BUNDLE_EXTERNALS as external, bundleEngineWorker } from './engine-worker-bundle';
 
 await Promise.all([
@@ -31,4 +32,7 @@ await Promise.all([
     logLevel: 'warning',
   }),
 ]);
-console.log('Built dist/electron/main.js, dist/electron/engine-worker.js and dist/electron/preload.cjs');
+// The tray icon (src-main/electron-main/main.ts loads it from beside the bundle, inside the packaged app).
+await mkdir('dist/electron', { recursive: true });
+await copyFile('resources/icon.png', 'dist/electron/tray-icon.png');
+console.log('Built dist/electron/main.js, dist/electron/engine-worker.js, dist/electron/preload.cjs and the tray icon');

@@ -1,3 +1,4 @@
+import type { AppCommand } from './app-commands';
 import type { MethodParams } from './schemas';
 import type {
   AppInfo,
@@ -15,6 +16,7 @@ import type {
   Message,
   ModelDownload,
   ModelsState,
+  QuickStatus,
   SearchResults,
 } from './types';
 
@@ -46,7 +48,10 @@ export interface Methods {
   /** Conversations, pinned first, then most recently updated. `archived: true` lists only the archived ones. */
   'conversations.list': { params: MethodParams['conversations.list']; result: Conversation[]; events: never };
 
-  /** Start an empty conversation (title "New conversation" unless given). */
+  /**
+   * Start an empty conversation (title "New conversation" unless given). `source: 'quick'` marks one started in the
+   * quick prompt (listed with a "Quick" mark); `chat` by default.
+   */
   'conversations.create': { params: MethodParams['conversations.create']; result: Conversation; events: never };
 
   /** One conversation and the messages of its current branch, oldest first. Fails with `NOT_FOUND`. */
@@ -254,6 +259,49 @@ export interface Methods {
    * second at most). Fails with `NOT_FOUND` for an unknown conversation.
    */
   'drafts.save': { params: MethodParams['drafts.save']; result: Draft; events: never };
+  // ---- quick prompt and desktop shell (issue 10) ----
+
+  /**
+   * Show a conversation in the chat window and bring it to the front ("Continue in Phi Desk" from the quick prompt):
+   * the open chat windows switch to it (`onShowConversation`); the desktop app opens its window on it if it was
+   * closed, and hides the quick prompt. `shown: false` when no chat window is open and the host cannot open one (the
+   * browser host with no chat page connected): the caller then opens the chat page on it itself
+   * (`/#conversation=<id>`). Fails with `NOT_FOUND` for an unknown conversation.
+   */
+  'windows.showConversation': {
+    params: MethodParams['windows.showConversation'];
+    result: { shown: boolean };
+    events: never;
+  };
+
+  /** The global shortcut's state (registered, off, refused and why), the tray and the login item. Pushed as `onQuickStatus`. */
+  'quick.getStatus': { params: MethodParams['quick.getStatus']; result: QuickStatus; events: never };
+
+  /**
+   * The quick prompt asks to be hidden (Esc). `hidden: true` when the host hid its window (the desktop app, which on
+   * macOS also gives the focus back to the app used before); `false` when it has no window to hide (a browser tab):
+   * the page then shows that it is hidden itself. The host records it either way.
+   */
+  'quick.hide': { params: MethodParams['quick.hide']; result: { hidden: boolean }; events: never };
+
+  /**
+   * The quick prompt's content is `height` CSS pixels tall: the desktop app grows or shrinks the window to fit, up to
+   * a maximum (then the answer scrolls inside). Returns the height the window now has, or `null` where the host does
+   * not size the page (a browser tab).
+   */
+  'quick.resize': { params: MethodParams['quick.resize']; result: { height: number | null }; events: never };
+
+  /**
+   * The clipboard's text, for the quick prompt's context chip — only while the `quickClipboardPrefill` setting is on
+   * (otherwise `text` is `null`), at most `MAX_CLIPBOARD_CONTEXT_LENGTH` characters (`truncated` says the rest was
+   * left out). `from: 'page'` when the host cannot read the clipboard (the browser host): the page reads it itself,
+   * with the browser's permission.
+   */
+  'quick.readClipboard': {
+    params: MethodParams['quick.readClipboard'];
+    result: { from: 'host' | 'page'; text: string | null; truncated: boolean };
+    events: never;
+  };
 }
 
 /** Events streamed while `chat.send` runs. */
@@ -274,6 +322,16 @@ export type ChatSendEvents =
       messagesDropped: number;
       /** Tokens of the prompt. */
       promptTokens: number;
+    }
+  | {
+      /**
+       * Sent right after `onStarted` when the engine is writing other replies first (in another window or
+       * conversation): this one waits its turn, and starts once they end.
+       */
+      type: 'onQueued';
+      messageId: string;
+      /** Replies being written before this one. */
+      ahead: number;
     }
   | {
       type: 'onDelta';
@@ -298,8 +356,17 @@ export type PushEvents =
   /** The model manager's state changed: a download started, paused, finished or failed, or another model was chosen. */
   | { type: 'onModelsChanged'; state: ModelsState }
   /** Byte progress of a running download (a few times a second). */
-  | { type: 'onDownloadProgress'; download: ModelDownload };
+  | { type: 'onDownloadProgress'; download: ModelDownload }
   // ---- models (issue 3): add model push events above this line ----
+  // ---- quick prompt and desktop shell (issue 10) ----
+  /** Chat windows: open this conversation and come to the front (`windows.showConversation`). */
+  | { type: 'onShowConversation'; conversationId: string }
+  /** The quick prompt was shown (shortcut, tray, `--quick`): put the caret in its box, read the clipboard again. */
+  | { type: 'onQuickShown' }
+  /** The global shortcut's state changed (see `quick.getStatus`). */
+  | { type: 'onQuickStatus'; status: QuickStatus }
+  /** Chat windows: an application-menu item was chosen; run it as its button or key would. */
+  | { type: 'onMenuCommand'; command: AppCommand };
 
 export type MethodName = keyof Methods;
 export type ResultOf<K extends MethodName> = Methods[K]['result'];

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { describeIssues } from './issues';
+import { checkGlobalShortcut, MAX_ACCELERATOR_LENGTH } from './accelerator';
 
 /**
  * Runtime schemas for every contract input. The main process (or browser host) parses each request's params with
@@ -68,6 +69,18 @@ export const PHI2_GENERATION_DEFAULTS: Readonly<v.InferOutput<typeof GenerationS
 
 const SystemPrompt = v.pipe(v.string(), v.maxLength(MAX_SYSTEM_PROMPT_LENGTH));
 
+/** A global shortcut in Electron's accelerator syntax that {@link checkGlobalShortcut} accepts (canonical form kept). */
+export const GlobalShortcutSchema = v.pipe(
+  v.string(),
+  v.maxLength(MAX_ACCELERATOR_LENGTH),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const checked = checkGlobalShortcut(dataset.value);
+    if (checked.ok) return checked.accelerator;
+    addIssue({ message: checked.reason });
+    return NEVER;
+  }),
+);
+
 export const AppSettingsPatchSchema = v.strictObject({
   theme: v.optional(v.picklist(['system', 'light', 'dark'])),
   sendShortcut: v.optional(v.picklist(['enter', 'mod+enter'])),
@@ -76,7 +89,27 @@ export const AppSettingsPatchSchema = v.strictObject({
   dailyBackups: v.optional(v.boolean()),
   prepareWhileTyping: v.optional(v.boolean()),
   backupsToKeep: v.optional(integer(1, 100)),
+  // ---- quick prompt and desktop shell (issue 10) ----
+  quickShortcut: v.optional(GlobalShortcutSchema),
+  quickShortcutEnabled: v.optional(v.boolean()),
+  quickHideOnBlur: v.optional(v.boolean()),
+  quickClipboardPrefill: v.optional(v.boolean()),
+  quickSaveHistory: v.optional(v.boolean()),
+  keepInTray: v.optional(v.boolean()),
+  startAtLogin: v.optional(v.boolean()),
 });
+
+/** Where a conversation was started (`Conversation.source`). */
+export const ConversationSourceSchema = v.picklist(['chat', 'quick']);
+
+/** The tallest content the quick prompt reports (`quick.resize`), in CSS pixels; the window is capped lower anyway. */
+export const MAX_QUICK_CONTENT_HEIGHT = 10_000;
+
+/**
+ * The most clipboard text the quick prompt attaches as context, in characters: about 2,000 tokens, Phi-2's whole
+ * window — more could never be answered, and a huge clipboard must not be copied through the app for nothing.
+ */
+export const MAX_CLIPBOARD_CONTEXT_LENGTH = 8_000;
 
 // ---- models (issue 3) ----
 /** The longest model path accepted (Windows long paths allow 32,767; no real model path comes near 4,096). */
@@ -131,7 +164,7 @@ export const schemas = {
   'settings.get': Empty,
   'settings.update': v.strictObject({ patch: AppSettingsPatchSchema }),
   'conversations.list': v.strictObject({ archived: v.optional(v.boolean()) }),
-  'conversations.create': v.strictObject({ title: v.optional(Title) }),
+  'conversations.create': v.strictObject({ title: v.optional(Title), source: v.optional(ConversationSourceSchema) }),
   'conversations.get': v.strictObject({ id: Id }),
   'conversations.rename': v.strictObject({ id: Id, title: Title }),
   'conversations.delete': v.strictObject({ id: Id }),
@@ -227,6 +260,12 @@ export const schemas = {
   ),
   'chat.edit': v.strictObject({ messageId: Id, text: MessageText }),
   'chat.regenerate': v.strictObject({ messageId: Id }),
+  // ---- quick prompt and desktop shell (issue 10) ----
+  'windows.showConversation': v.strictObject({ conversationId: Id }),
+  'quick.getStatus': Empty,
+  'quick.hide': Empty,
+  'quick.resize': v.strictObject({ height: integer(0, MAX_QUICK_CONTENT_HEIGHT) }),
+  'quick.readClipboard': Empty,
 } as const;
 
 /** Params of each method, as the handler receives them after parsing. */

@@ -58,7 +58,12 @@ export interface Conversation {
   generation: GenerationOverrides;
   /** The model that wrote the latest reply (a display name), or `null` before the first reply. */
   model: string | null;
+  /** Where it was started: the chat window, or the quick prompt (shown marked "Quick" in the list). */
+  source: ConversationSource;
 }
+
+/** Where a conversation was started. */
+export type ConversationSource = 'chat' | 'quick';
 
 /** Sampling settings for a reply. Phi-2 defaults live in the app settings (`defaultGeneration`). */
 export interface GenerationSettings {
@@ -95,6 +100,41 @@ export interface AppSettings {
    */
   prepareWhileTyping: boolean;
   backupsToKeep: number;
+  // ---- quick prompt and desktop shell (issue 10) ----
+  /** The global shortcut that shows and hides the quick prompt, in Electron's accelerator syntax. */
+  quickShortcut: string;
+  /** The global shortcut is on; off, nothing is registered (the tray and `phi-desk --quick` still open it). */
+  quickShortcutEnabled: boolean;
+  /** The quick prompt hides when it loses focus (clicking another window). */
+  quickHideOnBlur: boolean;
+  /** The quick prompt offers the clipboard's text as context when it opens. Off by default: the clipboard is private. */
+  quickClipboardPrefill: boolean;
+  /** Quick exchanges are kept in the history (marked "Quick"); off, each is deleted when the next one starts. */
+  quickSaveHistory: boolean;
+  /** Closing the chat window leaves Phi Desk running in the tray (so the shortcut keeps working). */
+  keepInTray: boolean;
+  /** Start Phi Desk (in the tray) when the user logs in, where the system supports it. */
+  startAtLogin: boolean;
+}
+
+/**
+ * The desktop shell's state for the Settings dialog (`quick.getStatus`, pushed as `onQuickStatus`): whether the global
+ * shortcut works, and what the tray and login item can do here.
+ */
+export interface QuickStatus {
+  /**
+   * `registered`: the shortcut works in every program; `off`: turned off in Settings; `failed`: the system or another
+   * program refused it (see `message`); `unavailable`: this host has no global shortcuts (the browser host).
+   */
+  shortcut: 'registered' | 'off' | 'failed' | 'unavailable';
+  /** The chord registered now, or `null` when none is. */
+  accelerator: string | null;
+  /** What the user should know, in words (why it failed and the fallbacks), or `null` when all is well. */
+  message: string | null;
+  /** A tray icon is shown (its menu opens the quick prompt). */
+  tray: boolean;
+  /** The system lets Phi Desk start at login (`startAtLogin`); false on Linux and in the browser host. */
+  loginItem: boolean;
 }
 
 /** A message's place among its siblings (same parent), for a "‹ 2/3 ›" switcher. */

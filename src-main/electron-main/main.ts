@@ -1,20 +1,24 @@
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, session } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createAppEngine } from '../node/engine/process/create-engine';
 import { composeApp, type ComposedApp } from '../node/host/compose';
+import { DesktopController } from '../node/desktop/desktop-controller';
+import { desktopFeatures, mergeEnableFeatures, parseLaunchArgs } from '../node/desktop/launch-args';
 import { registerAppScheme, serveRendererFiles } from './app-protocol';
+import { ElectronDesktopPort } from './desktop-port';
 import { IpcPort } from './ipc-port';
 import { utilityProcessLauncher } from './engine-process';
-import { createChatWindow } from './windows';
 import { chooseHistoryPath, chooseModelFile } from './file-dialogs';
+import { configureSession, guardAllWebContents } from './security';
 
 // The bundle lives in dist/electron/; the renderer in dist/renderer/.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(here, '..', 'renderer');
 const preloadPath = path.join(here, 'preload.cjs');
+/** Copied next to the bundle by scripts/build-electron.ts. */
+const trayIcon = path.join(here, 'tray-icon.png');
 
 /**
  * better-sqlite3 is ABI-bound: node_modules holds the build for Node (the tests use it), and the desktop app loads
@@ -27,39 +31,44 @@ function sqliteBinding(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
+/** This launch's arguments (after the executable, and the app path when not packaged). */
+const launch = parseLaunchArgs(process.argv.slice(app.isPackaged ? 1 : 2));
+
 /** A model named at launch (`--model <file>`, else $PHI_DESK_MODEL); it becomes the saved model. */
 function modelFromCommandLine(): string | undefined {
-  const { values } = parseArgs({ args: process.argv.slice(app.isPackaged ? 1 : 2), options: { model: { type: 'string' } }, strict: false });
-  if (typeof values.model === 'string') return path.resolve(values.model);
+  if (launch.model !== null) return path.resolve(launch.model);
   if (process.env.PHI_DESK_MODEL) return path.resolve(process.env.PHI_DESK_MODEL);
   return undefined;
 }
 
+// $PHI_DESK_DATA_DIR moves the data folder (and with it the single-instance lock): the Electron smoke test runs the
+// app on a fresh folder of its own.
+if (process.env.PHI_DESK_DATA_DIR) app.setPath('userData', path.resolve(process.env.PHI_DESK_DATA_DIR));
+
 registerAppScheme();
+// Chromium reads one --enable-features: add ours (Wayland's global-shortcuts portal on Linux) to any already given.
+const features = desktopFeatures(process.platform);
+if (features.length > 0) {
+  app.commandLine.appendSwitch('enable-features', mergeEnableFeatures(app.commandLine.getSwitchValue('enable-features'), features));
+}
+// Before any window exists: every web contents, whoever creates it, is hardened the moment it is made.
+guardAllWebContents();
 
 if (!app.requestSingleInstanceLock()) {
-  // Another Phi Desk is running: it focuses its window (second-instance below); this one leaves quietly.
+  // Another Phi Desk is running: it gets our arguments (second-instance below: `--quick` shows its quick prompt).
   app.quit();
 } else {
   let composed: ComposedApp | undefined;
   let ipcPort: IpcPort | undefined;
-  let window: BrowserWindow | undefined;
+  let controller: DesktopController | undefined;
+  let port: ElectronDesktopPort | undefined;
 
-  const openWindow = (): void => {
-    window = createChatWindow(preloadPath);
-    ipcPort?.attach(window.webContents);
-    window.on('closed', () => (window = undefined));
-  };
-
-  app.on('second-instance', () => {
-    if (!window) return openWindow();
-    if (window.isMinimized()) window.restore();
-    window.focus();
-  });
+  app.on('second-instance', (_event, argv) => controller?.secondInstance(argv));
 
   app
     .whenReady()
     .then(() => {
+      configureSession(session.defaultSession, process.platform);
       const dataDir = app.getPath('userData');
       const nativeBinding = sqliteBinding();
       composed = composeApp({
@@ -69,19 +78,43 @@ if (!app.requestSingleInstanceLock()) {
         host: 'electron',
         version: app.getVersion(),
         ...(nativeBinding ? { nativeBinding } : {}),
-        models: { chooseFile: () => chooseModelFile(window) },
+        models: { chooseFile: () => chooseModelFile(port?.mainWindow) },
         // The save dialog confirms replacing a file, so the window passes `overwrite: true` for a path chosen here.
-        history: { choosePath: (request) => chooseHistoryPath(window, request) },
+        history: { choosePath: (request) => chooseHistoryPath(port?.mainWindow, request) },
       });
-      ipcPort = new IpcPort(composed.handlers);
-      composed.onPush((event) => ipcPort?.push(event));
+      const app_ = composed;
+      ipcPort = new IpcPort(app_.handlers);
+      const ipc = ipcPort;
+      app_.onPush((event) => ipc.push(event));
       serveRendererFiles(rendererDir);
-      openWindow();
+
+      // The desktop shell: global shortcut, quick prompt window, tray, menu. Its logic is plain code over a port.
+      port = new ElectronDesktopPort({
+        context: { preloadPath, packaged: app.isPackaged, platform: process.platform },
+        trayIcon,
+        dataDir,
+        ipcPort: ipc,
+        push: (event) => app_.push(event),
+      });
+      const shell = new DesktopController(port, { appName: 'Phi Desk', development: !app.isPackaged });
+      controller = shell;
+      port.attach(shell);
+      port.onMainClosed = () => shell.mainWindowClosed();
+      app_.attachWindows(shell);
+      // A shortcut the system refuses is refused before it is stored; the one in force stays.
+      app_.settings.setGate((next, previous) => shell.gateSettings(next, previous));
+      app_.onPush((event) => {
+        if (event.type === 'onSettingsChanged') shell.settingsChanged(event.settings);
+      });
+      shell.start(app_.settings.get());
+      if (launch.quick) shell.showQuick();
+      else void port.showMainWindow();
+
       // The model named at launch, else the one chosen last time, else none: the window offers to download Phi-2 or
       // pick a file. Failures reach the window in words; the app stays usable for reading history.
       const model = modelFromCommandLine();
-      if (model) composed.models.useFile(model).catch((error: unknown) => console.error('[phi-desk] model load failed:', error));
-      else void composed.models.loadSaved();
+      if (model) app_.models.useFile(model).catch((error: unknown) => console.error('[phi-desk] model load failed:', error));
+      else void app_.models.loadSaved();
     })
     .catch((error: unknown) => {
       // E.g. the database is locked by another program or cannot be written: say so in words, then leave.
@@ -90,15 +123,19 @@ if (!app.requestSingleInstanceLock()) {
     });
 
   app.on('activate', () => {
-    if (!window && app.isReady() && composed) openWindow();
+    if (app.isReady() && port) void port.showMainWindow();
   });
 
+  // The hidden quick window keeps this from firing while the app runs; the controller decides on the chat window's
+  // close (`mainWindowClosed`: keep running in the tray, or quit).
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
 
   let quitting = false;
   app.on('will-quit', (event) => {
+    // Global shortcuts are the system's: give them back first, whatever happens next.
+    controller?.stop();
     if (quitting || !composed) return;
     // Dispose the engine and close the database before exiting, so nothing is left half-written.
     event.preventDefault();

@@ -1,5 +1,5 @@
 import type { RpcClient } from '../../src-main/common/rpc';
-import type { AppSettings } from '../../src-main/common/types';
+import type { AppSettings, QuickStatus } from '../../src-main/common/types';
 
 type Patch = Partial<Omit<AppSettings, 'modelPath'>>;
 
@@ -10,6 +10,8 @@ type Patch = Partial<Omit<AppSettings, 'modelPath'>>;
 export class AppSettingsState {
   /** `null` until the app has answered. */
   current = $state.raw<AppSettings | null>(null);
+  /** The global shortcut, tray and login item as the app has them (issue 10); `null` until it has answered. */
+  desktop = $state.raw<QuickStatus | null>(null);
 
   readonly #client: RpcClient;
 
@@ -23,7 +25,9 @@ export class AppSettingsState {
   }
 
   async load(): Promise<void> {
-    this.apply(await this.#client.call('settings.get', {}));
+    const [settings, desktop] = await Promise.all([this.#client.call('settings.get', {}), this.#client.call('quick.getStatus', {})]);
+    this.apply(settings);
+    this.desktop ??= desktop;
   }
 
   /** Save a change; resolves with the whole settings, or throws the app's refusal (`BAD_REQUEST` in words). */

@@ -10,6 +10,7 @@ import type {
   GenerationOverrides,
   Message,
 } from '../../src-main/common/types';
+import { AppCommands } from './app-commands';
 import { AppNoticesState } from './app-notices.svelte';
 import { AppSettingsState } from './app-settings.svelte';
 import { ConfirmState } from './confirm.svelte';
@@ -65,6 +66,8 @@ export class ChatState {
   readonly search: SearchState;
   /** The window's "are you sure?" dialog. */
   readonly confirm = new ConfirmState();
+  /** The application menu's commands, run by the components that own them (issue 10). */
+  readonly commands = new AppCommands();
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
   /** The composer's text: one draft per conversation, saved as the user types (`drafts.get`, `drafts.save`). */
@@ -495,6 +498,23 @@ export class ChatState {
       this.settings.apply(event.settings);
       return;
     }
+    // ---- quick prompt and desktop shell (issue 10) ----
+    if (event.type === 'onShowConversation') {
+      // "Continue in Phi Desk": the conversation the quick prompt started, in the normal list.
+      this.search.clear();
+      this.list.showArchived = false;
+      void this.select(event.conversationId);
+      return;
+    }
+    if (event.type === 'onMenuCommand') {
+      this.commands.run(event.command);
+      return;
+    }
+    if (event.type === 'onQuickStatus') {
+      this.settings.desktop = event.status;
+      return;
+    }
+    if (event.type === 'onQuickShown') return; // the quick prompt's own
     if (event.type === 'onModelsChanged' || event.type === 'onDownloadProgress') return; // lib/models.svelte.ts
     // A change this window is making itself (its own reply) needs no refetch of the open conversation.
     const ownReply = this.reply !== null && this.reply.conversationId === this.selectedId;

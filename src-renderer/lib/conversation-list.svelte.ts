@@ -16,6 +16,8 @@ export class ConversationListState {
   archived = $state.raw<Conversation[]>([]);
   /** The sidebar shows the archived conversations instead of the others. */
   showArchived = $state(false);
+  /** The sidebar shows only conversations started in the quick prompt (issue 10). */
+  showQuick = $state(false);
 
   readonly #client: RpcClient;
   #version = 0;

@@ -24,6 +24,8 @@ export class LiveReply {
 
   /** True once Stop was pressed; the reply ends as soon as the app confirms. */
   stopping = $state(false);
+  /** Replies the engine writes before this one (another window's): it waits its turn. 0 once it has started. */
+  queuedBehind = $state(0);
 
   started(messageId: string): void {
     this.messageId = messageId;

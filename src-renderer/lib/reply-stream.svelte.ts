@@ -78,9 +78,14 @@ export class ReplyStream {
     if (event.type === 'onStarted') {
       reply.started(event.assistantMessage.id);
       handlers.started?.(reply, event);
+    } else if (event.type === 'onQueued') {
+      if (event.messageId === reply.messageId) reply.queuedBehind = event.ahead;
     } else if (event.type === 'onContext') {
-      if (event.messageId === reply.messageId) handlers.context?.(reply, event);
+      if (event.messageId !== reply.messageId) return;
+      reply.queuedBehind = 0; // the engine has taken it up
+      handlers.context?.(reply, event);
     } else if (event.messageId === reply.messageId) {
+      reply.queuedBehind = 0;
       reply.append(event.text);
     }
   }

@@ -21,11 +21,20 @@ export function connectTransport(): RendererTransport {
   return webSocketTransport(rpcUrl(window.location));
 }
 
-/** `ws(s)://<host>/rpc?token=<token>` for a page served by the browser host. */
-export function rpcUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+/**
+ * `ws(s)://<host>/rpc?token=<token>` for a page served by the browser host; the quick prompt (`/quick`) adds
+ * `&page=quick`, so the host knows which connections are chat pages ("Continue in Phi Desk" switches those).
+ */
+export function rpcUrl(location: Pick<Location, 'protocol' | 'host' | 'search' | 'pathname'>): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const token = new URLSearchParams(location.search).get('token') ?? '';
-  return `${scheme}//${location.host}/rpc?token=${encodeURIComponent(token)}`;
+  const page = isQuickPage(location.pathname) ? '&page=quick' : '';
+  return `${scheme}//${location.host}/rpc?token=${encodeURIComponent(token)}${page}`;
+}
+
+/** The quick prompt's page: `/quick` in the browser host, `quick.html` in the desktop app. */
+export function isQuickPage(pathname: string): boolean {
+  return /\/quick(\.html)?$/.test(pathname);
 }
 
 /** The preload's two functions; the channel lives as long as the window, so it never closes. */

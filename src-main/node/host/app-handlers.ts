@@ -10,6 +10,7 @@ import type { ModelService } from '../services/model-service';
 import type { NoticeBoard } from '../services/notice-board';
 import { toRpcError } from '../services/rpc-errors';
 import type { SettingsService } from '../services/settings-service';
+import type { WindowService } from '../services/window-service';
 
 /** The services every contract method is served by. */
 export interface AppServices {
@@ -24,6 +25,8 @@ export interface AppServices {
   history: HistoryService;
   /** The composer's unsent text per conversation. */
   drafts: DraftService;
+  /** The quick prompt's and the chat window's host (issue 10). */
+  windows: WindowService;
   /** Told about every failure a method ends with (after mapping), e.g. to react to a damaged database. */
   onFailure?: (error: unknown) => void;
 }
@@ -33,7 +36,7 @@ export interface AppServices {
  * store failures turned into the contract's typed errors.
  */
 export function appHandlers(services: AppServices): Handlers {
-  const { conversations, chat, settings, notices, engine, info, models, history, drafts } = services;
+  const { conversations, chat, settings, notices, engine, info, models, history, drafts, windows } = services;
   return withContractErrors(services.onFailure ?? (() => {}), {
     'app.getInfo': () => info,
     'engine.getStatus': () => engine.status(),
@@ -69,6 +72,11 @@ export function appHandlers(services: AppServices): Handlers {
     'chat.regenerate': (params, context) => chat.regenerate(params, context),
     'drafts.get': (params) => drafts.get(params),
     'drafts.save': (params) => drafts.save(params),
+    'windows.showConversation': (params) => windows.showConversation(params),
+    'quick.getStatus': () => windows.status(),
+    'quick.hide': () => windows.hide(),
+    'quick.resize': (params) => windows.resize(params),
+    'quick.readClipboard': () => windows.readClipboard(),
   });
 }
 

@@ -4,6 +4,7 @@ import type { ChatEngine, LoadOptions } from '../engine/port';
 import type { ModelHostOptions } from '../services/model-service';
 import { createAppEngine } from '../engine/process/create-engine';
 import { APP_VERSION } from './app-version';
+import { BrowserPages } from './browser-pages';
 import { composeApp, type ComposedApp } from './compose';
 import { startLoopbackServer } from './loopback-server';
 
@@ -41,6 +42,8 @@ export interface BrowserHost {
   readonly port: number;
   readonly token: string;
   readonly app: ComposedApp;
+  /** The pages connected (chat pages, quick prompts) and what the quick prompt asked of its "window". */
+  readonly pages: BrowserPages;
   /** Close every connection and the server, then dispose the engine and close the database. */
   close(): Promise<void>;
 }
@@ -52,6 +55,7 @@ export interface BrowserHost {
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const engine = options.engine ?? createAppEngine({ dataDir: path.resolve(options.dataDir) });
+  const pages = new BrowserPages();
   let app: ComposedApp;
   try {
     app = composeApp({
@@ -59,6 +63,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       engine,
       host: 'browser',
       version: APP_VERSION,
+      windows: pages,
       ...(options.models ? { models: options.models } : {}),
     });
   } catch (error) {
@@ -75,6 +80,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     signal?.throwIfAborted();
     const server = await startLoopbackServer({
       app,
+      pages,
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
@@ -88,6 +94,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       port: server.port,
       token: server.token,
       app,
+      pages,
       close() {
         closing ??= server.close().finally(() => app.dispose());
         return closing;

@@ -10,6 +10,7 @@ import { HistoryService, type HistoryHostOptions } from '../services/history-ser
 import { ModelService, type ModelHostOptions } from '../services/model-service';
 import { backupFailedNotice, DATABASE_DAMAGED_NOTICE, NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
 import { SettingsService } from '../services/settings-service';
+import { WindowService } from '../services/window-service';
 import { openStore, type OpenStoreOptions, type Store } from '../store/open-store';
 import type { ReplyWriterOptions } from '../store/reply-writer';
 import { storeFailureMessage } from '../services/rpc-errors';
@@ -19,6 +20,7 @@ import { DamageMarker } from './damage-marker';
 import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
 import { acquireInstanceLock } from './instance-lock';
 import { DISPOSE_GRACE_MS, settledWithin } from './shutdown';
+import { NO_WINDOWS, type WindowHost } from './window-host';
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
@@ -44,6 +46,11 @@ export interface ComposeOptions {
   backupCheckIntervalMs?: number;
   /** How long `dispose` lets pending work end by itself; {@link DISPOSE_GRACE_MS} by default. */
   disposeGraceMs?: number;
+  /**
+   * The host's windows, for `windows.*` and `quick.*` (the browser host's pages; the desktop app attaches its shell
+   * with {@link ComposedApp.attachWindows} once it has started). None by default.
+   */
+  windows?: WindowHost;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -55,8 +62,14 @@ export interface ComposedApp {
   readonly notices: NoticeBoard;
   /** The daily-backup check run at start and hourly. */
   readonly backups: BackupSchedule;
+  /** App settings (the desktop shell gates changes it must apply first, such as the global shortcut). */
+  readonly settings: SettingsService;
   /** Subscribe to events for every connected renderer; returns an unsubscribe function. */
   onPush(listener: (event: PushEvents) => void): () => void;
+  /** Send an event to every connected renderer (the desktop shell's status, menu commands). */
+  push(event: PushEvents): void;
+  /** Serve `windows.*` and `quick.*` from this host from now on. */
+  attachWindows(host: WindowHost): void;
   /**
    * Stop the backup timer and downloads, dispose the engine and close the database. Safe to call twice. Bounded:
    * after `disposeGraceMs` whatever is still pending is cut short (the engine process killed) and the database is
@@ -134,6 +147,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     const onFailure = (error: unknown): void => {
       if (damage.record(error)) notices.add(DATABASE_DAMAGED_NOTICE);
     };
+    let windowHost = options.windows ?? NO_WINDOWS;
+    const windows = new WindowService(() => windowHost, store.conversations, () => settings.get());
     const history = new HistoryService(store, {
       ...options.history,
       appVersion: options.version,
@@ -141,7 +156,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       onConversationsChanged: conversationsChanged,
     });
     const drafts = new DraftService(store.drafts);
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, onFailure });
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, windows, onFailure });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) => notices.add(backupFailedNotice(error)),
@@ -158,9 +173,14 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       models: ownedModels,
       notices,
       backups,
+      settings,
       onPush(listener) {
         listeners.add(listener);
         return () => void listeners.delete(listener);
+      },
+      push,
+      attachWindows(host) {
+        windowHost = host;
       },
       dispose() {
         disposed ??= (async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveRpc, type RpcServer } from '../../common/rpc';
 import { MAX_MESSAGE_LENGTH } from '../../common/schemas';
+import { pageKind, type BrowserPages } from './browser-pages';
 import type { ComposedApp } from './compose';
 import { createWebSocketTransport } from './ws-transport';
 
@@ -61,6 +62,8 @@ export interface LoopbackServerOptions {
   port?: number;
   /** Fixed token for tests; a fresh random one per launch otherwise. */
   token?: string;
+  /** Told of every connection and the page it serves (`windows.showConversation` reaches the chat pages). */
+  pages?: BrowserPages;
 }
 
 export interface LoopbackServer {
@@ -86,7 +89,8 @@ export class LoopbackServerError extends Error {
 }
 
 /**
- * Serve the renderer and the RPC (WebSocket at `/rpc`) on 127.0.0.1. Every request must carry a Host header naming
+ * Serve the renderer (the chat page at `/`, the quick prompt at `/quick`) and the RPC (WebSocket at `/rpc`) on
+ * 127.0.0.1. Every request must carry a Host header naming
  * this loopback server (a DNS-rebinding defence); the WebSocket must also come from our own Origin and present the
  * per-launch token.
  */
@@ -137,6 +141,8 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       return fail(400, 'Bad path.');
     }
     if (relative === '/' || relative === '') relative = '/index.html';
+    // The quick prompt: the same page the desktop app shows in its popup, driven the same way.
+    else if (relative === '/quick') relative = '/quick.html';
     const file = path.join(rendererDir, path.normalize(relative));
     if (!file.startsWith(rendererDir + path.sep) || relative.includes('\0')) return fail(404, 'Not found.');
     const info = await stat(file).catch(() => null);
@@ -173,7 +179,11 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error),
       });
       sessions.set(ws, session);
-      ws.on('close', () => sessions.delete(ws));
+      options.pages?.add(session, pageKind(url.searchParams.get('page')));
+      ws.on('close', () => {
+        sessions.delete(ws);
+        options.pages?.remove(session);
+      });
       ws.on('error', () => ws.terminate());
     });
   });
@@ -206,6 +216,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       closing ??= new Promise<void>((resolve) => {
         offPush();
         for (const [ws, session] of sessions) {
+          options.pages?.remove(session);
           session.close();
           ws.terminate();
         }

@@ -202,6 +202,9 @@ export class ChatService {
       this.#nameAfterFirstMessage(reply);
       this.#onChanged();
       context.emit({ type: 'onStarted', userMessage: reply.userMessage, assistantMessage: reply.assistant });
+      // The engine writes one reply at a time: say so when others (another window's) go first, so the window can.
+      const ahead = [...this.#running.keys()].filter((id) => id !== conversationId).length;
+      if (ahead > 0) context.emit({ type: 'onQueued', messageId: reply.assistant.id, ahead });
       return this.#stream(reply, controller, context.emit);
     })();
     this.#running.set(conversationId, { stop: () => controller.abort(), settled: run.catch(() => undefined) });

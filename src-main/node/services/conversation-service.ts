@@ -53,8 +53,11 @@ export class ConversationService {
     return this.#stores.conversations.listConversations(archived === undefined ? {} : { archived });
   }
 
-  create({ title }: MethodParams['conversations.create']): Conversation {
-    const conversation = this.#stores.conversations.createConversation(title === undefined ? {} : { title });
+  create({ title, source }: MethodParams['conversations.create']): Conversation {
+    const conversation = this.#stores.conversations.createConversation({
+      ...(title === undefined ? {} : { title }),
+      ...(source === undefined ? {} : { source }),
+    });
     this.#changed();
     return conversation;
   }

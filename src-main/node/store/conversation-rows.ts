@@ -17,6 +17,7 @@ export interface ConversationRow {
   system_prompt: string | null;
   generation_json: string;
   model: string | null;
+  source: string;
 }
 
 /** A `messages` row as SQLite returns it. */
@@ -48,6 +49,8 @@ export function toConversation(row: ConversationRow): ConversationRecord {
     systemPrompt: row.system_prompt,
     generation: toGenerationOverrides(row),
     model: row.model,
+    // CHECKed by the schema (migration 006); anything else would be a foreign writer's, shown as a plain chat.
+    source: row.source === 'quick' ? 'quick' : 'chat',
   };
 }
 

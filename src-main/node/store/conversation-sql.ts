@@ -5,7 +5,7 @@
 
 /** The columns of a `ConversationRow` (conversation-rows.ts). */
 export const CONVERSATION_COLUMNS =
-  'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model';
+  'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model, source';
 /** The columns of a `MessageRow`. */
 export const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, seq, role, content, status, created_at, stats_json, error';
 /** The message columns, for statements that name the table `m`. */
@@ -15,8 +15,8 @@ export const M_MESSAGE_COLUMNS = MESSAGE_COLUMNS.split(', ')
 
 export const conversationSql = {
   insertConversation: `
-    INSERT INTO conversations (id, title, created_at, updated_at, current_leaf_id, system_prompt, generation_json, model)
-    VALUES (@id, @title, @now, @now, NULL, @systemPrompt, @generationJson, @model)
+    INSERT INTO conversations (id, title, created_at, updated_at, current_leaf_id, system_prompt, generation_json, model, source)
+    VALUES (@id, @title, @now, @now, NULL, @systemPrompt, @generationJson, @model, @source)
     RETURNING ${CONVERSATION_COLUMNS}`,
 
   /**

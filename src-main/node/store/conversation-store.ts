@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { Message, MessageRole, MessageStatus, ReplyStats } from '../../common/types';
+import type { ConversationSource, Message, MessageRole, MessageStatus, ReplyStats } from '../../common/types';
 import { toConversation, toMessage } from './conversation-rows';
 import type { ConversationRow, MessageRow } from './conversation-rows';
 import { conversationSql as sql } from './conversation-sql';
@@ -30,6 +30,8 @@ export interface NewConversation {
   systemPrompt?: string | null;
   generation?: GenerationOverrides;
   model?: string | null;
+  /** Where it is started; `chat` by default. */
+  source?: ConversationSource;
 }
 
 /** A message to add with {@link ConversationStore.appendMessage}. */
@@ -121,6 +123,7 @@ export class ConversationStore {
             systemPrompt: nullableText(input.systemPrompt, 'systemPrompt'),
             generationJson: JSON.stringify(generation),
             model: nullableText(input.model, 'model'),
+            source: input.source ?? 'chat',
           }) as ConversationRow,
       );
       return toConversation(row);

@@ -53,6 +53,8 @@ const ExportedConversationSchema = v.object({
   systemPrompt: v.nullable(bounded(TEXT_LIMITS.systemPrompt)),
   generation: GenerationOverridesSchema,
   model: v.nullable(bounded(TEXT_LIMITS.model)),
+  /** Where it was started (added after version 1 first shipped, so optional: absent reads as `chat`). */
+  source: v.optional(v.picklist(['chat', 'quick'])),
   /** The tip of the branch shown; `null` only for a conversation without messages. */
   currentLeafId: v.nullable(FileId),
   /** Every message of every branch, in write order: a parent comes before its children. */

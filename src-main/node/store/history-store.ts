@@ -21,8 +21,8 @@ const historySql = {
   sameStart: `SELECT id FROM conversations WHERE created_at = @createdAt AND title = @title`,
   insertConversation: `
     INSERT INTO conversations
-      (id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model)
-    VALUES (@id, @title, @createdAt, @updatedAt, NULL, @pinned, @archived, @systemPrompt, @generationJson, @model)`,
+      (id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model, source)
+    VALUES (@id, @title, @createdAt, @updatedAt, NULL, @pinned, @archived, @systemPrompt, @generationJson, @model, @source)`,
   insertMessage: `
     INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, created_at, stats_json, error)
     VALUES (@id, @conversationId, @parentId, @seq, @role, @content, @status, @createdAt, @statsJson, @error)`,
@@ -104,6 +104,7 @@ export class HistoryStore {
             systemPrompt: record.systemPrompt,
             generation: record.generation,
             model: record.model,
+            source: record.source,
             currentLeafId: row.current_leaf_id,
             messages,
           } satisfies ExportedConversation;
@@ -154,6 +155,7 @@ export class HistoryStore {
           systemPrompt: conversation.systemPrompt === null ? null : checkedText(conversation.systemPrompt, 'systemPrompt'),
           generationJson: JSON.stringify(conversation.generation),
           model: conversation.model === null ? null : checkedText(conversation.model, 'model'),
+          source: conversation.source ?? 'chat',
         });
         conversation.messages.forEach((message, index) => {
           const messageId = randomUUID();

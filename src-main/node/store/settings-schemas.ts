@@ -1,6 +1,12 @@
 import * as v from 'valibot';
 import { describeIssues } from '../../common/issues';
-import { GenerationOverridesSchema, GenerationSettingsSchema, PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
+import { DEFAULT_QUICK_SHORTCUT } from '../../common/accelerator';
+import {
+  GenerationOverridesSchema,
+  GenerationSettingsSchema,
+  GlobalShortcutSchema,
+  PHI2_GENERATION_DEFAULTS,
+} from '../../common/schemas';
 import { StoreError } from './store-error';
 import { TEXT_LIMITS } from './input-limits';
 
@@ -58,6 +64,21 @@ export const AppSettingsSchema = v.strictObject({
   prepareWhileTyping: v.boolean(),
   /** How many backups to keep in the `backups/` folder. */
   backupsToKeep: integer(1, 100),
+  // ---- quick prompt and desktop shell (issue 10) ----
+  /** The global shortcut of the quick prompt (a valid, canonical accelerator). */
+  quickShortcut: GlobalShortcutSchema,
+  /** The global shortcut is registered at all. */
+  quickShortcutEnabled: v.boolean(),
+  /** The quick prompt hides when it loses focus. */
+  quickHideOnBlur: v.boolean(),
+  /** The quick prompt offers the clipboard's text as context. */
+  quickClipboardPrefill: v.boolean(),
+  /** Quick exchanges stay in the history. */
+  quickSaveHistory: v.boolean(),
+  /** Closing the chat window keeps the app in the tray. */
+  keepInTray: v.boolean(),
+  /** Start the app at login (where supported). */
+  startAtLogin: v.boolean(),
 });
 
 /** App-wide settings. */
@@ -75,6 +96,15 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   dailyBackups: true,
   prepareWhileTyping: true,
   backupsToKeep: 7,
+  quickShortcut: DEFAULT_QUICK_SHORTCUT,
+  quickShortcutEnabled: true,
+  quickHideOnBlur: true,
+  // The clipboard may hold anything (a password just copied): it is read only when the user asks for it.
+  quickClipboardPrefill: false,
+  quickSaveHistory: true,
+  // Off: with no tray on some Linux desktops, a closed window must not leave an app running out of sight.
+  keepInTray: false,
+  startAtLogin: false,
 };
 
 /** Every key, for iteration. */

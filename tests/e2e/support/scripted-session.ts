@@ -11,7 +11,7 @@ export interface ScriptedSession {
   readonly app: TestHost;
   /** The scripted engine behind it (it records every request). */
   readonly engine: ScriptedEngine;
-  /** A fresh page in the shared Chromium. */
+  /** A fresh page in the shared Chromium, in a browser context of its own (`page.context().newPage()` opens more). */
   readonly page: Page;
   /** Errors the page threw or logged; tests assert it stays empty. */
   readonly errors: string[];
@@ -35,13 +35,13 @@ export function useScriptedSession(engineOptions: ScriptedEngineOptions = {}): S
     if (!browser) throw new Error('Chromium did not start');
     const engine = new ScriptedEngine({ initialModelPath: path.join('/models', 'scripted.gguf'), ...engineOptions });
     const app = await startTestHost({ engine });
-    const page = await browser.newPage();
+    const page = await (await browser.newContext()).newPage();
     current = { app, engine, page, errors: collectPageErrors(page) };
   });
   afterEach(async () => {
     const session = current;
     current = undefined;
-    await session?.page.close();
+    await session?.page.context().close();
     await session?.app.dispose();
   });
 

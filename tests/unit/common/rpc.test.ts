@@ -14,6 +14,7 @@ const conversation = (id: string, title = 'New chat'): Conversation => ({
   systemPrompt: null,
   generation: {},
   model: null,
+  source: 'chat',
 });
 const message = (id: string, content: string, status: Message['status'] = 'complete'): Message => ({
   id,
@@ -69,6 +70,11 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'chat.regenerate': notImplemented,
     'drafts.get': notImplemented,
     'drafts.save': notImplemented,
+    'windows.showConversation': notImplemented,
+    'quick.getStatus': notImplemented,
+    'quick.hide': notImplemented,
+    'quick.resize': notImplemented,
+    'quick.readClipboard': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
       let reply = '';

@@ -6,6 +6,7 @@ import { migration003AppSettings } from './003-app-settings';
 import { migration004SearchIndex } from './004-search-index';
 import { migration005SearchSpeed } from './005-search-speed';
 import { migration006Drafts } from './006-drafts';
+import { migration007ConversationSource } from './007-conversation-source';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004SearchIndex,
   migration005SearchSpeed,
   migration006Drafts,
+  migration007ConversationSource,
 ];
 
 /** The schema version this build of the app reads and writes. */

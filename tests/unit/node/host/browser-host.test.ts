@@ -23,6 +23,7 @@ beforeEach(() => {
   rendererDir = path.join(dir, 'renderer');
   mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Phi Desk</title>');
+  writeFileSync(path.join(rendererDir, 'quick.html'), '<!doctype html><title>Phi Desk — Quick prompt</title>');
   writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(path.join(dir, 'secret.txt'), 'do not serve');
   engine = new ScriptedEngine({ initialModelPath: path.join(dir, 'model.gguf'), reply: 'Hello from the engine.' });
@@ -215,6 +216,53 @@ describe('browser host', () => {
     expect(states).toContain('loading');
     client.close();
     socket.close();
+  });
+
+  it('serves the quick prompt at /quick, under the same headers and Host rule', async () => {
+    const { port } = await start();
+    const page = await get(port, '/quick?token=anything', { Host: `127.0.0.1:${port}` });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Phi Desk — Quick prompt</title>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect((await get(port, '/quick', { Host: `evil.example:${port}` })).status).toBe(421);
+    expect((await get(port, '/quickly', { Host: `127.0.0.1:${port}` })).status).toBe(404);
+  });
+
+  it('knows which connections are chat pages: "Continue in Phi Desk" switches those, and says when there is none', async () => {
+    const { port, token, pages } = await start();
+    const open = async (query: string): Promise<{ client: RpcClient; socket: WebSocket }> => {
+      const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}${query}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
+      return { client: new RpcClient(createWebSocketTransport(socket)), socket };
+    };
+    const quick = await open('&page=quick');
+    const conversation = await quick.client.call('conversations.create', { source: 'quick' });
+    expect(pages.count('quick')).toBe(1);
+    expect(pages.count('chat')).toBe(0);
+    // No chat page open: the quick page is told to open one itself.
+    expect(await quick.client.call('windows.showConversation', { conversationId: conversation.id })).toEqual({ shown: false });
+
+    const chat = await open('');
+    const toChat: string[] = [];
+    const toQuick: string[] = [];
+    chat.client.onPush((event) => event.type === 'onShowConversation' && toChat.push(event.conversationId));
+    quick.client.onPush((event) => event.type === 'onShowConversation' && toQuick.push(event.conversationId));
+    expect(await quick.client.call('windows.showConversation', { conversationId: conversation.id })).toEqual({ shown: true });
+    await expect.poll(() => toChat).toEqual([conversation.id]);
+    expect(toQuick).toEqual([]);
+
+    // Esc in a tab: the host cannot hide it; it records the request and says so.
+    expect(await quick.client.call('quick.hide', {})).toEqual({ hidden: false });
+    expect(pages.quickHides).toBe(1);
+
+    const closed = new Promise((resolve) => chat.socket.once('close', resolve));
+    chat.client.close();
+    chat.socket.close();
+    await closed;
+    await expect.poll(() => pages.count('chat')).toBe(0);
+    expect(await quick.client.call('windows.showConversation', { conversationId: conversation.id })).toEqual({ shown: false });
+    quick.client.close();
+    quick.socket.close();
   });
 
   it('reports a port in use clearly and releases what it opened', async () => {

@@ -47,7 +47,8 @@ afterEach(async () => {
 
 /**
  * Two conversations: "Trip plans" (pinned, own prompt and sampling) with a regenerated reply and an edited question
- * — three branches, the current one switched back to the first — and an archived "Zebra facts".
+ * — three branches, the current one switched back to the first — and an archived "Zebra facts" asked in the quick
+ * prompt.
  */
 async function seed(client: RpcClient): Promise<{ trip: string; zebra: string }> {
   const trip = await client.call('conversations.create', { title: 'Trip plans' });
@@ -67,7 +68,7 @@ async function seed(client: RpcClient): Promise<{ trip: string; zebra: string }>
     systemPrompt: 'You plan trips.',
     generation: { temperature: 0.2, seed: 7 },
   });
-  const zebra = await client.call('conversations.create', { title: 'Zebra facts' });
+  const zebra = await client.call('conversations.create', { title: 'Zebra facts', source: 'quick' });
   await send(client, zebra.id, 'Tell me about quaggas and stripes');
   await client.call('conversations.update', { id: zebra.id, archived: true });
   return { trip: trip.id, zebra: zebra.id };
@@ -148,7 +149,9 @@ describe('history export and import', () => {
     expect(list.map((c) => [c.title, c.pinned, c.systemPrompt, c.generation])).toEqual([
       ['Trip plans', true, 'You plan trips.', { temperature: 0.2, seed: 7 }],
     ]);
-    expect((await b.client.call('conversations.list', { archived: true })).map((c) => c.title)).toEqual(['Zebra facts']);
+    expect((await b.client.call('conversations.list', { archived: true })).map((c) => [c.title, c.source])).toEqual([
+      ['Zebra facts', 'quick'],
+    ]);
     const before = await a.client.call('conversations.get', { id: trip });
     const after = await b.client.call('conversations.get', { id: list[0]!.id });
     expect(lines(after.messages)).toEqual(lines(before.messages));

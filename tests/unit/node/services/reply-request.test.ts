@@ -13,6 +13,7 @@ const conversation = (overrides: Partial<Conversation> = {}): Conversation => ({
   systemPrompt: null,
   generation: {},
   model: null,
+  source: 'chat',
   ...overrides,
 });
 

@@ -72,10 +72,21 @@ describe('ConversationStore', () => {
         systemPrompt: null,
         generation: {},
         model: null,
+        source: 'chat',
       });
       expect(unnamed.title).toBe(DEFAULT_CONVERSATION_TITLE);
       expect(named.id).not.toBe(unnamed.id);
       expect(store.getConversation(named.id)).toEqual(named);
+    });
+
+    it('marks a conversation started in the quick prompt, and keeps the mark', () => {
+      const { store } = openStore();
+      const quick = store.createConversation({ title: 'Quick one', source: 'quick' });
+      expect(quick.source).toBe('quick');
+      store.appendMessage({ conversationId: quick.id, parentId: null, role: 'user', content: 'hi', status: 'complete' });
+      store.updateConversation(quick.id, { pinned: true });
+      expect(store.getConversation(quick.id)?.source).toBe('quick');
+      expect(store.listConversations().map((c) => [c.title, c.source])).toEqual([['Quick one', 'quick']]);
     });
 
     it('lists conversations most recently updated first', () => {
