@@ -7,3 +7,9 @@ interface PhiDeskBridge {
 interface Window {
   readonly phiDesk?: PhiDeskBridge;
 }
+
+/** highlight.js ships no types for its single-language modules; each exports one language definition. */
+declare module 'highlight.js/lib/languages/*' {
+  const language: import('highlight.js').LanguageFn;
+  export default language;
+}

@@ -1,13 +1,16 @@
 import { BrowserWindow, shell, type WebContents } from 'electron';
+import { externalLinkUrl } from '../common/external-links';
 import { APP_ORIGIN } from '../common/ipc-channel';
 
 /**
- * Lock a window's web contents down: no new windows (links open in the system browser, https only), no navigation
- * away from the app, no permission prompts (camera, notifications, …), no webviews.
+ * Lock a window's web contents down: no new windows (a message's web and mail links — http, https, mailto, the
+ * renderer's own rule — open in the system browser or mail program), no navigation away from the app, no permission
+ * prompts (camera, notifications, …), no webviews.
  */
 function harden(contents: WebContents): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    const external = externalLinkUrl(url);
+    if (external) void shell.openExternal(external.href);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {
