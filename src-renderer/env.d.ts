@@ -10,6 +10,7 @@ interface Window {
 
 /** highlight.js ships no types for its single-language modules; each exports one language definition. */
 declare module 'highlight.js/lib/languages/*' {
-  const language: import('highlight.js').LanguageFn;
+  import type { LanguageFn } from 'highlight.js';
+  const language: LanguageFn;
   export default language;
 }

@@ -3,8 +3,9 @@
  * its backtick, `[a link](https://exa` before its `)`, a line holding only `-` or `1.` or `|--` before the rest of
  * the list item or table arrives. Rendered as it is, each of these flashes raw Markdown for a moment and then jumps
  * into shape. {@link closeStreamingBlock} gives the renderer a version of the unfinished block that renders as it
- * will look: open emphasis and code spans closed, a half-typed link shown as its text, a marker-only last line left
- * out until its content comes, a displayed formula shown as its source until its `$$` closes it.
+ * will look: open emphasis and code spans closed, a half-typed link shown as its text, a marker-only last line or a
+ * table's header row left out until their content (or the delimiter row) comes, a displayed formula shown as its
+ * source until its `$$` closes it.
  *
  * Only for the block still being written, and only while the reply streams: the finished reply is always rendered
  * from exactly what was written.
@@ -25,6 +26,10 @@ export interface StreamingBlock {
 
 /** A last line that is only a block marker, waiting for its content: `-`, `1.`, `#`, `>`, `|--|`, `===`, `` ` ``. */
 const MARKER_ONLY_LINE = /^[ \t]*(?:[-+*=_#>|:`~ \t]+|\d{1,9}[.)]?)[ \t]*$/;
+/** A table's delimiter row (`|---|:--:|`), which makes the line before it a header row. */
+const TABLE_DELIMITER_ROW = /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/m;
+/** A line that starts like a table row. */
+const TABLE_ROW = /^[ \t]*\|/;
 /** A link or image whose text is complete and whose address is still being written, at the end of the block. */
 const PARTIAL_LINK = /!?\[([^\]\n]*)\]\([^)\n]*$/;
 /** A displayed formula opened at the start of the block. */
@@ -41,13 +46,27 @@ export function closeStreamingBlock(raw: string): StreamingBlock {
   }
   const lineStart = raw.lastIndexOf('\n') + 1;
   const line = raw.slice(lineStart);
-  if (line.trim() !== '' && MARKER_ONLY_LINE.test(line)) {
-    return { source: raw.slice(0, lineStart), appendable: false, pendingMath: false };
+  const markerOnly = line.trim() !== '' && MARKER_ONLY_LINE.test(line);
+  const kept = markerOnly ? raw.slice(0, lineStart) : raw;
+  const header = tableHeaderStart(kept);
+  if (markerOnly || header !== -1) {
+    return { source: header === -1 ? kept : kept.slice(0, header), appendable: false, pendingMath: false };
   }
   const linked = line.replace(PARTIAL_LINK, '$1');
   const { text, closers, trimmed } = closeInline(linked);
   const appendable = linked === line && !trimmed;
   return { source: raw.slice(0, lineStart) + text + closers, appendable, pendingMath: false };
+}
+
+/**
+ * Where a table header row waiting for its delimiter row starts (the block's last line, or the one before a line
+ * end): until the delimiter comes it would be a paragraph of pipes. -1 when the block ends otherwise.
+ */
+function tableHeaderStart(raw: string): number {
+  const body = raw.endsWith('\n') ? raw.slice(0, -1) : raw;
+  const start = body.lastIndexOf('\n') + 1;
+  if (!TABLE_ROW.test(body.slice(start)) || TABLE_DELIMITER_ROW.test(body)) return -1;
+  return start;
 }
 
 interface Opener {

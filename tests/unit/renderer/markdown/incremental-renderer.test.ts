@@ -1,13 +1,14 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
 import { MarkdownRenderer } from '../../../../src-renderer/lib/markdown/incremental-renderer';
+import type * as MarkdownModule from '../../../../src-renderer/lib/markdown/markdown';
 import { SAMPLE_REPLY } from './sample-reply';
 
 // Rendering one block is a pure function of its tokens; jsdom makes it slow (KaTeX, DOMPurify). Memoised here so
 // the every-prefix comparisons below run in seconds: what they test — where blocks start and end, which are kept,
 // how the open one is shown, when text is appended instead of parsed — is all in the renderer around it.
 vi.mock('../../../../src-renderer/lib/markdown/markdown', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../../src-renderer/lib/markdown/markdown')>();
+  const original = await importOriginal<typeof MarkdownModule>();
   const memo = new Map<string, HTMLElement>();
   return {
     ...original,

@@ -43,12 +43,20 @@ describe('the last block of a streaming reply, as it will look', () => {
     ['Intro:\n-', 'Intro:\n'],
     ['Intro:\n1.', 'Intro:\n'],
     ['- one\n- two\n-', '- one\n- two\n'],
-    ['| a | b |\n|--', '| a | b |\n'],
+    ['Some text\n|--', 'Some text\n'],
     ['Title\n===', 'Title\n'],
     ['#', ''],
     ['>', ''],
   ])('holds back a last line that is only a marker: %j', (raw, source) => {
     expect(closeStreamingBlock(raw)).toEqual({ source, appendable: false, pendingMath: false });
+  });
+
+  it('holds back a table header row until its delimiter row makes it a table', () => {
+    expect(closeStreamingBlock('Compare:\n| Method | Returns').source).toBe('Compare:\n');
+    expect(closeStreamingBlock('| Method | Returns |\n').source).toBe('');
+    expect(closeStreamingBlock('| a | b |\n|---|-').source).toBe('');
+    expect(closeStreamingBlock('| a | b |\n|---|---|').source).toBe(''); // a table with no row yet: wait for one
+    expect(closeStreamingBlock('| a | b |\n|---|---|\n| 1 | 2').source).toBe('| a | b |\n|---|---|\n| 1 | 2');
   });
 
   it('shows a link whose address is still being written as its text', () => {
