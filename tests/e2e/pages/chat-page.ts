@@ -214,9 +214,14 @@ export class ChatPage {
 
   // ---- messages ----
 
-  /** The message (list item) whose text is `text` exactly (or matches a pattern). */
+  /**
+   * The message (list item) whose text is `text` (or matches a pattern). Whitespace is matched loosely: the message
+   * is rendered Markdown, where a line break is an element, not a character.
+   */
   message(text: string | RegExp): Locator {
-    const pattern = typeof text === 'string' ? new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : text;
+    const escape = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern =
+      typeof text === 'string' ? new RegExp(`^\\s*${text.trim().split(/\s+/).map(escape).join('\\s*')}\\s*$`) : text;
     return this.messageItems.filter({ has: this.page.locator('.text', { hasText: pattern }) });
   }
 
