@@ -7,3 +7,10 @@ interface PhiDeskBridge {
 interface Window {
   readonly phiDesk?: PhiDeskBridge;
 }
+
+/** highlight.js ships no types for its single-language modules; each exports one language definition. */
+declare module 'highlight.js/lib/languages/*' {
+  import type { LanguageFn } from 'highlight.js';
+  const language: LanguageFn;
+  export default language;
+}

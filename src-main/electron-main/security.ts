@@ -1,4 +1,5 @@
 import { app, shell, type Session, type WebContents } from 'electron';
+import { externalLinkUrl } from '../common/external-links';
 import { APP_ORIGIN } from '../common/ipc-channel';
 
 /**
@@ -21,12 +22,14 @@ export function spellcheckAllowed(platform: string): boolean {
 }
 
 /**
- * Lock one web contents down: no new windows (an https link opens in the system browser instead), no navigation or
+ * Lock one web contents down: no new windows (a message's web and mail links — http, https, mailto, the renderer's
+ * own rule in `common/external-links.ts` — open in the system browser or mail program instead), no navigation or
  * redirect away from the app's own pages, no webviews.
  */
 export function hardenContents(contents: WebContents): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    const external = externalLinkUrl(url);
+    if (external) void shell.openExternal(external.href);
     return { action: 'deny' };
   });
   const stayInApp = (event: { preventDefault(): void }, url: string): void => {

@@ -48,7 +48,7 @@ describe('quick prompt', () => {
       .toBe(true);
     await expect.poll(() => quick.answer.getByText('What was a quagga?', { exact: true }).isVisible()).toBe(true);
     await quick.waitForAnswer('complete');
-    expect(await quick.answerText.textContent()).toBe(ANSWER);
+    expect(await quick.shownAnswer()).toBe(ANSWER);
 
     await quick.copyButton.click();
     await quick.status('Copied the answer.').waitFor();
@@ -142,7 +142,7 @@ describe('quick prompt', () => {
     await quick.waitForAnswer('complete');
     // What the user sees: their question, and an answer to the text they copied (the scripted engine repeats it).
     expect(await quick.answer.getByText('Summarize this text:', { exact: true }).isVisible()).toBe(true);
-    expect(await quick.answerText.textContent()).toContain(copied);
+    expect(await quick.shownAnswer()).toContain(copied);
     // What the model got: the prompt, then the clipboard text.
     expect(s.engine.requests.at(-1)?.turns.at(-1)?.content).toBe(`Summarize this text:\n\n"""\n${copied}\n"""`);
     expect(await quick.clipboardChip.count()).toBe(0);
@@ -151,6 +151,20 @@ describe('quick prompt', () => {
     await tab.reload();
     await quick.translateTo.selectOption('French');
     expect(await quick.box.inputValue()).toBe('Translate this text into French:');
+    expect(s.errors).toEqual([]);
+  });
+
+  it('renders the answer as the chat window does: Markdown, highlighted code with its own Copy', async () => {
+    await allowClipboard();
+    const quick = await QuickPage.open(s.page, s.app.url);
+    s.engine.queueReply('Use **grep**:\n\n```sh\ngrep -rn "TODO" src\n```\n\n- fast\n- everywhere');
+    await quick.ask('How do I find TODOs?');
+    await quick.waitForAnswer('complete');
+    await expect.poll(() => quick.answerText.locator('strong').textContent()).toBe('grep');
+    await expect.poll(() => quick.answerText.locator('code.hljs').count()).toBe(1);
+    expect(await quick.answerText.getByRole('listitem').allTextContents()).toEqual(['fast', 'everywhere']);
+    await quick.answerText.getByRole('button', { name: 'Copy code' }).click();
+    await expect.poll(() => quick.page.evaluate('navigator.clipboard.readText()')).toBe('grep -rn "TODO" src');
     expect(s.errors).toEqual([]);
   });
 
@@ -163,7 +177,7 @@ describe('quick prompt', () => {
     await quick.ask('A quick one');
     await quick.status(/Phi is finishing a reply in the chat window; your question is queued/).waitFor();
     await quick.waitForAnswer('complete', 60_000);
-    expect(await quick.answerText.textContent()).toBe('Right after it.');
+    expect(await quick.shownAnswer()).toBe('Right after it.');
     expect(await quick.status(/queued/).count()).toBe(0);
     await chat.waitForLastReplyStatus('complete');
     expect(s.errors).toEqual([]);

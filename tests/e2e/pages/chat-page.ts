@@ -134,20 +134,33 @@ export class ChatPage {
     await this.stopButton.click();
   }
 
-  /** Every message shown, oldest first. */
+  /**
+   * Every message shown, oldest first. The text is what the reader sees (`innerText`: rendered Markdown, line breaks
+   * as laid out); a row the virtual list has not shown yet (hidden while it is measured) gives its text content.
+   */
   async messages(): Promise<ShownMessage[]> {
     return this.messageItems.evaluateAll((items) =>
-      items.map((item) => ({
-        role: item.getAttribute('data-role') as 'user' | 'assistant',
-        status: item.getAttribute('data-status') ?? '',
-        text: item.querySelector('.text')?.textContent ?? '',
-      })),
+      items.map((item) => {
+        // (The page's DOM types are not in the tests' compilation: the parts used, by shape.)
+        const body = item.querySelector('.text') as unknown as { innerText: string; textContent: string | null } | null;
+        const shown = body?.innerText ?? '';
+        return {
+          role: item.getAttribute('data-role') as 'user' | 'assistant',
+          status: item.getAttribute('data-status') ?? '',
+          text: (shown !== '' ? shown : (body?.textContent ?? '')).trim(),
+        };
+      }),
     );
   }
 
   /** The text of the last reply as shown right now. */
   async lastReplyText(): Promise<string> {
-    return (await this.replies.last().locator('.text').textContent()) ?? '';
+    return this.replies.last().locator('.text').innerText();
+  }
+
+  /** The body of a message: its rendered Markdown (headings, lists, tables, code blocks, formulas …). */
+  body(message: Locator): Locator {
+    return message.locator('.text');
   }
 
   /** Wait until the last reply is in `status` (e.g. `stopped`, `complete`). */
@@ -201,9 +214,14 @@ export class ChatPage {
 
   // ---- messages ----
 
-  /** The message (list item) whose text is `text` exactly (or matches a pattern). */
+  /**
+   * The message (list item) whose text is `text` (or matches a pattern). Whitespace is matched loosely: the message
+   * is rendered Markdown, where a line break is an element, not a character.
+   */
   message(text: string | RegExp): Locator {
-    const pattern = typeof text === 'string' ? new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : text;
+    const escape = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern =
+      typeof text === 'string' ? new RegExp(`^\\s*${text.trim().split(/\s+/).map(escape).join('\\s*')}\\s*$`) : text;
     return this.messageItems.filter({ has: this.page.locator('.text', { hasText: pattern }) });
   }
 

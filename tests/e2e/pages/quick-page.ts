@@ -36,6 +36,11 @@ export class QuickPage {
     return this.answer.locator('.text');
   }
 
+  /** The answer as the user reads it (rendered Markdown: the text without markup, as laid out). */
+  async shownAnswer(): Promise<string> {
+    return (await this.answerText.innerText()).trim();
+  }
+
   get copyButton(): Locator {
     return this.page.getByRole('button', { name: 'Copy answer' });
   }

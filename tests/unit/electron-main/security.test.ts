@@ -29,10 +29,12 @@ describe('app-wide web contents guard', () => {
     const quick = createQuickWindow(context('linux'));
     for (const window of [chat, quick] as unknown as { webContents: FakeWebContents }[]) {
       const page = behaviour(window.webContents);
-      // No new windows: an https link goes to the system browser, nothing else goes anywhere.
+      // No new windows: a web or mail link goes to the system browser or mail program, nothing else goes anywhere.
       expect(page.windowOpen('https://example.org/docs')).toBe('deny');
       expect(page.windowOpen('http://example.org/')).toBe('deny');
+      expect(page.windowOpen('mailto:someone@example.org')).toBe('deny');
       expect(page.windowOpen('file:///etc/passwd')).toBe('deny');
+      expect(page.windowOpen('javascript:alert(1)')).toBe('deny');
       expect(page.windowOpen(`${APP_ORIGIN}/index.html`)).toBe('deny');
       // Navigation and redirects stay inside the app's own pages.
       expect(page.navigationBlocked(`${APP_ORIGIN}/index.html#conversation=c1`)).toBe(false);
@@ -42,7 +44,8 @@ describe('app-wide web contents guard', () => {
       expect(page.redirectBlocked('https://evil.example/')).toBe(true);
       expect(page.webviewBlocked()).toBe(true);
     }
-    expect(fake.shell.opened).toEqual(['https://example.org/docs', 'https://example.org/docs']);
+    const opened = ['https://example.org/docs', 'http://example.org/', 'mailto:someone@example.org'];
+    expect(fake.shell.opened).toEqual([...opened, ...opened]);
   });
 
   it('covers web contents nobody asked for too (a devtools or a stray window a bug might make)', () => {

@@ -1,0 +1,277 @@
+import type { Token, TokensList } from 'marked';
+import { onCodeBlockClick } from './code-block';
+import { isClosedFence, lexBlocks, renderBlock } from './markdown';
+import { closeStreamingBlock } from './streaming-tail';
+
+/** What rendering a message has cost so far (for tests and the benchmark). */
+export interface RenderStats {
+  /** Times Markdown was lexed. */
+  lexes: number;
+  /** Characters lexed, summed over all lexes. */
+  lexedChars: number;
+  /** Blocks rendered to DOM. */
+  blockRenders: number;
+  /** Updates served by adding the new text to the last block's DOM, without any parsing. */
+  appends: number;
+  /** Milliseconds spent in {@link MarkdownRenderer.update}: lexing, rendering, highlighting, typesetting. */
+  ms: number;
+}
+
+interface Block {
+  /** The block's Markdown source, as written. */
+  raw: string;
+  element: HTMLElement;
+}
+
+/** The last block while the reply streams: re-rendered on each update, unless new text can simply be added. */
+interface OpenBlock {
+  /** Its source: everything after the finished blocks. */
+  raw: string;
+  element: HTMLElement | null;
+  /** The text node new text goes into when the update adds nothing with Markdown meaning; `null` if none can. */
+  appendTo: Text | null;
+  kind: 'code' | 'text';
+}
+
+/**
+ * Renders a message's Markdown into `root` and keeps it up to date as the text grows, without re-rendering
+ * everything: the text is split into top-level blocks (Marked's lexer), and every block but the last is finished —
+ * its element is made once and kept. An update lexes only from the start of the last block (the one still being
+ * written) to the end, adds any blocks that finished, and re-renders the last one (the streaming version: see
+ * `closeStreamingBlock`). When the update only adds words to the last block's last text (or lines to an open code
+ * block), they are appended to that text node and nothing is parsed at all.
+ *
+ * A block is finished once another block follows it: text added at the end cannot change it (Markdown decides a
+ * block's extent by what follows it, never by what comes after the next block). The one exception, a link
+ * reference definition that earlier blocks use, makes everything render again.
+ *
+ * When the text is not a continuation of the last (an edit, another version), the blocks are rebuilt, reusing the
+ * element of every block whose source is unchanged.
+ */
+export class MarkdownRenderer {
+  readonly stats: RenderStats = { lexes: 0, lexedChars: 0, blockRenders: 0, appends: 0, ms: 0 };
+  readonly #root: HTMLElement;
+  #source = '';
+  #streaming = false;
+  #finished: Block[] = [];
+  /** Characters of `#source` the finished blocks (and the blank lines between them) cover. */
+  #finishedChars = 0;
+  #open: OpenBlock | null = null;
+  /** The last update was not streaming: every block, the last one too, is finished. */
+  #complete = false;
+  /** Link reference definitions (`[name]: url`) of the finished blocks: known to every later lex. */
+  #finishedLinks: Links = {};
+  /** The definitions the finished blocks were rendered knowing (theirs and the open block's). */
+  #links: Links = {};
+  /** Elements of the blocks before a rebuild, by source, for blocks that come out the same. */
+  #reusable = new Map<string, HTMLElement[]>();
+
+  constructor(root: HTMLElement) {
+    this.#root = root;
+    root.addEventListener('click', this.#onClick);
+  }
+
+  /** Where the open block starts in the text (what an update lexes again); the text's length once finished. */
+  get openBlockStart(): number {
+    return this.#finishedChars;
+  }
+
+  /** Stop handling clicks (the Copy buttons of code blocks). The rendered DOM stays. */
+  destroy(): void {
+    this.#root.removeEventListener('click', this.#onClick);
+  }
+
+  /** Show `text`; `streaming` while more of it is still to come (the last block is then shown as it will look). */
+  update(text: string, streaming: boolean): void {
+    const source = text.replace(/\r\n?/g, '\n');
+    if (source === this.#source && streaming === this.#streaming) return;
+    const started = performance.now();
+    try {
+      // A finished text has no open block to continue: anything else is rendered afresh (reusing unchanged blocks).
+      if (this.#complete || !source.startsWith(this.#source)) this.#rebuild(true);
+      const added = source.slice(this.#source.length);
+      const wasStreaming = this.#streaming;
+      this.#source = source;
+      this.#streaming = streaming;
+      if (streaming && wasStreaming && added !== '' && this.#append(added)) return;
+      this.#render();
+    } finally {
+      this.stats.ms += performance.now() - started;
+    }
+  }
+
+  #onClick = (event: MouseEvent): void => {
+    void onCodeBlockClick(event);
+  };
+
+  /** Forget every block (keeping their elements for reuse when `reuse`), to render the source from its start. */
+  #rebuild(reuse: boolean): void {
+    this.#reusable.clear();
+    if (reuse) {
+      for (const block of this.#finished) {
+        const list = this.#reusable.get(block.raw) ?? [];
+        list.push(block.element);
+        this.#reusable.set(block.raw, list);
+      }
+    }
+    this.#root.replaceChildren();
+    this.#source = '';
+    this.#finished = [];
+    this.#finishedChars = 0;
+    this.#open = null;
+    this.#complete = false;
+    this.#finishedLinks = {};
+    this.#links = {};
+  }
+
+  #lex(src: string, links: Links): TokensList {
+    this.stats.lexes++;
+    this.stats.lexedChars += src.length;
+    return lexBlocks(src, links);
+  }
+
+  #renderTokens(tokens: Token[], mode: 'final' | 'streaming', pendingMath = false): HTMLElement {
+    this.stats.blockRenders++;
+    return renderBlock(tokens, mode, { pendingMath });
+  }
+
+  /** Lex from the open block on: finish the blocks that are followed by another, render the last one. */
+  #render(): void {
+    const src = this.#source.slice(this.#finishedChars);
+    const tokens = this.#lex(src, this.#finishedLinks);
+    // While streaming, the last block that is not blank (and the blank lines after it) stays open.
+    let openAt = this.#streaming ? Math.max(0, tokens.findLastIndex((token) => token.type !== 'space')) : tokens.length;
+    // Marked's tokens cover the source exactly, except that the very last one may have lost trailing spaces: offsets
+    // are summed over the blocks before it only, and the open block's source is taken from the text itself.
+    if (this.#streaming && !coversPrefix(tokens.slice(0, openAt), src)) openAt = 0;
+    if (!sameLinks(tokens.links, this.#links) && this.#finished.some((block) => block.raw.includes('['))) {
+      // A definition arrived (or is being written) that a finished block may use: render everything again with it.
+      const { source, streaming } = { source: this.#source, streaming: this.#streaming };
+      this.#rebuild(false);
+      this.#source = source;
+      this.#streaming = streaming;
+      this.#render();
+      return;
+    }
+    this.#links = tokens.links;
+
+    this.#open?.element?.remove();
+    this.#open = null;
+    let offset = 0;
+    for (const token of tokens.slice(0, openAt)) {
+      offset += token.raw.length;
+      if (token.type === 'def') this.#finishedLinks[token.tag] ??= { href: token.href, title: token.title };
+      if (token.type === 'space') continue;
+      const element = this.#reusable.get(token.raw)?.shift() ?? this.#renderTokens([token], 'final');
+      this.#finished.push({ raw: token.raw, element });
+      this.#root.append(element);
+    }
+    this.#finishedChars += offset;
+    this.#reusable.clear();
+    this.#complete = !this.#streaming;
+    const open = tokens.slice(openAt);
+    if (open.some((token) => token.type !== 'space')) this.#renderOpen(open, src.slice(offset));
+  }
+
+  /** Render the open block: `tokens` (it, then any blank lines after it), whose source is `raw`. */
+  #renderOpen(tokens: Token[], raw: string): void {
+    const [block] = tokens;
+    if (!block) return;
+    const alone = tokens.length === 1; // no blank lines after it yet
+    if (block.type === 'code') {
+      // Code has no markup to close: an open fence is shown plain (lines are appended to it), a closed one highlighted.
+      const element = this.#renderTokens([block], 'streaming');
+      const code = element.querySelector('pre > code');
+      const content = raw.slice(raw.indexOf('\n') + 1);
+      const open = /^(`{3,}|~{3,})/.test(raw) && raw.includes('\n') && !isClosedFence(raw);
+      const eligible = alone && open && code !== null && code.textContent === content;
+      this.#open = { raw, element, kind: 'code', appendTo: eligible && code ? textNodeAtEnd(code) : null };
+    } else {
+      const tail = closeStreamingBlock(raw);
+      const rendered =
+        tail.source === raw ? tokens : this.#lex(tail.source, this.#links).filter((token) => token.type !== 'space');
+      const element = rendered.length > 0 ? this.#renderTokens(rendered, 'streaming', tail.pendingMath) : null;
+      const appendTo = alone && tail.appendable && element ? lastText(element, raw) : null;
+      this.#open = { raw, element, kind: 'text', appendTo };
+    }
+    if (this.#open.element) this.#root.append(this.#open.element);
+  }
+
+  /** Add `added` to the open block's DOM as it is, when it cannot change the block's structure. */
+  #append(added: string): boolean {
+    const open = this.#open;
+    if (!open?.appendTo) return false;
+    // Code: anything but a fence character, and not a line end (a block's last line end is not part of its code).
+    const plain = open.kind === 'code' ? !/[`~]|\n$/.test(added) : isPlainContinuation(open.raw, added);
+    if (!plain) return false;
+    open.appendTo.appendData(added);
+    open.raw += added;
+    this.stats.appends++;
+    return true;
+  }
+}
+
+type Links = TokensList['links'];
+
+/** Whether two sets of link definitions are the same. */
+function sameLinks(a: Links, b: Links): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => a[key]?.href === b[key]?.href && a[key]?.title === b[key]?.title);
+}
+
+/** Whether the tokens' sources, in order, are exactly the start of `src` (which makes summing them the offset). */
+function coversPrefix(tokens: Token[], src: string): boolean {
+  let offset = 0;
+  for (const token of tokens) {
+    if (!src.startsWith(token.raw, offset)) return false;
+    offset += token.raw.length;
+  }
+  return true;
+}
+
+/** The text node at the very end of `element` (made, empty, if it has none yet). */
+function textNodeAtEnd(element: Element): Text {
+  const last = element.lastChild;
+  if (last instanceof Text) return last;
+  const text = document.createTextNode('');
+  element.append(text);
+  return text;
+}
+
+/** Characters that have no Markdown meaning in the middle of a line of text. */
+const PLAIN = String.raw`\p{L}\p{M}\p{N}\p{So}\p{Pi}\p{Pf},.'"?!:\-`;
+const PLAIN_ADDITION = new RegExp(`^[${PLAIN} ]*[${PLAIN}]$`, 'u');
+const PLAIN_END = new RegExp(`[${PLAIN}]$`, 'u');
+
+/**
+ * The text node `raw`'s rendering ends in, when new plain words would simply extend it: the last node of the block,
+ * plain text (not in a link, code or formula), ending with the source's last character.
+ */
+function lastText(element: HTMLElement, raw: string): Text | null {
+  let node: Node = element;
+  for (let child = node.lastChild; child; child = node.lastChild) {
+    // Past the line ends Marked writes after each element.
+    while (child instanceof Text && child.data.trim() === '' && child.previousSibling) child = child.previousSibling;
+    node = child;
+  }
+  if (!(node instanceof Text) || node.data === '' || !node.data.endsWith(raw.slice(-1))) return null;
+  for (let parent = node.parentElement; parent && parent !== element; parent = parent.parentElement) {
+    if (parent.matches('a, code, pre, .katex, .math-inline, .math-display')) return null;
+  }
+  return node;
+}
+
+/**
+ * Whether appending `added` to the open block `raw` leaves its structure as it is, so that the added characters
+ * end up at the end of its last text: both are mid-line plain text (letters, digits, spaces, sentence punctuation),
+ * the line already has a letter (so it is not a list marker, rule or table line in the making), `added` does not
+ * end in a space (which some blocks trim), and the word being written is not becoming an autolink (`www.`, `@`, `:`).
+ */
+function isPlainContinuation(raw: string, added: string): boolean {
+  if (!PLAIN_ADDITION.test(added) || !PLAIN_END.test(raw)) return false;
+  const line = raw.slice(raw.lastIndexOf('\n') + 1);
+  if (!/\p{L}/u.test(line)) return false;
+  const word = /\S*$/.exec(line + added)?.[0] ?? '';
+  return !/[@:]|www/i.test(word);
+}
