@@ -48,9 +48,13 @@ describe.runIf(process.platform === 'linux')('process memory', () => {
     expect(own?.peakRss).toBeGreaterThanOrEqual(own?.rss ?? Number.POSITIVE_INFINITY);
     expect(own?.rss).toBeGreaterThan(10 << 20);
 
-    const child = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(64 << 20, 1); setTimeout(() => b, 10000)']);
+    // The child says when its buffer is resident (a fixed wait was too short on a loaded machine).
+    const child = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(64 << 20, 1); console.log("ready"); setTimeout(() => b, 30000)']);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`the child exited early (${code})`)));
+      });
       expect(processTree(process.pid)).toContain(child.pid);
       const sampler = new TreeMemorySampler(child.pid ?? -1, 50);
       sampler.sample();
