@@ -135,3 +135,55 @@ export function analyzedDatabase(open: (file: string) => Database): Database {
   db.exec('ANALYZE');
   return db;
 }
+
+/** A leaf page of a table's b-tree and the rowids of the rows it holds. */
+export interface LeafPage {
+  page: number;
+  rowids: number[];
+}
+
+/**
+ * The leaf pages of table `table` in rowid order, each with the rowids it holds: SQLite's `dbstat` lists the pages of
+ * a b-tree with their cell counts, in key order by `path`; a table leaf's cells are its rows, so counting rows off in
+ * rowid order maps each row to its page. Read from the closed file (the store must be closed: its WAL checkpointed).
+ */
+export function leafPagesOf(file: string, table: string): LeafPage[] {
+  const db = new Sqlite(file, { readonly: true });
+  try {
+    const leaves = db
+      .prepare(`SELECT pageno AS page, ncell AS cells FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path`)
+      .all(table) as Array<{ page: number; cells: number }>;
+    const rowids = db.prepare(`SELECT rowid FROM "${table}" ORDER BY rowid`).pluck().all() as number[];
+    let next = 0;
+    const pages = leaves.map(({ page, cells }) => ({ page, rowids: rowids.slice(next, (next += cells)) }));
+    if (next !== rowids.length) throw new Error(`the leaves of ${table} hold ${next} rows, the table ${rowids.length}`);
+    return pages;
+  } finally {
+    db.close();
+  }
+}
+
+/** The page holding the row of `table` whose column `column` is `value` (an id), and every row on that page. */
+export function pageOfRow(file: string, table: string, column: string, value: string): LeafPage {
+  const db = new Sqlite(file, { readonly: true });
+  let rowid: number | undefined;
+  try {
+    rowid = db.prepare(`SELECT rowid FROM "${table}" WHERE "${column}" = ?`).pluck().get(value) as number | undefined;
+  } finally {
+    db.close();
+  }
+  const page = leafPagesOf(file, table).find((leaf) => rowid !== undefined && leaf.rowids.includes(rowid));
+  if (!page) throw new Error(`no row of ${table} with ${column} = ${value}`);
+  return page;
+}
+
+/**
+ * Damage whole pages of a closed database file, as a bad disk sector or a half-synced copy would: overwrite them with
+ * bytes that are no valid page type (0xAB). Deterministic: the same pages every time for the same file.
+ */
+export function corruptPages(file: string, pages: readonly number[]): void {
+  const bytes = readFileSync(file);
+  const pageSize = bytes.readUInt16BE(16);
+  for (const page of pages) bytes.fill(0xab, (page - 1) * pageSize, page * pageSize);
+  writeFileSync(file, bytes);
+}
