@@ -4,9 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppNotice } from '../../../../src-main/common/types';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
-import { pageFilling } from '../store/damage-fixtures';
-import { corruptPages, pageOfRow } from '../store/temp-store';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
+import { corruptPages, pageFilling, pageOfRow } from '../../../fixtures/damaged-database';
 
 /**
  * The whole app, over the contract, on a database damaged while it was closed: what the user sees at the start after

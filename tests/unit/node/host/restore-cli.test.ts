@@ -8,9 +8,8 @@ import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { runRestoreCommand } from '../../../../src-main/node/host/restore-command';
-import { pageFilling } from '../store/damage-fixtures';
-import { corruptPages, pageOfRow } from '../store/temp-store';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
+import { corruptPages, pageFilling, pageOfRow } from '../../../fixtures/damaged-database';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { conversation, digest, write } from './damage-fixtures';
 import { expectStoreError, openTestStore } from './store-fixtures';
-import { corruptPages, pageOfRow, tempDbPath } from './temp-store';
+import { tempDbPath } from './temp-store';
+import { conversation, corruptPages, digest, pageOfRow, write } from '../../../fixtures/damaged-database';
 
 /**
  * A store on a file damaged while the app was closed: the damage is found at start (also after a clean quit), from

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { IntegrityWalk } from '../../../../src-main/node/store/integrity-walk';
-import { conversation, write } from './damage-fixtures';
 import { openTestStore } from './store-fixtures';
-import { corruptPages, onCleanup, tempDbPath } from './temp-store';
+import { onCleanup, tempDbPath } from './temp-store';
+import { conversation, corruptPages, write } from '../../../fixtures/damaged-database';
 
 /**
  * The check at every start: every row of every table and every entry of every index read, a step at a time, on a

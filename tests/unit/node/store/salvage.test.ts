@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { RECOVERED_TITLE } from '../../../../src-main/node/store/salvage';
-import { conversation, digest, pageFilling, write } from './damage-fixtures';
 import { manualClock, openTestStore } from './store-fixtures';
-import { corruptPages, pageOfRow, tempDbPath } from './temp-store';
+import { tempDbPath } from './temp-store';
+import { conversation, corruptPages, digest, pageFilling, pageOfRow, write } from '../../../fixtures/damaged-database';
 
 /**
  * Salvage: the next start after damage restores the newest backup and copies into it, row by row around the damaged
