@@ -21,11 +21,11 @@ function damagedHistory() {
   const d1 = write(store, damaged, null, 'user', 'question');
   const d2 = write(store, damaged, d1, 'assistant', 'answer');
   store.close();
-  // A clean quit: no -wal left, so the old "check after a crash" would not have looked.
-  expect(existsSync(`${file}-wal`)).toBe(false);
   const page = pageOfRow(file, 'messages', 'id', d2.id);
   expect(page.rowids).toHaveLength(1); // the damage takes that message and no other
   corruptPages(file, [page.page]);
+  // A clean quit: no -wal left, so the old "check after a crash" would not have looked.
+  expect(existsSync(`${file}-wal`)).toBe(false);
   return { file, readable, damaged };
 }
 
