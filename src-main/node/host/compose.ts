@@ -123,7 +123,10 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       engine,
       setting: {
         get: () => store.settings.getAppSetting('modelPath'),
-        set: (modelPath) => store.settings.setAppSetting('modelPath', modelPath),
+        // A damaged (read-only) database cannot remember the choice for the next start; the model loads all the same.
+        set: (modelPath) => {
+          if (store.health.damage === null) store.settings.setAppSetting('modelPath', modelPath);
+        },
       },
       onChanged: (state) => push({ type: 'onModelsChanged', state }),
       onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),

@@ -250,22 +250,25 @@ function planConversation(
     return { changed: false, incomplete: typeof indexed === 'number' && newer, newer, placeholder: false };
   }
   if (row) {
-    const added = into.insertConversation.run({ ...conversationValues(row), leafId: null }).changes > 0;
-    return { changed: added, incomplete: false, newer: true, placeholder: false };
+    const values = conversationValues(row);
+    if (savepoint(into.db, () => into.insertConversation.run(values))) {
+      return { changed: true, incomplete: false, newer: true, placeholder: false };
+    }
+    // An option the schema refuses now (settings that are no longer valid JSON): the conversation without its options.
+    const added = savepoint(into.db, () => into.insertConversation.run(conversationValues({ ...row, ...CONVERSATION_DEFAULTS })));
+    return { changed: added, incomplete: true, newer: true, placeholder: false };
   }
   if (!firstMessage) return { changed: false, incomplete: true, newer: true, placeholder: false };
-  into.insertConversation.run({
-    ...conversationValues({
-      ...CONVERSATION_DEFAULTS,
-      id,
-      title: RECOVERED_TITLE,
-      created_at: firstMessage.created_at,
-      updated_at: firstMessage.created_at,
-      current_leaf_id: null,
-    }),
-    leafId: null,
-  });
-  return { changed: true, incomplete: true, newer: true, placeholder: true };
+  const placeholder = {
+    ...CONVERSATION_DEFAULTS,
+    id,
+    title: RECOVERED_TITLE,
+    created_at: firstMessage.created_at,
+    updated_at: firstMessage.created_at,
+    current_leaf_id: null,
+  };
+  const added = savepoint(into.db, () => into.insertConversation.run(conversationValues(placeholder)));
+  return { changed: added, incomplete: true, newer: true, placeholder: added };
 }
 
 /**
@@ -288,11 +291,12 @@ type TargetStatements = ReturnType<typeof targetStatements>;
 
 function targetStatements(db: Database) {
   return {
+    db,
     conversation: db.prepare<{ id: string }, { updated_at: number }>('SELECT updated_at FROM conversations WHERE id = @id'),
     insertConversation: db.prepare(`
-      INSERT OR IGNORE INTO conversations
+      INSERT INTO conversations
         (id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model)
-      VALUES (@id, @title, @createdAt, @updatedAt, @leafId, @pinned, @archived, @systemPrompt, @generationJson, @model)`),
+      VALUES (@id, @title, @createdAt, @updatedAt, NULL, @pinned, @archived, @systemPrompt, @generationJson, @model)`),
     updateConversation: db.prepare(`
       UPDATE conversations SET title = @title, created_at = @createdAt, updated_at = @updatedAt, pinned = @pinned,
         archived = @archived, system_prompt = @systemPrompt, generation_json = @generationJson, model = @model

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppNotice } from '../../../../src-main/common/types';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
+import { getTinyModelPath } from '../../../fixtures/models';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
 import { corruptPages, pageFilling, pageOfRow } from '../../../fixtures/damaged-database';
 
@@ -73,6 +74,10 @@ describe('a database damaged while the app was closed', () => {
     expect((refused as Error).message).toMatch(/^The conversation database is damaged, so Phi Desk keeps it read-only and could not save this/);
     expect((await damaged.client.call('conversations.get', { id: after.id })).messages).toHaveLength(2); // not acknowledged, not stored
     await expect(damaged.client.call('conversations.create', {})).rejects.toMatchObject({ details: { storeCode: 'DB_READ_ONLY' } });
+    // A model can still be chosen (as `npm run serve -- --model` does at start); only remembering it is skipped.
+    const model = await getTinyModelPath();
+    await damaged.client.call('models.useFile', { path: model });
+    expect(await damaged.client.call('engine.getStatus', {})).toMatchObject({ state: 'ready', modelPath: model });
 
     // A rescue export: every conversation that can be read, and the one that cannot named.
     const exportPath = path.join(data.dir, 'rescue.json');
