@@ -107,4 +107,31 @@ describe('a database damaged while the app was closed', () => {
     await send(recovered.client, after.id, 'writable again');
     expect(existsSync(`${file}.check-needed`)).toBe(false);
   });
+
+  it('a rescue export goes on when the list of conversations itself is damaged, naming by id the one whose record is lost', async () => {
+    const first = boot();
+    const ids: string[] = [];
+    for (const title of ['Lisbon', 'Porto', 'Faro']) {
+      // A page-filling system prompt: each conversation's record has a page of its own.
+      const id = first.app.store.conversations.createConversation({ title, systemPrompt: pageFilling(title) }).id;
+      await send(first.client, id, `Plans for ${title}`);
+      ids.push(id);
+    }
+    await first.close();
+    const file = path.join(data.dir, DATABASE_FILE);
+    const page = pageOfRow(file, 'conversations', 'id', ids[1]!);
+    expect(page.rowids).toHaveLength(1);
+    corruptPages(file, [page.page]);
+
+    const damaged = boot();
+    const exportPath = path.join(data.dir, 'rescue.json');
+    const exported = await damaged.client.call('history.export', { path: exportPath, format: 'json' });
+
+    expect(exported).toMatchObject({ conversations: 2, unreadable: [{ id: ids[1], title: null }] });
+    const document = JSON.parse(readFileSync(exportPath, 'utf8')) as { conversations: Array<{ title: string; messages: unknown[] }> };
+    expect(document.conversations.map((c) => [c.title, c.messages.length])).toEqual([
+      ['Lisbon', 2],
+      ['Faro', 2],
+    ]);
+  });
 });
