@@ -14,8 +14,8 @@ import { isDamageError } from './store-error';
  * lookups that find nothing.
  */
 
-/** Rows read per batch while nothing fails. */
-const BATCH_ROWS = 500;
+/** Rows read per batch while nothing fails (a message can hold a megabyte: a batch stays well under a gigabyte). */
+const BATCH_ROWS = 100;
 
 /** With no known last rowid (the table and all its indexes damaged), lookups stop after this many in a row find no row. */
 const BLIND_LOOKUPS = 10_000;
