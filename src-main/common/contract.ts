@@ -33,7 +33,10 @@ export interface Methods {
   /** The engine's current status (model, loading progress, errors). Changes are pushed as `onEngineStatus`. */
   'engine.getStatus': { params: MethodParams['engine.getStatus']; result: EngineStatus; events: never };
 
-  /** Things the user must be told once (database recovered from a backup, replies interrupted by a crash). */
+  /**
+   * Things the user must be told once (the database found damaged and kept read-only, recovered from a backup with
+   * what was salvaged, replies interrupted by a crash).
+   */
   'app.getNotices': { params: MethodParams['app.getNotices']; result: AppNotice[]; events: never };
 
   /** Forget a notice once the user has seen it. */
@@ -162,7 +165,8 @@ export interface Methods {
    * as `onProgress` (messages written). Fails with `BAD_REQUEST` when the folder is missing or cannot be written, or
    * when a file already exists there and `overwrite` is not true (`details.reason`: `NO_FOLDER`, `UNWRITABLE`,
    * `EXISTS`); `STORE_FAILED` when the disk is full (`DISK_FULL`); `NOT_FOUND` for an unknown conversation;
-   * `ABORTED` when cancelled.
+   * `ABORTED` when cancelled. On a damaged database the JSON export of every conversation is a rescue: a conversation
+   * that cannot be read is left out and listed in the result's `unreadable`, and the rest are written.
    */
   'history.export': {
     params: MethodParams['history.export'];
@@ -381,7 +385,9 @@ export type EventOf<K extends MethodName> = Methods[K]['events'];
  * - `BUSY`: the engine is already answering in this conversation.
  * - `CONTEXT_OVERFLOW`: the message does not fit in the model's context window.
  * - `ENGINE_FAILED`: generation or model loading failed.
- * - `STORE_FAILED`: the conversation database could not be read or written.
+ * - `STORE_FAILED`: the conversation database could not be read or written; `details.storeCode` says why, e.g.
+ *   `DB_CORRUPT` (damaged) or `DB_READ_ONLY` (found damaged earlier: nothing is written until the next start restores
+ *   it, so a refused write was never stored).
  * - `ABORTED`: the caller cancelled the request.
  * - `DISCONNECTED`: the connection closed before the answer arrived.
  * - `INTERNAL`: a bug; the message says what failed.

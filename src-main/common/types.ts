@@ -381,6 +381,11 @@ export interface HistoryExportResult {
   messages: number;
   /** Size of the file written. */
   bytes: number;
+  /**
+   * Conversations left out because the database is damaged where they are stored: a rescue export from a damaged
+   * database goes on past them. Their id, and their title when it could still be read; empty normally.
+   */
+  unreadable: Array<{ id: string; title: string | null }>;
 }
 
 /** What `history.import` did. */

@@ -115,7 +115,14 @@ export class HistoryTransfer {
 
 function exportOutcome(result: HistoryExportResult): string {
   const what = result.format === 'markdown' ? 'the conversation' : plural(result.conversations, 'conversation');
-  return `Exported ${what} (${plural(result.messages, 'message')}) to ${result.path}.`;
+  const done = `Exported ${what} (${plural(result.messages, 'message')}) to ${result.path}.`;
+  const left = result.unreadable;
+  if (left.length === 0) return done;
+  // A rescue export from a damaged database: say which conversations are not in the file.
+  const names = left.map(({ id, title }) => (title === null ? `one whose title cannot be read either (id ${id})` : `“${title}”`));
+  return `${done} ${plural(left.length, 'conversation')} could not be read from the damaged database and ${
+    left.length === 1 ? 'was' : 'were'
+  } left out: ${names.join(', ')}.`;
 }
 
 function importOutcome(result: HistoryImportResult): string {

@@ -22,7 +22,7 @@ const between = (min: number, max: number) => min + Math.floor(random() * (max -
 const ack = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 // Opening marks the reply the previous (killed) run left streaming as interrupted.
-const store = openStore(file); // after a kill the WAL is still there, so this runs quick_check too
+const store = openStore(file); // and checks the file for damage, as every start does
 ack({ t: 'open', interrupted: store.report.interruptedReplies });
 
 for (let n = 0; ; n++) {

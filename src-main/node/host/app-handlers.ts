@@ -27,8 +27,6 @@ export interface AppServices {
   drafts: DraftService;
   /** The quick prompt's and the chat window's host (issue 10). */
   windows: WindowService;
-  /** Told about every failure a method ends with (after mapping), e.g. to react to a damaged database. */
-  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -37,7 +35,7 @@ export interface AppServices {
  */
 export function appHandlers(services: AppServices): Handlers {
   const { conversations, chat, settings, notices, engine, info, models, history, drafts, windows } = services;
-  return withContractErrors(services.onFailure ?? (() => {}), {
+  return withContractErrors({
     'app.getInfo': () => info,
     'engine.getStatus': () => engine.status(),
     'app.getNotices': () => notices.list(),
@@ -81,14 +79,13 @@ export function appHandlers(services: AppServices): Handlers {
 }
 
 /** Wrap every handler so engine and store failures cross the wire as the contract's typed errors. */
-function withContractErrors(onFailure: (error: unknown) => void, handlers: Handlers): Handlers {
+function withContractErrors(handlers: Handlers): Handlers {
   const wrapped: Record<string, Handler<MethodName>> = {};
   for (const [name, handler] of Object.entries(handlers) as [MethodName, Handler<MethodName>][]) {
     wrapped[name] = async (params, context) => {
       try {
         return await handler(params, context);
       } catch (error) {
-        onFailure(error);
         throw toRpcError(error);
       }
     };

@@ -39,7 +39,7 @@ export interface ComposeOptions {
   /** The history export/import's host parts (the native save/open dialog). */
   history?: HistoryHostOptions;
   /** Store options for tests (clock, busy timeout, integrity check); the product uses the defaults. */
-  store?: Pick<OpenStoreOptions, 'now' | 'busyTimeoutMs' | 'check'>;
+  store?: Pick<OpenStoreOptions, 'now' | 'busyTimeoutMs' | 'check' | 'checkBudgetMs'>;
   /** How streamed replies are batched into commits; the store's defaults otherwise. */
   replyWriter?: ReplyWriterOptions;
   /** How often to check whether the daily backup is due; hourly by default. */
@@ -80,8 +80,9 @@ export interface ComposedApp {
 
 /**
  * The composition root: claims the data folder (one running copy per folder, see `acquireInstanceLock`), opens the
- * store (migrations, damage check and recovery from a backup, crashed replies marked interrupted — each reported to
- * the user as a notice), wires the services, maps every contract method to them, and starts the daily-backup check.
+ * store (migrations, the check for damage — a damaged file is kept read-only for the session — and recovery from a
+ * backup with salvage when the last session found damage, crashed replies marked interrupted — each reported to the
+ * user as a notice), wires the services, maps every contract method to them, and starts the daily-backup check.
  * Knows nothing of Electron or HTTP.
  * @throws StoreError when the database cannot be opened, with a message for the user: `DB_LOCKED` (another running
  * copy uses the folder, or another program holds the database), `DB_UNWRITABLE`, `DB_TOO_NEW`, …; nothing is left
@@ -92,18 +93,18 @@ export function composeApp(options: ComposeOptions): ComposedApp {
   const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
   const lock = acquireInstanceLock(dataDir, binding);
   const databaseFile = path.join(dataDir, DATABASE_FILE);
-  // Damage found while the app last ran is checked for, and recovered from, at this start.
+  // Damage found while the app last ran is recovered from at this start: the newest backup, and what can be read.
   const damage = new DamageMarker(databaseFile);
-  const checkNeeded = damage.pending;
+  const knownDamage = damage.reason;
   let store: Store;
   try {
     store = openStore(databaseFile, {
       ...options.store,
       ...binding,
-      ...(checkNeeded ? { check: 'always' as const } : {}),
+      ...(knownDamage === null ? {} : { knownDamage }),
       markInterrupted: true,
     });
-    if (checkNeeded) damage.clear();
+    if (knownDamage !== null) damage.clear();
   } catch (error) {
     lock.release();
     throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
@@ -117,6 +118,12 @@ export function composeApp(options: ComposeOptions): ComposedApp {
 
   const notices = new NoticeBoard((notice) => push({ type: 'onNotice', notice }));
   for (const notice of noticesFromOpenReport(store.report)) notices.add(notice);
+  // Damage known now (found by the check at start) or later (the rest of the check, a failing read): the store is
+  // read-only from then on; the window says so, and the next start recovers.
+  const offDamage = store.health.onDamage((reason) => {
+    damage.record(reason);
+    notices.add(DATABASE_DAMAGED_NOTICE);
+  });
   let models: ModelService | undefined;
   let offStatus: (() => void) | undefined;
   try {
@@ -137,16 +144,16 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       engine,
       setting: {
         get: () => store.settings.getAppSetting('modelPath'),
-        set: (modelPath) => store.settings.setAppSetting('modelPath', modelPath),
+        // A damaged (read-only) database cannot remember the choice for the next start; the model loads all the same.
+        set: (modelPath) => {
+          if (store.health.damage === null) store.settings.setAppSetting('modelPath', modelPath);
+        },
       },
       onChanged: (state) => push({ type: 'onModelsChanged', state }),
       onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
     });
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
     const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
-    const onFailure = (error: unknown): void => {
-      if (damage.record(error)) notices.add(DATABASE_DAMAGED_NOTICE);
-    };
     let windowHost = options.windows ?? NO_WINDOWS;
     const windows = new WindowService(() => windowHost, store.conversations, () => settings.get());
     const history = new HistoryService(store, {
@@ -156,7 +163,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       onConversationsChanged: conversationsChanged,
     });
     const drafts = new DraftService(store.drafts);
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, windows, onFailure });
+    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, windows });
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) => notices.add(backupFailedNotice(error)),
@@ -185,6 +192,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       dispose() {
         disposed ??= (async () => {
           unsubscribeStatus();
+          offDamage();
           listeners.clear();
           const hurry = new AbortController();
           try {
@@ -212,6 +220,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     };
   } catch (error) {
     offStatus?.();
+    offDamage();
     void models?.dispose();
     store.close();
     lock.release();

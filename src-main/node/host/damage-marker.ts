@@ -1,13 +1,13 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { isStoreError } from '../store/store-error';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
-/** Beside the database, written when damage is found while the app runs: the next start checks the whole file. */
+/** Beside the database, written when damage is found while the app runs: the next start recovers. */
 export const CHECK_MARKER_SUFFIX = '.check-needed';
 
 /**
- * Remembers, across a restart, that the database was found damaged while the app ran. The store checks the whole file
- * at open only after a crash (it is slow on a large file); damage found later would otherwise go unnoticed at the next
- * start. With the marker present, the next start checks the file (`check: 'always'`) and recovers from a backup.
+ * Remembers, across a restart, that the database was found damaged while the app ran (by the check at start, by the
+ * rest of it in the background, or by a read that failed). That session keeps the file read-only; the next start
+ * sees the marker and recovers at once (`openStore`'s `knownDamage`): it restores the newest backup and salvages
+ * into it what the damaged file still has.
  */
 export class DamageMarker {
   readonly file: string;
@@ -16,21 +16,31 @@ export class DamageMarker {
     this.file = `${databaseFile}${CHECK_MARKER_SUFFIX}`;
   }
 
-  /** True when the last session found damage: open with a full check. */
+  /** True when a session found damage that has not been recovered from yet. */
   get pending(): boolean {
     return existsSync(this.file);
   }
 
-  /** The check ran: forget the marker. */
+  /** What was found, as recorded (`null` when not pending). */
+  get reason(): string | null {
+    try {
+      const [, ...reason] = readFileSync(this.file, 'utf8').trimEnd().split(' ');
+      return reason.join(' ') || 'the database was found damaged in an earlier session';
+    } catch {
+      return null;
+    }
+  }
+
+  /** The damage was recovered from (or the file replaced): forget it. */
   clear(): void {
     rmSync(this.file, { force: true });
   }
 
-  /** Records a `DB_CORRUPT` failure; true the first time (tell the user then), false for anything else or again. */
-  record(error: unknown): boolean {
-    if (!isStoreError(error, 'DB_CORRUPT') || this.pending) return false;
+  /** Records damage found now; true the first time (tell the user then), false when already recorded. */
+  record(reason: string): boolean {
+    if (this.pending) return false;
     try {
-      writeFileSync(this.file, `${new Date().toISOString()} ${error.message}\n`);
+      writeFileSync(this.file, `${new Date().toISOString()} ${reason}\n`);
     } catch {
       // Best effort: the user is still told, and can restore a backup with `npm run restore`.
     }

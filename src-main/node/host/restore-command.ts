@@ -2,11 +2,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../models/byte-format';
-import { formatTime } from '../services/notice-board';
+import { describeSalvage, formatTime } from '../services/notice-board';
 import { backupFolderFor, listBackups, restoreBackup, type BackupInfo } from '../store/backups';
+import { IntegrityWalk } from '../store/integrity-walk';
+import { closeDatabase, openDatabase } from '../store/open-database';
 import { openStore } from '../store/open-store';
+import { salvage } from '../store/salvage';
 import { isStoreError } from '../store/store-error';
 import { DATABASE_FILE } from './compose';
+import { DamageMarker } from './damage-marker';
 import { acquireInstanceLock } from './instance-lock';
 
 /** What a run of the restore command printed, and its exit code. */
@@ -17,11 +21,14 @@ export interface CommandOutput {
 }
 
 export function restoreUsage(defaultData: string): string {
-  return `Usage: npm run restore -- [--data <dir>] [--backup <file>|latest | --rebuild-search]
+  return `Usage: npm run restore -- [--data <dir>] [--backup <file>|latest [--salvage|--no-salvage] | --rebuild-search]
 
 Lists the backups of Phi Desk's conversation database, or puts one back in place of the database.
   --data <dir>       the data folder (default: ${defaultData})
   --backup <file>    the backup to restore: its path, its file name in the backups folder, or "latest"
+  --salvage          also copy into the restored backup what the database it replaces has beyond it (done by
+                     itself when that database is damaged)
+  --no-salvage       restore the backup as it is, even over a damaged database
   --rebuild-search   rebuild the full-text search index from the messages and titles (if search misses things)
 Without --backup the backups are listed, newest first. Phi Desk must not be running while a backup is restored;
 the database it replaces is kept beside it (*.replaced-<time>), never deleted.`;
@@ -30,6 +37,8 @@ the database it replaces is kept beside it (*.replaced-<time>), never deleted.`;
 /**
  * The restore command (`npm run restore`), as a function of its arguments so it can be tested without a process:
  * list the backups, or restore one while holding the data folder's instance lock (so the app cannot be running).
+ * Restoring over a damaged database (the app found it damaged, or the check finds it now) salvages: what the damaged
+ * file still has beyond the backup is copied into it (see `salvage.ts`), and the output says how much.
  * Exit codes: 0 done, 1 failed (the message says why), 2 bad arguments.
  */
 export function runRestoreCommand(argv: string[], defaultData: string): CommandOutput {
@@ -41,6 +50,8 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
       options: {
         data: { type: 'string' },
         backup: { type: 'string' },
+        salvage: { type: 'boolean' },
+        'no-salvage': { type: 'boolean' },
         'rebuild-search': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -57,6 +68,9 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
       return { ...out, code: 2, stderr: ['phi-desk restore: use --backup or --rebuild-search, not both', '', restoreUsage(defaultData)] };
     }
     return rebuildSearch(dataDir, databaseFile);
+  }
+  if (values.salvage && values['no-salvage']) {
+    return { ...out, code: 2, stderr: ['phi-desk restore: use --salvage or --no-salvage, not both', '', restoreUsage(defaultData)] };
   }
   const backups = listBackups(databaseFile);
 
@@ -80,9 +94,17 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
     return { ...out, code: 1, stderr: [`phi-desk restore: ${(error as Error).message}`] };
   }
   try {
+    const marker = new DamageMarker(databaseFile);
+    const damage = existsSync(databaseFile) ? (marker.reason ?? damageFoundIn(databaseFile)) : null;
+    const salvaging = values['no-salvage'] ? false : (values.salvage ?? false) || damage !== null;
     const report = restoreBackup(databaseFile, chosen.file);
     out.stdout.push(`Restored the backup taken ${formatTime(chosen.createdAt)} (${chosen.file}).`);
-    if (report.movedAside.length > 0) out.stdout.push(`The database it replaced was kept at ${report.movedAside[0]}.`);
+    const replaced = report.movedAside[0];
+    if (replaced !== undefined) out.stdout.push(`The database it replaced was kept at ${replaced}.`);
+    if (damage !== null) out.stdout.push(`That database was damaged: ${damage}`);
+    if (salvaging && replaced !== undefined) out.stdout.push(salvageInto(databaseFile, replaced, damage !== null));
+    // The damaged file is gone from its place: the next start has nothing to recover from.
+    marker.clear();
     out.stdout.push('Start Phi Desk again to use it.');
     return out;
   } catch (error) {
@@ -90,6 +112,22 @@ export function runRestoreCommand(argv: string[], defaultData: string): CommandO
     return { ...out, code: 1, stderr: [`phi-desk restore: ${message}`] };
   } finally {
     lock.release();
+  }
+}
+
+/** The damage the check at start would find in `file`, or `null` when it reads whole. */
+function damageFoundIn(file: string): string | null {
+  const verdict = new IntegrityWalk(file).runFor(Number.POSITIVE_INFINITY);
+  return verdict?.state === 'damaged' ? verdict.reason : null;
+}
+
+/** Copy what the replaced database has beyond the restored backup into it (migrated first); the outcome in words. */
+function salvageInto(databaseFile: string, replaced: string, damaged: boolean): string {
+  const db = openDatabase(databaseFile);
+  try {
+    return describeSalvage(salvage(replaced, db), damaged ? 'the damaged database' : 'the replaced database');
+  } finally {
+    closeDatabase(db);
   }
 }
 

@@ -62,7 +62,7 @@ export class HistoryService {
     try {
       const counts =
         format === 'markdown' && conversationId !== undefined
-          ? await this.#writeMarkdown(file, conversationId, context)
+          ? { ...(await this.#writeMarkdown(file, conversationId, context)), unreadable: [] }
           : await this.#writeJson(file, conversationId, context);
       const bytes = await file.commit();
       return { path, format, ...counts, bytes };
@@ -116,13 +116,18 @@ export class HistoryService {
     return { path: await this.#options.choosePath(params) };
   }
 
-  /** Every conversation (or one) with every branch, as the versioned JSON document, one conversation at a time. */
+  /**
+   * Every conversation (or one) with every branch, as the versioned JSON document, one conversation at a time. On a
+   * damaged database it is a rescue: a conversation that cannot be read is left out and listed, and the rest go on.
+   */
   async #writeJson(
     file: AtomicTextFile,
     conversationId: string | undefined,
     context: HistoryCallContext,
-  ): Promise<{ conversations: number; messages: number }> {
-    const ids = conversationId === undefined ? this.#history.conversationIds() : [conversationId];
+  ): Promise<{ conversations: number; messages: number; unreadable: HistoryExportResult['unreadable'] }> {
+    const listed = conversationId === undefined ? this.#history.listForExport() : { ids: [conversationId], unreadable: [] };
+    const ids = listed.ids;
+    const unreadable: HistoryExportResult['unreadable'] = [];
     const progress = this.#progress(context, this.#history.countMessages(conversationId));
     const exportedAt = (this.#options.now ?? Date.now)();
     const header = { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt, app: { name: 'Phi Desk', version: this.#options.appVersion } };
@@ -136,6 +141,11 @@ export class HistoryService {
         conversation = this.#history.readConversation(id);
       } catch (error) {
         if (isStoreError(error, 'NOT_FOUND')) continue; // deleted since the list was read
+        // Stored on a damaged page: read in one transaction, so nothing of it was written; listed instead.
+        if (isStoreError(error, 'DB_CORRUPT') && conversationId === undefined) {
+          unreadable.push({ id, title: this.#history.titleOf(id) });
+          continue;
+        }
         throw error;
       }
       const { messages: tree, ...options } = conversation;
@@ -151,7 +161,8 @@ export class HistoryService {
     }
     await file.write('\n]}\n');
     progress(messages, true);
-    return { conversations, messages };
+    for (const id of listed.unreadable) unreadable.push({ id, title: null });
+    return { conversations, messages, unreadable };
   }
 
   /** One conversation's current branch, for reading. */

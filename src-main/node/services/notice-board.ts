@@ -1,5 +1,6 @@
 import type { AppNotice } from '../../common/types';
 import type { OpenReport } from '../store/open-store';
+import type { SalvageReport } from '../store/salvage';
 
 /**
  * Things the user must be told once: kept until a window dismisses them, and pushed to every window as they arrive.
@@ -40,6 +41,7 @@ export function noticesFromOpenReport(report: OpenReport): AppNotice[] {
   if (recovery) {
     const kept = recovery.movedAside[0] ?? `${report.file}.corrupt-…`;
     const backup = recovery.restoredFrom;
+    const salvaged = recovery.salvage ? describeSalvage(recovery.salvage) : 'Conversations from after that backup are missing.';
     notices.push(
       backup
         ? {
@@ -47,14 +49,15 @@ export function noticesFromOpenReport(report: OpenReport): AppNotice[] {
             level: 'warning',
             text:
               `The conversation database was damaged, so Phi Desk restored the backup taken ${formatTime(backup.createdAt)} ` +
-              `(${backup.file}). Conversations from after that backup are missing. The damaged file was kept at ${kept}.`,
+              `(${backup.file}). ${salvaged} The damaged file was kept at ${kept}.`,
           }
         : {
             id: 'database-recovered',
             level: 'error',
             text:
-              'The conversation database was damaged and no usable backup was found, so Phi Desk started with an empty ' +
-              `one. The damaged file was kept at ${kept}; a recovery tool may still get conversations out of it.`,
+              'The conversation database was damaged and no usable backup was found, so Phi Desk started a new one. ' +
+              `${recovery.salvage ? describeSalvage(recovery.salvage) : ''} The damaged file was kept at ${kept}; a ` +
+              'recovery tool may still get more out of it.',
           },
     );
   }
@@ -71,13 +74,49 @@ export function noticesFromOpenReport(report: OpenReport): AppNotice[] {
   return notices;
 }
 
-/** Damage found while the app runs (a `DB_CORRUPT` from a call): what to do about it. */
+/**
+ * What a salvage saved and what it could not, in words (the window's notice and the output of `npm run restore`).
+ * `source` names the file it read.
+ */
+export function describeSalvage(salvage: SalvageReport, source = 'the damaged file'): string {
+  if (salvage.failure !== null) return `Nothing could be copied from ${source} (${salvage.failure}).`;
+  const savedCount = salvage.saved + salvage.partlySaved;
+  const saved =
+    savedCount === 0
+      ? `Nothing in ${source} that could be read was newer than the backup or missing from it.`
+      : `Saved from ${source}: ${count(savedCount, 'conversation')} written or changed after the backup ` +
+        `(${count(salvage.messagesSaved, 'message')})${salvage.partlySaved > 0 ? `, ${salvage.partlySaved} of them only in part` : ''}.`;
+  if (salvageLostNothing(salvage)) return saved;
+  const lost = [
+    salvage.lost > 0 ? count(salvage.lost, 'conversation') : null,
+    salvage.messagesLost > 0 ? count(salvage.messagesLost, 'message') : null,
+  ].filter((part) => part !== null);
+  if (lost.length === 0) return saved;
+  const verb = salvage.lost + salvage.messagesLost === 1 ? 'was' : 'were';
+  return `${saved} ${lost.join(' and ')} could not be read from it and ${verb} not saved.`;
+}
+
+/** True when the salvage met nothing it could not read. */
+function salvageLostNothing(salvage: SalvageReport): boolean {
+  return salvage.failure === null && salvage.lost === 0 && salvage.partlySaved === 0 && salvage.messagesLost === 0;
+}
+
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The database is known to be damaged (found by the check at start, by the rest of it in the background, or by a read
+ * that failed): the store is read-only for this session, and the next start recovers.
+ */
 export const DATABASE_DAMAGED_NOTICE: AppNotice = {
   id: 'database-damaged',
   level: 'error',
   text:
-    'The conversation database is damaged. Quit and start Phi Desk again: it will check the file and, if needed, ' +
-    'restore the newest backup (the damaged file is kept).',
+    'The conversation database is damaged, so Phi Desk is keeping it read-only: you can still read and export your ' +
+    'conversations, but new messages and changes cannot be saved. Export what you need (Export and import…), then ' +
+    'quit and start Phi Desk again: it will restore the newest backup and copy into it every conversation that can ' +
+    'still be read from the damaged file (which is kept).',
 };
 
 /** The daily backup failed (disk full, folder not writable); the next check tries again. */

@@ -11,7 +11,7 @@ import type { ConversationRecord } from '../store/store-types';
  *
  * Store codes: `NOT_FOUND` stays `NOT_FOUND`; `INVALID_INPUT` and `TOO_LARGE` are the caller's mistake
  * (`BAD_REQUEST`, the store's message says which field and which limit); everything else is `STORE_FAILED` with
- * `details.storeCode`, and a locked or damaged database gets a sentence a user can act on.
+ * `details.storeCode`, and a locked, damaged or read-only (damaged) database gets a sentence a user can act on.
  */
 export function toRpcError(error: unknown): unknown {
   if (error instanceof RpcError) return error;
@@ -45,7 +45,9 @@ export function storeFailureMessage(error: StoreError): string {
     case 'DB_LOCKED':
       return `The conversation database is in use by another program (another running copy of Phi Desk?). Close it and try again. (${error.message})`;
     case 'DB_CORRUPT':
-      return `The conversation database is damaged. Quit and start Phi Desk again to check it and restore the newest backup if needed. (${error.message})`;
+      return `The conversation database is damaged: this part of it cannot be read. Phi Desk now keeps it read-only; export what you need, then quit and start Phi Desk again to restore the newest backup and copy into it what can still be read. (${error.message})`;
+    case 'DB_READ_ONLY':
+      return `The conversation database is damaged, so Phi Desk keeps it read-only and could not save this. Export what you need, then quit and start Phi Desk again to restore the newest backup and copy into it what can still be read. (${error.message})`;
     case 'DB_FULL':
       return `The disk is full: free some space and try again. (${error.message})`;
     case 'DB_TOO_NEW':

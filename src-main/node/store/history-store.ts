@@ -5,8 +5,10 @@ import type { ConversationRow, MessageRow } from './conversation-rows';
 import { CONVERSATION_COLUMNS, MESSAGE_COLUMNS } from './conversation-sql';
 import type { ExportedConversation, ExportedMessage } from './history-schema';
 import { checkedText } from './input-limits';
+import { firstReadable, readReadableRows } from './readable-rows';
 import { notFound, StoreConnection } from './store-connection';
 import type { Prepared } from './store-connection';
+import { isDamageError, toStoreError } from './store-error';
 
 /** Every statement of {@link HistoryStore}; values are bound, never spliced. */
 const historySql = {
@@ -58,14 +60,64 @@ export class HistoryStore {
     );
   }
 
-  /** Messages of every branch: of all conversations, or of one. */
+  /**
+   * The conversations to export, oldest first, also from a damaged database: when the list cannot be read in one
+   * go, the table is read row by row around the damage (see `readable-rows.ts`), and the conversations whose rows
+   * are lost are named by id from an index (`unreadable`) so the export can list them.
+   */
+  listForExport(): { ids: string[]; unreadable: string[] } {
+    return this.#connection.run('list conversations to export', () => {
+      try {
+        return { ids: (this.#statements.conversationIds.all({}) as Array<{ id: string }>).map((row) => row.id), unreadable: [] };
+      } catch (error) {
+        if (!isDamageError(error)) throw error;
+        this.#connection.health.reportDamage(toStoreError(error, 'list conversations to export').message);
+      }
+      const db = this.#connection.db;
+      const rows: Array<{ id: string; created_at: number }> = [];
+      readReadableRows<{ id: string; created_at: number }>(db, 'conversations', ['id', 'created_at'], (row) => rows.push(row));
+      rows.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const readable = new Set(rows.map((row) => row.id));
+      const known = firstReadable<{ id: string }>(db, [
+        'SELECT id FROM conversations INDEXED BY conversations_by_list',
+        'SELECT id FROM conversations INDEXED BY sqlite_autoindex_conversations_1',
+        'SELECT DISTINCT conversation_id AS id FROM messages INDEXED BY messages_by_conversation_id',
+      ]);
+      return { ids: rows.map((row) => row.id), unreadable: known.map((row) => row.id).filter((id) => !readable.has(id)) };
+    });
+  }
+
+  /** A conversation's title, or `null` when its row cannot be read (to name what a rescue export left out). */
+  titleOf(id: string): string | null {
+    try {
+      return (this.#statements.conversation.get({ id }) as ConversationRow | undefined)?.title ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Messages of every branch: of all conversations, or of one. On a damaged database, the count of any index of the
+   * messages that can still be read, else 0 (it is only the progress bar's total).
+   */
   countMessages(conversationId?: string): number {
     return this.#connection.run('count messages to export', () => {
-      const row =
-        conversationId === undefined
-          ? this.#statements.countAllMessages.get({})
-          : this.#statements.countMessages.get({ id: conversationId });
-      return (row as { n: number }).n;
+      try {
+        const row =
+          conversationId === undefined
+            ? this.#statements.countAllMessages.get({})
+            : this.#statements.countMessages.get({ id: conversationId });
+        return (row as { n: number }).n;
+      } catch (error) {
+        if (!isDamageError(error) || conversationId !== undefined) throw error;
+        const [row] = firstReadable<{ n: number }>(
+          this.#connection.db,
+          ['messages_by_conversation_seq', 'messages_by_conversation_id', 'sqlite_autoindex_messages_1', 'messages_by_created_at'].map(
+            (index) => `SELECT count(*) AS n FROM messages INDEXED BY ${index}`,
+          ),
+        );
+        return row?.n ?? 0;
+      }
     });
   }
 

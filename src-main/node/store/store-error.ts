@@ -8,6 +8,8 @@
  * - `DB_UNWRITABLE`: the database folder or file cannot be created or written (permissions, read-only disk, a file
  *   where a folder should be).
  * - `DB_CORRUPT`: the file is not an SQLite database, or its pages are damaged.
+ * - `DB_READ_ONLY`: the database is known to be damaged, so the store keeps it read-only: nothing is written (and so
+ *   nothing is acknowledged and then lost) until it is restored; reads go on where the pages can be read.
  * - `DB_TOO_NEW`: the database was written by a newer app version (its `user_version` is above ours); we refuse to
  *   open it rather than risk misreading or damaging it.
  * - `DB_LOCKED`: another connection (usually another process) held a lock for longer than the busy timeout.
@@ -25,6 +27,7 @@
 export type StoreErrorCode =
   | 'DB_UNWRITABLE'
   | 'DB_CORRUPT'
+  | 'DB_READ_ONLY'
   | 'DB_TOO_NEW'
   | 'DB_LOCKED'
   | 'DB_FULL'
@@ -77,6 +80,16 @@ const UNWRITABLE_FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEX
 function errorCodeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * True when `error` says the database file is damaged: SQLite's `SQLITE_CORRUPT` (and its extended codes) or
+ * `SQLITE_NOTADB`, or a {@link StoreError} `DB_CORRUPT` made from one.
+ */
+export function isDamageError(error: unknown): boolean {
+  if (error instanceof StoreError) return error.code === 'DB_CORRUPT';
+  const code = errorCodeOf(error);
+  return code !== undefined && (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_'));
 }
 
 /**

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import Sqlite from 'better-sqlite3';
+import { IntegrityWalk } from '../../../src-main/node/store/integrity-walk';
 import { closeDatabase, openDatabase } from '../../../src-main/node/store/open-database';
 import { openStore } from '../../../src-main/node/store/open-store';
 import { seededRandom, WordList } from './synthetic-text';
@@ -43,8 +45,10 @@ export interface StoreBenchResult {
   search: { queries: number; p50Ms: number; p95Ms: number; maxMs: number; meanHits: number };
   firstPage: { messages: number; coldMs: number; p50Ms: number; p95Ms: number };
   streamingBatch: { batches: number; charsPerBatch: number; p50Us: number; p95Us: number };
-  /** Opening the built database with `check: 'always'` (a full `quick_check`). */
+  /** `PRAGMA quick_check` of the built database (what `check: 'full'` runs at open). */
   openQuickCheckMs: number;
+  /** The check at every start (`check: 'walk'`, see integrity-walk.ts) run to the end, and its longest step. */
+  integrityWalk: { ms: number; longestStepMs: number };
 }
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -74,9 +78,9 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     log(`built in ${buildSeconds.toFixed(1)} s`);
 
-    const checkStarted = performance.now();
-    const store = openStore(file, { check: 'always' });
-    const openQuickCheckMs = performance.now() - checkStarted;
+    const openQuickCheckMs = timeQuickCheck(file);
+    const integrityWalk = timeIntegrityWalk(file);
+    const store = openStore(file, { check: 'never' });
     try {
       // Search: a mix of common and rare words, prefixes, two-word queries, and filtered searches.
       const latencies: number[] = [];
@@ -147,6 +151,7 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
           p95Us: round(percentile(batchTimes, 95), 0),
         },
         openQuickCheckMs: round(openQuickCheckMs, 0),
+        integrityWalk,
       };
       log(summary(result));
       return result;
@@ -156,6 +161,34 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
   } finally {
     if (!keep && !options.folder) rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** `PRAGMA quick_check` on a connection of its own, ms. */
+function timeQuickCheck(file: string): number {
+  const db = new Sqlite(file, { readonly: true });
+  try {
+    const started = performance.now();
+    const result = db.pragma('quick_check', { simple: true });
+    if (result !== 'ok') throw new Error(`the built database fails quick_check: ${String(result)}`);
+    return performance.now() - started;
+  } finally {
+    db.close();
+  }
+}
+
+/** The check at every start, walked to the end one step at a time, with its longest step. */
+function timeIntegrityWalk(file: string): StoreBenchResult['integrityWalk'] {
+  const started = performance.now();
+  const walk = new IntegrityWalk(file);
+  let longest = 0;
+  for (;;) {
+    const stepStarted = performance.now();
+    const verdict = walk.runFor(0.001);
+    longest = Math.max(longest, performance.now() - stepStarted);
+    if (verdict?.state === 'intact') break;
+    if (verdict) throw new Error(`the check of the built database failed: ${JSON.stringify(verdict)}`);
+  }
+  return { ms: round(performance.now() - started, 0), longestStepMs: round(longest, 1) };
 }
 
 /** Query `i`: rotate through kinds so every run has the same mix. */
@@ -241,7 +274,7 @@ function summary(result: StoreBenchResult): string {
     `search (${result.search.queries} queries): p50 ${result.search.p50Ms} ms, p95 ${result.search.p95Ms} ms, max ${result.search.maxMs} ms (target p95 < 50 ms)`,
     `first page of a ${result.firstPage.messages}-message page of the long conversation: cold ${result.firstPage.coldMs} ms, warm p50 ${result.firstPage.p50Ms} ms (target < 50 ms)`,
     `streaming batch (~${result.streamingBatch.charsPerBatch} chars): p50 ${result.streamingBatch.p50Us} µs, p95 ${result.streamingBatch.p95Us} µs`,
-    `open with quick_check: ${result.openQuickCheckMs} ms`,
+    `quick_check: ${result.openQuickCheckMs} ms; the check at every start: ${result.integrityWalk.ms} ms (longest step ${result.integrityWalk.longestStepMs} ms)`,
   ].join('\n');
 }
 

@@ -79,6 +79,7 @@ describe('report', () => {
       firstPage: { messages: 50, coldMs: 2, p50Ms: 1, p95Ms: 1 },
       streamingBatch: { batches: 10, charsPerBatch: 100, p50Us: 100, p95Us: 200 },
       openQuickCheckMs: 10,
+      integrityWalk: { ms: 3, longestStepMs: 1 },
     });
     const byId = Object.fromEntries(rows.map((row) => [row.id, row.pass]));
     expect(byId).toMatchObject({ searchP95Ms: false, firstPageMs: true, streamingBatchP95Us: true, bytesPerMessage: null });

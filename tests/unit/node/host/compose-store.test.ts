@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,7 +95,7 @@ describe('opening the database', () => {
     expect(await titles(second)).toEqual([]);
   });
 
-  it('damage found while the app runs is STORE_FAILED in words, a notice, and recovered from the backup at the next start', async () => {
+  it('damage found while the app runs (a read that fails) is STORE_FAILED in words, makes the store read-only with a notice, and is recovered at the next start', async () => {
     const first = boot();
     const kept = await first.client.call('conversations.create', { title: 'Kept' });
     await send(first.client, kept.id, 'safe in the backup');
@@ -104,25 +104,31 @@ describe('opening the database', () => {
     await first.close();
     const file = path.join(data.dir, DATABASE_FILE);
     corruptBTrees(file, ['messages_by_parent']);
-    // The helper's read-only look leaves an empty -wal behind, which would make the next start check the file at
-    // once; without it this is a clean shutdown, and the damage is found only when the index is read.
-    for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
 
-    const damaged = boot(); // the file opens: the damage is only in the messages b-tree
+    // No check at start here (the check at start has tests of its own): only the read that fails finds the damage.
+    const damaged = boot({ store: { check: 'never' } });
     expect(await damaged.client.call('app.getNotices', {})).toEqual([]);
     const error = await damaged.client.call('conversations.get', { id: kept.id }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'STORE_FAILED', details: { storeCode: 'DB_CORRUPT' } });
-    expect((error as Error).message).toMatch(/^The conversation database is damaged\. Quit and start Phi Desk again/);
+    expect((error as Error).message).toMatch(/^The conversation database is damaged: this part of it cannot be read/);
     await expect.poll(() => damaged.pushes.some((p) => p.type === 'onNotice' && p.notice.id === 'database-damaged')).toBe(true);
+    // From then on nothing is written, and the refusal says why.
+    const refused = await damaged.client.call('conversations.create', { title: 'Not saved' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'STORE_FAILED', details: { storeCode: 'DB_READ_ONLY' } });
+    expect((refused as Error).message).toMatch(/damaged, so Phi Desk keeps it read-only and could not save this/);
+    expect(await titles(damaged)).toEqual(['Kept']);
     await damaged.close();
+    expect(existsSync(path.join(data.dir, `${DATABASE_FILE}.check-needed`))).toBe(true);
 
     const recovered = boot();
     const [notice] = await recovered.client.call('app.getNotices', {});
     expect(notice).toMatchObject({ id: 'database-recovered', level: 'warning' });
+    expect(notice?.text).toMatch(/Nothing in the damaged file that could be read was newer than the backup/);
     const view = await recovered.client.call('conversations.get', { id: kept.id });
     expect(view.messages.map((m) => m.content)).toEqual(['safe in the backup', 'Noted.']);
+    await send(recovered.client, kept.id, 'writable again');
     await recovered.close();
-    // The check ran once; the next start is an ordinary one.
+    // Recovered once; the next start is an ordinary one.
     expect(existsSync(path.join(data.dir, `${DATABASE_FILE}.check-needed`))).toBe(false);
   });
 

@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { runRestoreCommand } from '../../../../src-main/node/host/restore-command';
 import { makeFifo, releaseFifo } from '../../../fixtures/special-files';
-import { startHarness, tempDataDir, type Harness } from './compose-harness';
+import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
+import { corruptPages, pageFilling, pageOfRow } from '../../../fixtures/damaged-database';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -117,6 +118,50 @@ describe('npm run restore', () => {
       releaseFifo(pipe);
     }
     expect(await titlesAfterStart()).toEqual(['One', 'Three', 'Two']);
+  });
+
+  it('restoring over a damaged database salvages what it has beyond the backup, and says how much was saved and lost', async () => {
+    const app = boot();
+    await app.app.backups.idle();
+    await app.client.call('conversations.create', { title: 'One' });
+    await app.app.store.backupNow('manual');
+    const two = await app.client.call('conversations.create', { title: 'Two' });
+    await send(app.client, two.id, pageFilling('alpha')); // the scripted reply repeats it: a page each
+    const beta = await send(app.client, two.id, pageFilling('beta'));
+    await app.close();
+    harness = undefined;
+    const file = path.join(data.dir, DATABASE_FILE);
+    const started = beta.events.find((event) => event.type === 'onStarted');
+    const page = pageOfRow(file, 'messages', 'id', started?.type === 'onStarted' ? started.userMessage.id : '');
+    expect(page.rowids).toHaveLength(1);
+    corruptPages(file, [page.page]);
+
+    const run = runRestoreCommand(['--data', data.dir, '--backup', 'latest'], '/nowhere');
+
+    expect(run).toMatchObject({ code: 0, stderr: [] });
+    const output = run.stdout.join('\n');
+    expect(output).toMatch(/^That database was damaged: could not read messages/m);
+    expect(output).toContain(
+      'Saved from the damaged database: 1 conversation written or changed after the backup (3 messages), 1 of them only in part. ' +
+        '1 message could not be read from it and was not saved.',
+    );
+    const restarted = boot();
+    expect(await restarted.client.call('app.getNotices', {})).toEqual([]);
+    const view = await restarted.client.call('conversations.get', { id: two.id });
+    expect(view.messages.map((m) => m.content.split(' ').slice(0, 3).join(' '))).toEqual(['alpha sentence worth', 'You said: alpha', 'You said: beta']);
+  });
+
+  it('--salvage keeps what a healthy database has beyond the backup; --no-salvage restores the backup as it is', async () => {
+    const { older } = await history();
+    const salvaged = runRestoreCommand(['--data', data.dir, '--backup', path.basename(older), '--salvage'], '/nowhere');
+    expect(salvaged.stdout.join('\n')).toMatch(/Saved from the replaced database: 2 conversations written or changed after the backup/);
+    expect(await titlesAfterStart()).toEqual(['One', 'Three', 'Two']);
+    await harness?.close();
+    harness = undefined;
+
+    const plain = runRestoreCommand(['--data', data.dir, '--backup', path.basename(older), '--no-salvage'], '/nowhere');
+    expect(plain.stdout.join('\n')).not.toMatch(/Saved from/);
+    expect(await titlesAfterStart()).toEqual(['One']);
   });
 
   it('--rebuild-search repairs a search index that is out of step with the messages', async () => {

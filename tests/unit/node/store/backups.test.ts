@@ -156,6 +156,8 @@ describe('backups', () => {
         movedAside: [`${file}.corrupt-2025-06-01T00-00-00-000Z`],
         restoredFrom: older,
         skipped: [{ file: newest.file, reason: expect.any(String) }],
+        // Nothing can be salvaged from random bytes, and the report says why.
+        salvage: expect.objectContaining({ saved: 0, failure: expect.stringMatching(/not a database/) }),
       });
       expect(reopened.conversations.listConversations().map((c) => c.title)).toEqual(['Kept']);
       expect(branchText(reopened, conversationId)).toEqual(['a sentence worth keeping']);
@@ -169,7 +171,7 @@ describe('backups', () => {
       store.close();
       corruptBTrees(file, ['conversations']);
 
-      const reopened = openTestStore(file, { check: 'always' });
+      const reopened = openTestStore(file, { check: 'full', onDamage: 'recover' });
 
       expect(reopened.report.recovery?.restoredFrom?.reason).toBe('manual');
       expect(reopened.conversations.listConversations().map((c) => c.title)).toEqual(['Kept']);

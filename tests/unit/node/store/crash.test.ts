@@ -132,6 +132,7 @@ describe('crash safety', () => {
       const store = openStore(file);
       try {
         expect(store.report.recovery, context).toBeNull();
+        expect(store.report.damage, context).toBeNull(); // the check at start reads the whole (small) file: intact
         expect(store.report.interruptedReplies, context).toBe(streaming.length);
         for (const row of streaming) {
           expect(store.conversations.getMessage(row.id), context).toMatchObject({ status: 'interrupted', content: row.content });

@@ -135,3 +135,4 @@ export function analyzedDatabase(open: (file: string) => Database): Database {
   db.exec('ANALYZE');
   return db;
 }
+
