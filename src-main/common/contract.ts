@@ -54,8 +54,20 @@ export interface Methods {
   /** Rename a conversation. Fails with `NOT_FOUND`. */
   'conversations.rename': { params: MethodParams['conversations.rename']; result: Conversation; events: never };
 
-  /** Delete a conversation and all its messages. Fails with `NOT_FOUND`, or `BUSY` while a reply is written in it. */
+  /**
+   * Delete a conversation and all its messages, undoably: from now on it is gone from every list, view, search and
+   * export, but `conversations.restore` brings it back whole for at least {@link DELETE_UNDO_WINDOW_MS}; after that it
+   * is deleted for good (also when the app quits or crashes before then: at the next start). Fails with `NOT_FOUND`,
+   * or `BUSY` while a reply is written in it.
+   */
   'conversations.delete': { params: MethodParams['conversations.delete']; result: null; events: never };
+
+  /**
+   * Undo `conversations.delete` within its undo window: the conversation comes back as it was (messages, branches,
+   * options, its place in the list, search). A conversation that is not deleted comes back unchanged. Fails with
+   * `NOT_FOUND` once it has been deleted for good.
+   */
+  'conversations.restore': { params: MethodParams['conversations.restore']; result: Conversation; events: never };
 
   /**
    * Change a conversation's options: pinned, archived, system prompt (`null` = app default), sampling overrides
@@ -286,6 +298,12 @@ export type PushEvents =
   /** Byte progress of a running download (a few times a second). */
   | { type: 'onDownloadProgress'; download: ModelDownload };
   // ---- models (issue 3): add model push events above this line ----
+
+/**
+ * How long, at least, a deleted conversation can be restored (`conversations.restore`), in ms from its deletion. The
+ * window's Undo toast closes well before it.
+ */
+export const DELETE_UNDO_WINDOW_MS = 30_000;
 
 export type MethodName = keyof Methods;
 export type ResultOf<K extends MethodName> = Methods[K]['result'];

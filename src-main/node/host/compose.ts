@@ -40,6 +40,8 @@ export interface ComposeOptions {
   replyWriter?: ReplyWriterOptions;
   /** How often to check whether the daily backup is due; hourly by default. */
   backupCheckIntervalMs?: number;
+  /** How long a deleted conversation can be restored; the contract's `DELETE_UNDO_WINDOW_MS` by default. */
+  deleteUndoWindowMs?: number;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -96,6 +98,9 @@ export function composeApp(options: ComposeOptions): ComposedApp {
 
   const notices = new NoticeBoard((notice) => push({ type: 'onNotice', notice }));
   for (const notice of noticesFromOpenReport(store.report)) notices.add(notice);
+  const onFailure = (error: unknown): void => {
+    if (damage.record(error)) notices.add(DATABASE_DAMAGED_NOTICE);
+  };
   let models: ModelService | undefined;
   let offStatus: (() => void) | undefined;
   try {
@@ -106,7 +111,11 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     const conversations = new ConversationService(store, {
       onConversationsChanged: conversationsChanged,
       isBusy: (id) => chat.isBusy(id),
+      ...(options.store?.now ? { now: options.store.now } : {}),
+      ...(options.deleteUndoWindowMs === undefined ? {} : { undoWindowMs: options.deleteUndoWindowMs }),
+      onPurgeFailed: (error) => onFailure(error),
     });
+    conversations.purgeLeftoverDeletions();
     const settings = new SettingsService(store.settings, {
       onSettingsChanged: (changed) => push({ type: 'onSettingsChanged', settings: changed }),
     });
@@ -123,9 +132,6 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     });
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
     const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
-    const onFailure = (error: unknown): void => {
-      if (damage.record(error)) notices.add(DATABASE_DAMAGED_NOTICE);
-    };
     const history = new HistoryService(store, {
       ...options.history,
       appVersion: options.version,
@@ -158,6 +164,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
           unsubscribeStatus();
           listeners.clear();
           try {
+            conversations.dispose();
             // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
             await chat.stopAll();
             await backups.stop();

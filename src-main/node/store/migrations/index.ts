@@ -5,6 +5,7 @@ import { migration002ConversationOptions } from './002-conversation-options';
 import { migration003AppSettings } from './003-app-settings';
 import { migration004SearchIndex } from './004-search-index';
 import { migration005SearchSpeed } from './005-search-speed';
+import { migration006DeletedConversations } from './006-deleted-conversations';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003AppSettings,
   migration004SearchIndex,
   migration005SearchSpeed,
+  migration006DeletedConversations,
 ];
 
 /** The schema version this build of the app reads and writes. */
