@@ -58,7 +58,8 @@ export class UndoDeletions {
   /** Show a toast for a conversation the app has just deleted. */
   deleted(conversation: { id: string; title: string }, wasOpen: boolean): DeletionToast {
     const toast: DeletionToast = { key: this.#nextKey++, conversationId: conversation.id, title: conversation.title, wasOpen };
-    this.toasts = [...this.toasts.filter((shown) => shown.conversationId !== conversation.id), toast];
+    for (const earlier of this.toasts.filter((shown) => shown.conversationId === conversation.id)) this.dismiss(earlier.key);
+    this.toasts = [...this.toasts, toast];
     this.#timers.start(toast.key, this.#visibleMs, this.#latestMs);
     for (const old of this.toasts.slice(0, -MAX_TOASTS)) this.dismiss(old.key);
     return toast;
