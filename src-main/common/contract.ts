@@ -42,7 +42,10 @@ export interface Methods {
   /** Change some app settings; the whole settings come back. Fails with `BAD_REQUEST` for an invalid value. */
   'settings.update': { params: MethodParams['settings.update']; result: AppSettings; events: never };
 
-  /** Conversations, pinned first, then most recently updated. `archived: true` lists only the archived ones. */
+  /**
+   * Conversations, pinned first, then most recently updated; never a deleted one. `archived: true` lists only the
+   * archived ones. All of them in one call (10,000 take some 30–50 ms and 2.4 MB of JSON).
+   */
   'conversations.list': { params: MethodParams['conversations.list']; result: Conversation[]; events: never };
 
   /** Start an empty conversation (title "New conversation" unless given). */
@@ -104,7 +107,11 @@ export interface Methods {
     events: never;
   };
 
-  /** Full-text search over every message of every branch and over titles; ranked, with highlighted snippets. */
+  /**
+   * Full-text search over every message of every branch and over titles (not of deleted conversations); ranked, with
+   * highlighted snippets. `from`/`to` (epoch ms, `to` exclusive) keep messages written, and conversations updated,
+   * in that time.
+   */
   'search.query': { params: MethodParams['search.query']; result: SearchResults; events: never };
 
   /**
