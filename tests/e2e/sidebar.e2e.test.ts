@@ -110,7 +110,7 @@ describe('the sidebar', () => {
     const rowsInPage = (): Promise<number> => chat.conversationList.locator('li').count();
     expect(await rowsInPage()).toBeLessThan(60);
 
-    const scroller = chat.conversationList.locator('.scroller');
+    const scroller = chat.conversationList.locator('.conversation-rows');
     const oldest = chat.conversationList.getByRole('button', { name: 'Conversation 1', exact: true });
     // Scroll to the end as a reader would, until the end stays put (rows are measured as they render).
     await expect
