@@ -168,6 +168,7 @@ export const schemas = {
   'conversations.get': v.strictObject({ id: Id }),
   'conversations.rename': v.strictObject({ id: Id, title: Title }),
   'conversations.delete': v.strictObject({ id: Id }),
+  'conversations.restore': v.strictObject({ id: Id }),
   'conversations.update': v.strictObject({
     id: Id,
     pinned: v.optional(v.boolean()),

@@ -25,6 +25,7 @@ import type { LiveReply } from './live-reply.svelte';
 import { OpenConversation, type ReplyPlacement, type SelectionMemory } from './open-conversation.svelte';
 import { ReplyStream, type StreamCallOptions } from './reply-stream.svelte';
 import { SearchState } from './search.svelte';
+import { UndoDeletions } from './undo-deletions.svelte';
 
 export type { SelectionMemory } from './open-conversation.svelte';
 
@@ -68,6 +69,8 @@ export class ChatState {
   readonly confirm = new ConfirmState();
   /** The application menu's commands, run by the components that own them (issue 10). */
   readonly commands = new AppCommands();
+  /** The "Deleted “title” — Undo" toasts of conversations deleted from this window. */
+  readonly deletions = new UndoDeletions({ restore: (conversationId) => this.list.restore(conversationId) });
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
   /** The composer's text: one draft per conversation, saved as the user types (`drafts.get`, `drafts.save`). */
@@ -209,6 +212,7 @@ export class ChatState {
   }
 
   dispose(): void {
+    this.deletions.dispose();
     this.#drafts.dispose();
     this.composer.dispose();
     this.meter.dispose(); // context meter
@@ -359,19 +363,36 @@ export class ChatState {
     }, false);
   }
 
-  /** Delete a conversation and its messages, after asking. */
-  async deleteConversation(conversationId: string): Promise<void> {
-    const conversation = this.list.find(conversationId);
-    const confirmed = await this.confirm.ask({
-      title: 'Delete conversation?',
-      body: `“${conversation?.title ?? 'This conversation'}” and all its messages will be deleted. This cannot be undone.`,
-      confirmLabel: 'Delete',
-    });
-    if (!confirmed) return;
-    await this.#report(async () => {
+  /**
+   * Delete a conversation and its messages, undoably and without asking first: it leaves the list at once and a toast
+   * offers Undo for a few seconds (the app keeps it restorable a while longer, then deletes it for good). No "are you
+   * sure?": an undo covers a slip of the hand better than a question that is soon answered without reading.
+   * Resolves `true` once deleted.
+   */
+  async deleteConversation(conversationId: string): Promise<boolean> {
+    const title = this.list.find(conversationId)?.title ?? 'Conversation';
+    const wasOpen = this.selectedId === conversationId;
+    return this.#report(async () => {
       await this.list.delete(conversationId);
       if (this.selectedId === conversationId) this.newChat();
-    }, undefined);
+      this.deletions.deleted({ id: conversationId, title }, wasOpen);
+      return true;
+    }, false);
+  }
+
+  /**
+   * Undo a deletion from its toast: the conversation is back in the list, and open again if it was open and the
+   * window still shows the new chat it fell back to. Too late (deleted for good) closes the toast with a notice.
+   */
+  async undoDelete(toastKey: number): Promise<void> {
+    try {
+      const toast = await this.deletions.undo(toastKey);
+      if (toast?.wasOpen && this.selectedId === null) await this.select(toast.conversationId);
+    } catch (error) {
+      const notice = describeError(error);
+      this.notice = notice;
+      if (notice.code === 'NOT_FOUND') this.deletions.dismiss(toastKey);
+    }
   }
 
   /** Stop the reply being streamed. The call still resolves, with the reply marked stopped and its text kept. */

@@ -84,9 +84,17 @@ export class ConversationListState {
     return conversation;
   }
 
-  /** Delete a conversation and its messages in the app, then take it out of the lists. */
+  /** Delete a conversation (undoably, see `conversations.delete`) in the app, then take it out of the lists. */
   async delete(conversationId: string): Promise<void> {
     await this.#client.call('conversations.delete', { id: conversationId });
     this.remove(conversationId);
+  }
+
+  /** Undo a deletion in the app; the conversation is put back in its list (the refresh settles its place). */
+  async restore(conversationId: string): Promise<Conversation> {
+    const conversation = await this.#client.call('conversations.restore', { id: conversationId });
+    this.put(conversation);
+    void this.refresh().catch(() => undefined);
+    return conversation;
   }
 }

@@ -73,32 +73,59 @@ describe('the conversation list', () => {
     expect(s.errors).toEqual([]);
   });
 
-  it('deletes a conversation only after confirmation, and closes its options with Escape', async () => {
+  it('deletes a conversation at once, with Undo in a toast: undone, it is back, open again, also after a reload', async () => {
     const chat = await threeConversations();
-    const options = chat.conversationList.getByRole('button', { name: 'Options for Cherries', exact: true });
+    // Cherries (the last made) is open. Its options menu closes with Escape, focus back on its button.
+    const options = chat.conversationOptions('Cherries');
     await options.click();
     expect(await options.getAttribute('aria-expanded')).toBe('true');
-    await chat.conversationList.getByRole('group', { name: 'Options for Cherries' }).getByRole('button', { name: 'Pin' }).focus();
     await s.page.keyboard.press('Escape');
+    await chat.conversationMenu('Cherries').waitFor({ state: 'detached' });
     expect(await options.getAttribute('aria-expanded')).toBe('false');
     expect(await chat.isFocused(options)).toBe(true);
 
-    // Escape in the confirmation keeps the conversation.
     await chat.conversationAction('Cherries', 'Delete');
-    const confirm = chat.dialog('Delete conversation?');
-    await confirm.getByText('“Cherries” and all its messages will be deleted').waitFor();
-    await s.page.keyboard.press('Escape');
-    await confirm.waitFor({ state: 'hidden' });
-    expect(await chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
-
-    await chat.conversationAction('Cherries', 'Delete');
-    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    // No "are you sure?": the toast's Undo is the way back.
+    expect(await s.page.getByRole('dialog').count()).toBe(0);
+    const toast = chat.deletedToast('Cherries');
+    await toast.waitFor();
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Bananas', 'Apples']);
-    // The open conversation was the deleted one: the window is back at a new chat.
+    // It was open: the window falls back to a new chat.
     await s.page.getByRole('heading', { name: 'New chat', level: 2 }).waitFor();
+    // Search no longer finds it.
+    await chat.search('Cherries');
+    await chat.searchResults.getByText('No matches for “Cherries”.').waitFor();
+    await chat.searchBox.press('Escape');
+
+    await toast.getByRole('button', { name: 'Undo', exact: true }).click();
+    await toast.waitFor({ state: 'detached' });
+    await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
+    await chat.message('You said: Cherries').waitFor();
+    expect(await s.page.getByRole('heading', { level: 1 }).textContent()).toBe('Cherries');
+
     await s.page.reload();
     await chat.waitUntilLoaded();
-    await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Bananas', 'Apples']);
+    await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas', 'Apples']);
+    await chat.openConversation('Cherries');
+    await chat.message('You said: Cherries').waitFor();
+    expect(s.errors).toEqual([]);
+  });
+
+  it('lets the toast of a deletion run out: the conversation is gone, also after a reload', async () => {
+    const chat = await threeConversations();
+    await chat.conversationAction('Apples', 'Delete');
+    const toast = chat.deletedToast('Apples');
+    await toast.waitFor();
+    await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas']);
+    // Nobody touches it: it closes by itself after a few seconds (8).
+    await toast.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(await chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas']);
+
+    await s.page.reload();
+    await chat.waitUntilLoaded();
+    await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Cherries', 'Bananas']);
+    await chat.search('Apples');
+    await chat.searchResults.getByText('No matches for “Apples”.').waitFor();
     expect(s.errors).toEqual([]);
   });
 });

@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
 import { ChatPage } from './pages/chat-page';
+import { collectPageErrors, launchChromium } from './support/chromium';
 import { useScriptedSession } from './support/scripted-session';
+import { seedConversations, type SeedConversation } from './support/seed-conversations';
+import { startTestHost, type TestHost } from './support/test-host';
 
 // Full-text search from the sidebar (SQLite FTS5 behind `search.query`), and jumping to a hit (`search.reveal`).
 describe('searching conversations', () => {
@@ -60,5 +66,87 @@ describe('searching conversations', () => {
     await chat.searchResults.waitFor({ state: 'detached' });
     expect(await chat.conversations.count()).toBe(2);
     expect(s.errors).toEqual([]);
+  });
+});
+
+// The date filter, on conversations written at different times (seeded into the database before the host starts).
+describe('searching by date', () => {
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  let browser: Browser | undefined;
+  let app: TestHost | undefined;
+  let page: Page | undefined;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await page?.close();
+    await app?.dispose();
+  });
+
+  /** A conversation with one question about the harbour and its answer, both written at `at`. */
+  const harbour = (title: string, at: number, words: string): SeedConversation => ({
+    title,
+    updatedAt: at,
+    messages: [
+      { role: 'user', content: `Tell me about the ${words}`, createdAt: at },
+      { role: 'assistant', content: `The ${words} is lovely.`, createdAt: at },
+    ],
+  });
+
+  it('narrows the results to the past week, the past month or a custom range, and says when a range is wrong', async () => {
+    const now = Date.now();
+    app = await startTestHost({
+      engine: new ScriptedEngine({ initialModelPath: path.join('/models', 'scripted.gguf') }),
+      prepare: (dataDir) =>
+        void seedConversations(dataDir, [
+          harbour('Old map', Date.UTC(2025, 5, 10, 12), 'old harbour map'),
+          harbour('Three weeks', now - 20 * DAY, 'harbour in the rain'),
+          harbour('Last week', now - 5 * DAY, 'harbour cruise'),
+          harbour('Today', now - HOUR, 'harbour at dawn'),
+        ]),
+    });
+    page = await browser!.newPage({ timezoneId: 'Europe/Berlin' });
+    const errors = collectPageErrors(page);
+    const chat = await ChatPage.open(page, app.url);
+    const dates = page.getByRole('combobox', { name: 'Date' });
+    /** The conversations of the message hits shown, in order. */
+    const hitConversations = async (): Promise<string[]> =>
+      [...new Set((await chat.messageHits.allTextContents()).map((text) => text.split(' · ')[0] ?? ''))].sort();
+
+    await chat.search('harbour');
+    await expect.poll(() => chat.messageHits.count()).toBe(8);
+    expect(await dates.inputValue()).toBe('any');
+
+    await dates.selectOption({ label: 'Past week' });
+    await expect.poll(hitConversations).toEqual(['Last week', 'Today']);
+    expect(await chat.messageHits.count()).toBe(4);
+
+    await dates.selectOption({ label: 'Past month' });
+    await expect.poll(hitConversations).toEqual(['Last week', 'Three weeks', 'Today']);
+
+    await dates.selectOption({ label: 'Custom range' });
+    const from = page.getByLabel('From', { exact: true });
+    const to = page.getByLabel('To', { exact: true });
+    await from.fill('2025-06-01');
+    await to.fill('2025-06-30');
+    await expect.poll(hitConversations).toEqual(['Old map']);
+    // The range's last day counts whole: a range of that one day finds it too.
+    await from.fill('2025-06-10');
+    await to.fill('2025-06-10');
+    await expect.poll(hitConversations).toEqual(['Old map']);
+
+    await from.fill('2025-07-01');
+    await page.getByRole('alert').getByText('The range ends before it starts.').waitFor();
+    await chat.searchResults.getByText('Choose a date range that can be searched.').waitFor();
+    expect(await from.getAttribute('aria-invalid')).toBe('true');
+
+    await dates.selectOption({ label: 'Any time' });
+    await expect.poll(hitConversations).toEqual(['Last week', 'Old map', 'Three weeks', 'Today']);
+    expect(errors).toEqual([]);
   });
 });

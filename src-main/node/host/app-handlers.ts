@@ -47,6 +47,7 @@ export function appHandlers(services: AppServices): Handlers {
     'conversations.get': (params) => conversations.get(params),
     'conversations.rename': (params) => conversations.rename(params),
     'conversations.delete': (params) => conversations.delete(params),
+    'conversations.restore': (params) => conversations.restore(params),
     'conversations.update': (params) => conversations.update(params),
     'messages.page': (params) => conversations.page(params),
     'messages.switchBranch': (params) => conversations.switchBranch(params),

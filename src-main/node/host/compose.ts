@@ -51,6 +51,8 @@ export interface ComposeOptions {
    * with {@link ComposedApp.attachWindows} once it has started). None by default.
    */
   windows?: WindowHost;
+  /** How long a deleted conversation can be restored; the contract's `DELETE_UNDO_WINDOW_MS` by default. */
+  deleteUndoWindowMs?: number;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -134,7 +136,11 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     const conversations = new ConversationService(store, {
       onConversationsChanged: conversationsChanged,
       isBusy: (id) => chat.isBusy(id),
+      ...(options.store?.now ? { now: options.store.now } : {}),
+      ...(options.deleteUndoWindowMs === undefined ? {} : { undoWindowMs: options.deleteUndoWindowMs }),
+      // A purge that fails is tried again later (a damaged database makes the store read-only and says so itself).
     });
+    conversations.purgeLeftoverDeletions();
     const settings = new SettingsService(store.settings, {
       onSettingsChanged: (changed) => push({ type: 'onSettingsChanged', settings: changed }),
     });
@@ -197,6 +203,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
           const hurry = new AbortController();
           try {
             const graceful = (async () => {
+              conversations.dispose();
               // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
               await chat.stopAll();
               await backups.stop();

@@ -1,10 +1,12 @@
-import { RpcError, type ResultOf } from '../../common/contract';
+import { DELETE_UNDO_WINDOW_MS, RpcError, type ResultOf } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
 import type { BranchPosition, Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
 import type { ConversationStore } from '../store/conversation-store';
 import type { MessageSearch } from '../store/message-search';
 import type { MessageTree } from '../store/message-tree';
+import { isStoreError } from '../store/store-error';
 import type { ConversationPatch } from '../store/store-types';
+import { DeletionPurge } from './deletion-purge';
 import { requireConversation, requireMessage } from './rpc-errors';
 
 /** How many messages `conversations.get` (and every view that returns a `ConversationDetail`) shows at first. */
@@ -29,6 +31,12 @@ export interface ConversationServiceOptions {
   pageSize?: number;
   /** True while a reply is being written in the conversation: its tree must not change under it. */
   isBusy?: (conversationId: string) => boolean;
+  /** How long a deleted conversation can be restored; {@link DELETE_UNDO_WINDOW_MS} by default. */
+  undoWindowMs?: number;
+  /** The store's clock (epoch ms), which marks deletions; `Date.now` by default. */
+  now?: () => number;
+  /** Told when purging deleted conversations fails (it is tried again later). */
+  onPurgeFailed?: (error: unknown) => void;
 }
 
 /**
@@ -41,12 +49,31 @@ export class ConversationService {
   readonly #changed: () => void;
   readonly #pageSize: number;
   readonly #isBusy: (conversationId: string) => boolean;
+  readonly #purge: DeletionPurge;
 
   constructor(stores: ConversationStores, options: ConversationServiceOptions = {}) {
     this.#stores = stores;
     this.#changed = options.onConversationsChanged ?? (() => {});
     this.#pageSize = options.pageSize ?? NEWEST_PAGE_SIZE;
     this.#isBusy = options.isBusy ?? (() => false);
+    this.#purge = new DeletionPurge(stores.conversations, {
+      undoWindowMs: options.undoWindowMs ?? DELETE_UNDO_WINDOW_MS,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.onPurgeFailed ? { onError: options.onPurgeFailed } : {}),
+    });
+  }
+
+  /**
+   * At start-up, before serving: delete for good the conversations left marked deleted by the last run (its undo
+   * toasts are gone with it). Returns how many.
+   */
+  purgeLeftoverDeletions(): number {
+    return this.#purge.purgeLeftovers().length;
+  }
+
+  /** Stop the purge timer (at shutdown); conversations still marked deleted are purged at the next start. */
+  dispose(): void {
+    this.#purge.dispose();
   }
 
   list({ archived }: MethodParams['conversations.list']): Conversation[] {
@@ -85,12 +112,28 @@ export class ConversationService {
     return conversation;
   }
 
+  /** Mark the conversation deleted (undoable) and have it purged once the undo window has passed. */
   delete({ id }: MethodParams['conversations.delete']): null {
     this.#require(id);
     if (this.#isBusy(id)) throw busy();
-    this.#stores.conversations.deleteConversation(id);
+    const deletedAt = this.#stores.conversations.markDeleted(id);
+    if (deletedAt !== null) this.#purge.deleted(deletedAt);
     this.#changed();
     return null;
+  }
+
+  restore({ id }: MethodParams['conversations.restore']): Conversation {
+    let conversation: Conversation;
+    try {
+      conversation = this.#stores.conversations.restoreConversation(id);
+    } catch (error) {
+      if (isStoreError(error, 'NOT_FOUND')) {
+        throw new RpcError('NOT_FOUND', 'That conversation was deleted for good; it can no longer be restored.');
+      }
+      throw error;
+    }
+    this.#changed();
+    return conversation;
   }
 
   page({ conversationId, beforeSeq, afterSeq, limit }: MethodParams['messages.page']): ResultOf<'messages.page'> {

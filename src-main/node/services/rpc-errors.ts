@@ -66,9 +66,11 @@ export function requireConversation(store: RecordReader, id: string): Conversati
   return conversation;
 }
 
-/** The message, or `NOT_FOUND` in words. */
+/** The message, or `NOT_FOUND` in words (also when its conversation was deleted: it is marked, not gone yet). */
 export function requireMessage(store: RecordReader, id: string): Message {
   const message = store.getMessage(id);
-  if (!message) throw new RpcError('NOT_FOUND', 'That message no longer exists.');
+  if (!message || !store.getConversation(message.conversationId)) {
+    throw new RpcError('NOT_FOUND', 'That message no longer exists.');
+  }
   return message;
 }

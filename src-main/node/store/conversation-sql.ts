@@ -21,18 +21,20 @@ export const conversationSql = {
 
   /**
    * The list the UI shows: archived or not, pinned first, then most recently updated; ties (same millisecond)
-   * broken by creation, then id, so the order is stable. One backwards walk of `conversations_by_list`, no sort.
+   * broken by creation, then id, so the order is stable. One backwards walk of `conversations_by_list`, no sort;
+   * conversations marked deleted (migration 006) are skipped on the rows the walk reads anyway.
    */
   listConversations: `
     SELECT ${CONVERSATION_COLUMNS} FROM conversations
-    WHERE archived = @archived
+    WHERE archived = @archived AND deleted_at IS NULL
     ORDER BY pinned DESC, updated_at DESC, created_at DESC, id DESC`,
 
-  getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = @id`,
+  /** A conversation that is not marked deleted: every read and change of one goes through this or a guard like it. */
+  getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = @id AND deleted_at IS NULL`,
 
   renameConversation: `
     UPDATE conversations SET title = @title
-    WHERE id = @id
+    WHERE id = @id AND deleted_at IS NULL
     RETURNING ${CONVERSATION_COLUMNS}`,
 
   /**
@@ -48,10 +50,31 @@ export const conversationSql = {
       system_prompt   = CASE WHEN @setSystemPrompt THEN @systemPrompt   ELSE system_prompt   END,
       generation_json = CASE WHEN @setGeneration   THEN @generationJson ELSE generation_json END,
       model           = CASE WHEN @setModel        THEN @model          ELSE model           END
-    WHERE id = @id
+    WHERE id = @id AND deleted_at IS NULL
     RETURNING ${CONVERSATION_COLUMNS}`,
 
   deleteConversation: `DELETE FROM conversations WHERE id = @id`,
+
+  /** Mark a conversation deleted (undoable, see migration 006); a conversation already marked keeps its time. */
+  markDeleted: `UPDATE conversations SET deleted_at = @now WHERE id = @id AND deleted_at IS NULL`,
+
+  /** Take the mark off (undo); also matches a conversation that is not marked, so undoing twice is harmless. */
+  restoreConversation: `
+    UPDATE conversations SET deleted_at = NULL
+    WHERE id = @id
+    RETURNING ${CONVERSATION_COLUMNS}`,
+
+  /** Conversations marked deleted, oldest mark first, from the partial index `conversations_deleted`. */
+  listDeleted: `
+    SELECT id, deleted_at AS deletedAt FROM conversations
+    WHERE deleted_at IS NOT NULL
+    ORDER BY deleted_at`,
+
+  /**
+   * Delete for good a conversation marked deleted at or before `@before` (its messages go by ON DELETE CASCADE, their
+   * index entries by the triggers of migration 004). The guard makes a purge that comes after an undo a no-op.
+   */
+  purgeDeleted: `DELETE FROM conversations WHERE id = @id AND deleted_at IS NOT NULL AND deleted_at <= @before`,
 
   /**
    * Move the current leaf and the update time. `max` keeps `updated_at` from going backwards when the wall clock

@@ -131,7 +131,8 @@ export class ConversationStore {
   }
 
   /**
-   * The conversation list: not archived (default) or only archived; pinned first, then most recently updated.
+   * The conversation list: not archived (default) or only archived; pinned first, then most recently updated. Never
+   * a conversation marked deleted.
    */
   listConversations(options: ListConversationsOptions = {}): ConversationRecord[] {
     return this.#connection.run('list conversations', () =>
@@ -141,7 +142,7 @@ export class ConversationStore {
     );
   }
 
-  /** The conversation with this id, or `null` if there is none. */
+  /** The conversation with this id, or `null` if there is none (or it is marked deleted, see {@link markDeleted}). */
   getConversation(id: string): ConversationRecord | null {
     return this.#connection.run(`read conversation ${id}`, () => {
       const row = this.#statements.getConversation.get({ id }) as ConversationRow | undefined;
@@ -208,11 +209,65 @@ export class ConversationStore {
     });
   }
 
-  /** Delete a conversation and all its messages. Returns false if there was no such conversation. */
+  /**
+   * Delete a conversation and all its messages at once, with no undo (the app marks it first, {@link markDeleted}).
+   * Returns false if there was no such conversation.
+   */
   deleteConversation(id: string): boolean {
     return this.#connection.run(`delete conversation ${id}`, () => {
       const { changes } = this.#connection.write(() => this.#statements.deleteConversation.run({ id }));
       return changes > 0;
+    });
+  }
+
+  /**
+   * Mark a conversation deleted, undoably (migration 006): from now on it is left out of every list, read, change
+   * and search, as if gone, until {@link restoreConversation} takes the mark off or {@link purgeDeleted} deletes it
+   * for good. Returns the time of the mark, or `null` when there is no such conversation (or it is already marked).
+   */
+  markDeleted(id: string): number | null {
+    return this.#connection.run(`delete conversation ${id}`, () => {
+      const now = this.#connection.now();
+      const { changes } = this.#connection.write(() => this.#statements.markDeleted.run({ id, now }));
+      return changes > 0 ? now : null;
+    });
+  }
+
+  /**
+   * Undo {@link markDeleted}: the conversation is back as it was (messages, branches, options, place in the list,
+   * search). A conversation that is not marked is returned unchanged.
+   * @throws StoreError `NOT_FOUND` when it no longer exists (purged, or never was).
+   */
+  restoreConversation(id: string): ConversationRecord {
+    return this.#connection.run(`restore conversation ${id}`, () => {
+      const row = this.#connection.write(
+        () => this.#statements.restoreConversation.get({ id }) as ConversationRow | undefined,
+      );
+      if (!row) throw notFound('conversation', id);
+      return toConversation(row);
+    });
+  }
+
+  /** Conversations marked deleted and not purged yet, oldest mark first, with the time of their mark. */
+  listDeleted(): Array<{ id: string; deletedAt: number }> {
+    return this.#connection.run('list deleted conversations', () =>
+      this.#statements.listDeleted.all({}) as Array<{ id: string; deletedAt: number }>,
+    );
+  }
+
+  /**
+   * Delete for good every conversation marked deleted at or before `before` (epoch ms), one transaction each, so a
+   * long purge never holds the write lock for long and a failure keeps what was done. Returns the ids purged.
+   */
+  purgeDeleted(before: number): string[] {
+    return this.#connection.run('delete conversations for good', () => {
+      const purged: string[] = [];
+      for (const { id, deletedAt } of this.#statements.listDeleted.all({}) as Array<{ id: string; deletedAt: number }>) {
+        if (deletedAt > before) break; // oldest first: the rest are newer
+        const { changes } = this.#connection.write(() => this.#statements.purgeDeleted.run({ id, before }));
+        if (changes > 0) purged.push(id);
+      }
+      return purged;
     });
   }
 

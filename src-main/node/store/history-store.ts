@@ -12,15 +12,22 @@ import { isDamageError, toStoreError } from './store-error';
 
 /** Every statement of {@link HistoryStore}; values are bound, never spliced. */
 const historySql = {
-  /** Oldest first, so an export reads in the order the history was written. */
-  conversationIds: `SELECT id FROM conversations ORDER BY created_at, id`,
-  conversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = @id`,
+  /**
+   * Oldest first, so an export reads in the order the history was written. Conversations marked deleted (migration
+   * 006) are as good as gone: never exported, never "already here" for an import.
+   */
+  conversationIds: `SELECT id FROM conversations WHERE deleted_at IS NULL ORDER BY created_at, id`,
+  conversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = @id AND deleted_at IS NULL`,
   /** Every message of every branch in write order (`messages_by_conversation_seq`): parents before children. */
   messages: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = @id ORDER BY seq`,
-  countAllMessages: `SELECT count(*) AS n FROM messages`,
+  /** All messages less those of marked conversations (few, found by the partial index `conversations_deleted`). */
+  countAllMessages: `
+    SELECT (SELECT count(*) FROM messages)
+      - (SELECT count(*) FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE deleted_at IS NOT NULL))
+      AS n`,
   countMessages: `SELECT count(*) AS n FROM messages WHERE conversation_id = @id`,
   /** Candidates for "already here": same start time and title. */
-  sameStart: `SELECT id FROM conversations WHERE created_at = @createdAt AND title = @title`,
+  sameStart: `SELECT id FROM conversations WHERE created_at = @createdAt AND title = @title AND deleted_at IS NULL`,
   insertConversation: `
     INSERT INTO conversations
       (id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model, source)

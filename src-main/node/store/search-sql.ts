@@ -22,6 +22,9 @@ export const searchSql = {
    * `@lowRowid`/`@highRowid` bound the walk (FTS5 takes a rowid range natively): the span of the conversation's
    * messages (`conversationRowids`) and of the date range's (`dateRowids`), so the walk skips the matches outside
    * them instead of filtering them one by one. The filters themselves still decide.
+   *
+   * Messages of a conversation marked deleted (migration 006) are filtered on the conversation row the join reads
+   * anyway; they stay in the index until the purge, so an undo needs no re-indexing.
    */
   searchMessages: `
     SELECT
@@ -38,6 +41,7 @@ export const searchSql = {
     CROSS JOIN conversations AS c ON c.id = m.conversation_id
     WHERE messages_search MATCH @match
       AND messages_search.rowid BETWEEN @lowRowid AND @highRowid
+      AND c.deleted_at IS NULL
       AND (@conversationId IS NULL OR m.conversation_id = @conversationId)
       AND (@from IS NULL OR m.created_at >= @from)
       AND (@to IS NULL OR m.created_at < @to)
@@ -74,6 +78,7 @@ export const searchSql = {
     FROM conversations_search
     CROSS JOIN conversations AS c ON c.rowid = conversations_search.rowid
     WHERE conversations_search MATCH @match
+      AND c.deleted_at IS NULL
       AND (@conversationId IS NULL OR c.id = @conversationId)
       AND (@from IS NULL OR c.updated_at >= @from)
       AND (@to IS NULL OR c.updated_at < @to)

@@ -170,13 +170,48 @@ export class ChatPage {
 
   // ---- conversation list ----
 
-  /** Open the options of a conversation in the sidebar and press one of them (`Pin`, `Archive`, `Delete`, …). */
+  /** The options button of a conversation in the sidebar (it opens its menu). */
+  conversationOptions(title: string): Locator {
+    return this.conversationList.getByRole('button', { name: `Options for ${title}`, exact: true });
+  }
+
+  /** The open options menu of a conversation (a popover over the list, outside its rows). */
+  conversationMenu(title: string): Locator {
+    return this.page.getByRole('menu', { name: `Options for ${title}`, exact: true });
+  }
+
+  /** Open the options of a conversation in the sidebar and choose one of them (`Pin`, `Archive`, `Delete`, …). */
   async conversationAction(title: string, action: string): Promise<void> {
-    await this.conversationList.getByRole('button', { name: `Options for ${title}`, exact: true }).click();
-    await this.conversationList
-      .getByRole('group', { name: `Options for ${title}`, exact: true })
-      .getByRole('button', { name: action, exact: true })
-      .click();
+    await this.conversationOptions(title).click();
+    await this.conversationMenu(title).getByRole('menuitem', { name: action, exact: true }).click();
+  }
+
+  /** The heading of a date group in the sidebar ("Today", "Previous 7 days", "November 2025", …). */
+  groupHeading(name: string): Locator {
+    return this.conversationList.getByRole('heading', { name, exact: true });
+  }
+
+  /** The group headings and conversation titles of the sidebar rows in the page, in order (`# Today` for a heading). */
+  async sidebarRows(): Promise<string[]> {
+    return this.conversationList.locator('li').evaluateAll((items) =>
+      items
+        .map((item) => ({ item, top: item.getBoundingClientRect().top }))
+        .sort((a, b) => a.top - b.top)
+        .map(({ item }) => {
+          const heading = item.querySelector('h2, h3');
+          return heading ? `# ${heading.textContent ?? ''}` : (item.querySelector('button.conversation')?.textContent ?? '');
+        }),
+    );
+  }
+
+  /** The "Deleted “title”" toast with its Undo button. */
+  deletedToast(title: string): Locator {
+    return this.page.getByRole('group', { name: `Deleted “${title}”`, exact: true });
+  }
+
+  /** The splitter between the sidebar and the chat (drag it, or focus it and use the arrow keys). */
+  get sidebarSplitter(): Locator {
+    return this.page.getByRole('separator', { name: 'Sidebar width' });
   }
 
   /** The "Archived" toggle at the foot of the sidebar. */

@@ -44,6 +44,7 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     },
     'conversations.rename': ({ id, title }) => conversation(id, title),
     'conversations.delete': () => null,
+    'conversations.restore': notImplemented,
     'app.getNotices': () => [],
     'app.dismissNotice': () => null,
     'settings.get': notImplemented,

@@ -7,6 +7,7 @@ import { migration004SearchIndex } from './004-search-index';
 import { migration005SearchSpeed } from './005-search-speed';
 import { migration006Drafts } from './006-drafts';
 import { migration007ConversationSource } from './007-conversation-source';
+import { migration008DeletedConversations } from './008-deleted-conversations';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005SearchSpeed,
   migration006Drafts,
   migration007ConversationSource,
+  migration008DeletedConversations,
 ];
 
 /** The schema version this build of the app reads and writes. */

@@ -382,6 +382,11 @@ describe('ConversationStore', () => {
       renameConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       updateConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       deleteConversation: /SEARCH messages USING (COVERING )?INDEX/,
+      markDeleted: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
+      restoreConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
+      // The partial index of marked conversations: never a walk of every conversation.
+      listDeleted: /SEARCH conversations USING (COVERING )?INDEX conversations_deleted \(deleted_at>\?\)/,
+      purgeDeleted: /SEARCH conversations USING (INDEX|PRIMARY KEY)[^\n]*\n[^\n]*SEARCH messages USING (COVERING )?INDEX/,
       touchConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       nextMessageSeq: /SEARCH messages USING COVERING INDEX messages_by_conversation_seq/,
       messageInConversation: /SEARCH messages USING COVERING INDEX messages_by_conversation_id/,
@@ -403,7 +408,7 @@ describe('ConversationStore', () => {
       if (expected) expect(plan).toMatch(expected);
       else expect(name).toBe('insertConversation'); // only plain inserts need no lookup of their own
       expect(plan).not.toMatch(/SCAN (messages|conversations|m)\b(?! USING)/);
-      if (name === 'listConversations') expect(plan).not.toContain('TEMP B-TREE');
+      if (name === 'listConversations' || name === 'listDeleted') expect(plan).not.toContain('TEMP B-TREE');
     });
   });
 

@@ -77,22 +77,33 @@ describe('ChatState', () => {
     chat.dispose();
   });
 
-  it('deletes a conversation only once the user confirms, and then opens a new chat', async () => {
+  it('deletes a conversation without asking, offers Undo, and an undo brings it back open; too late says so', async () => {
     const chat = await startedChat();
     session.engine.queueReply('Reply.');
     await chat.send('Keep or delete?');
     const conversationId = chat.selectedId!;
-    const declined = chat.deleteConversation(conversationId);
-    expect(chat.confirm.request?.confirmLabel).toBe('Delete');
-    chat.confirm.request?.answer(false);
-    await declined;
-    expect(chat.conversations.map((c) => c.id)).toEqual([conversationId]);
-    const confirmed = chat.deleteConversation(conversationId);
-    chat.confirm.request?.answer(true);
-    await confirmed;
+
+    expect(await chat.deleteConversation(conversationId)).toBe(true);
+    expect(chat.confirm.request).toBeNull();
     expect(chat.conversations).toEqual([]);
     expect(chat.selectedId).toBeNull();
     expect(await session.harness.client.call('conversations.list', {})).toEqual([]);
+    const [toast] = chat.deletions.toasts;
+    expect(toast).toMatchObject({ conversationId, title: 'Keep or delete?', wasOpen: true });
+
+    await chat.undoDelete(toast!.key);
+    expect(chat.deletions.toasts).toEqual([]);
+    expect(chat.conversations.map((c) => c.id)).toEqual([conversationId]);
+    expect(chat.selectedId).toBe(conversationId);
+    expect(chat.messages.map((m) => m.content)).toEqual(['Keep or delete?', 'Reply.']);
+
+    // Deleted for good meanwhile (here: by hand, as the app does when the undo window ends): Undo says so and goes.
+    await chat.deleteConversation(conversationId);
+    session.harness.app.store.conversations.purgeDeleted(Number.MAX_SAFE_INTEGER);
+    await chat.undoDelete(chat.deletions.toasts[0]!.key);
+    expect(chat.notice).toMatchObject({ code: 'NOT_FOUND', detail: 'That conversation was deleted for good; it can no longer be restored.' });
+    expect(chat.deletions.toasts).toEqual([]);
+    expect(chat.conversations).toEqual([]);
     chat.dispose();
   });
 });

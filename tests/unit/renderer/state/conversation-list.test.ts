@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConversationListState } from '../../../../src-renderer/lib/conversation-list.svelte';
 import { useAppSession } from './state-harness';
 
@@ -45,6 +45,25 @@ describe('ConversationListState', () => {
     expect(list.conversations).toEqual([]);
     expect(await client.call('conversations.list', {})).toEqual([]);
     await expect(list.delete(conversation.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('restores a deleted conversation into its list, in its place; a conversation deleted for good cannot be', async () => {
+    const { client, app } = session.harness;
+    const older = await client.call('conversations.create', { title: 'Older' });
+    await new Promise((resolve) => setTimeout(resolve, 2)); // a later update time, so the order is certain
+    const newer = await client.call('conversations.create', { title: 'Newer' });
+    const list = new ConversationListState(client);
+    await list.refresh();
+    await list.delete(older.id);
+    expect(list.conversations.map((c) => c.title)).toEqual(['Newer']);
+
+    expect(await list.restore(older.id)).toEqual(older);
+    await vi.waitFor(() => expect(list.conversations.map((c) => c.id)).toEqual([newer.id, older.id]));
+
+    await list.delete(newer.id);
+    app.store.conversations.purgeDeleted(Number.MAX_SAFE_INTEGER);
+    await expect(list.restore(newer.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(list.conversations.map((c) => c.title)).toEqual(['Older']);
   });
 
   it('shows the newest of two overlapping refreshes, never the older answer', async () => {
