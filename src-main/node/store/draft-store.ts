@@ -6,12 +6,15 @@ import { StoreError } from './store-error';
 import { toWellFormedText } from './well-formed-text';
 
 const sql = {
-  get: `SELECT text, full_length, updated_at FROM drafts WHERE conversation_id IS @conversationId`,
+  // A conversation deleted (marked, still within its Undo) has no draft to show, and takes none.
+  get: `SELECT d.text, d.full_length, d.updated_at FROM drafts d
+        WHERE d.conversation_id IS @conversationId
+          AND (d.conversation_id IS NULL OR EXISTS (SELECT 1 FROM conversations c WHERE c.id = d.conversation_id AND c.deleted_at IS NULL))`,
   remove: `DELETE FROM drafts WHERE conversation_id IS @conversationId`,
   insert: `
     INSERT INTO drafts (conversation_id, text, full_length, updated_at)
     VALUES (@conversationId, @text, @fullLength, @now)`,
-  conversationExists: `SELECT 1 FROM conversations WHERE id = @conversationId`,
+  conversationExists: `SELECT 1 FROM conversations WHERE id = @conversationId AND deleted_at IS NULL`,
 } as const;
 
 /** A saved draft. */

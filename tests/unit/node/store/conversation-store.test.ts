@@ -386,7 +386,8 @@ describe('ConversationStore', () => {
       restoreConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       // The partial index of marked conversations: never a walk of every conversation.
       listDeleted: /SEARCH conversations USING (COVERING )?INDEX conversations_deleted \(deleted_at>\?\)/,
-      purgeDeleted: /SEARCH conversations USING (INDEX|PRIMARY KEY)[^\n]*\n[^\n]*SEARCH messages USING (COVERING )?INDEX/,
+      // The cascade reaches the conversation's draft and its messages through their indexes too.
+      purgeDeleted: /SEARCH conversations USING (INDEX|PRIMARY KEY)[^\n]*\n(?:[^\n]*SEARCH drafts USING (COVERING )?INDEX[^\n]*\n)?[^\n]*SEARCH messages USING (COVERING )?INDEX/,
       touchConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       nextMessageSeq: /SEARCH messages USING COVERING INDEX messages_by_conversation_seq/,
       messageInConversation: /SEARCH messages USING COVERING INDEX messages_by_conversation_id/,
