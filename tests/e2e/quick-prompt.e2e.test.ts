@@ -68,6 +68,9 @@ describe('quick prompt', () => {
     // One conversation, not a copy: the list holds the chat window's and the quick one.
     expect(await chat.conversations.allTextContents()).toEqual(['What was a quagga?', 'Hello from the chat window']);
 
+    // The user turns to the chat window (a tab in the background gets no animation frames, which the virtual
+    // sidebar renders on).
+    await chat.page.bringToFront();
     // Marked "Quick", and the sidebar's Quick filter shows only such conversations.
     const quickRow = chat.conversationList.getByRole('listitem').filter({ hasText: 'What was a quagga?' });
     expect(await quickRow.getByText('Quick', { exact: true }).isVisible()).toBe(true);
