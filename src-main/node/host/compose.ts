@@ -90,6 +90,8 @@ export interface ComposedApp {
   readonly localApi: LocalApiService;
   /** The remote servers the user added, and which engine answers a conversation. */
   readonly remotes: RemoteServers;
+  /** The local engine as the windows and the local API share it (the windows first). */
+  readonly lanes: EngineLanes;
   /** Subscribe to events for every connected renderer; returns an unsubscribe function. */
   onPush(listener: (event: PushEvents) => void): () => void;
   /** Send an event to every connected renderer (the desktop shell's status, menu commands). */
@@ -263,6 +265,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       settings,
       localApi,
       remotes,
+      lanes,
       onPush(listener) {
         listeners.add(listener);
         return () => void listeners.delete(listener);

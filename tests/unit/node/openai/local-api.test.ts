@@ -1,12 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApiStatus } from '../../../../src-main/common/types';
 import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import type { ChatEngine, GenerateResult } from '../../../../src-main/node/engine/port';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { startHarness, tempDataDir, type Harness } from '../host/compose-harness';
+import { enableLocalApi } from './support/local-api-helpers';
 
 // The local API with the official `openai` client, as other programs use it, against the whole app (real store,
 // the real engine on the tiny synthetic Phi-2, random weights): assertions are about the protocol, determinism and
@@ -31,13 +32,6 @@ function recording(engine: ChatEngine): { engine: ChatEngine; results: GenerateR
       dispose: (options) => engine.dispose(options),
     },
   };
-}
-
-/** Turn the local API on over the contract and wait until it runs. */
-export async function enableLocalApi(harness: Harness): Promise<LocalApiStatus> {
-  await harness.client.call('settings.update', { patch: { localApiEnabled: true } });
-  await vi.waitFor(() => expect(harness.app.localApi.status().state).toBe('running'));
-  return harness.client.call('api.getStatus', {});
 }
 
 /** A raw HTTP request (for what the client library would never send: a wrong Host, a broken body). */
