@@ -12,7 +12,7 @@
  * `eventsource-parser` (maintained, no dependencies, ~3 kB). The official client is used by the tests instead, to
  * check the local API against what real programs send.
  */
-import type { EngineStatus, GenerationSettings as AppGeneration, RemoteServer } from '../../../common/types';
+import type { EngineStatus, GenerationSettings as AppGeneration, RemoteServer, StopReason } from '../../../common/types';
 import { PHI2_GENERATION_DEFAULTS } from '../../../common/schemas';
 import { fitContextWindow, measureContextWindow, toPromptMeasure, type ContextWindowInput, type ContextWindowOptions } from '../context-window';
 import {
@@ -26,7 +26,6 @@ import {
   type PromptMeasure,
 } from '../port';
 import { StatsClock, TextSink } from '../reply-stats';
-import type { StopReason } from '../../../common/types';
 import { remoteChat, type RemoteChatBody } from './remote-chat';
 import { DEFAULT_REMOTE_TIMEOUTS, type RemoteTarget, type RemoteTimeouts } from './remote-http';
 
