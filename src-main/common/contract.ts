@@ -13,10 +13,13 @@ import type {
   HistoryExportResult,
   HistoryImportResult,
   HistoryProgress,
+  LocalApiStatus,
   Message,
   ModelDownload,
   ModelsState,
   QuickStatus,
+  RemoteProbeResult,
+  RemoteServer,
   SearchResults,
 } from './types';
 
@@ -56,7 +59,9 @@ export interface Methods {
 
   /**
    * Start an empty conversation (title "New conversation" unless given). `source: 'quick'` marks one started in the
-   * quick prompt (listed with a "Quick" mark); `chat` by default.
+   * quick prompt (listed with a "Quick" mark); `chat` by default. `engine`: where its replies come from (`null` the
+   * local model, or a remote server's id); the app's `defaultEngine` when omitted. Fails with `BAD_REQUEST` for an
+   * unknown server.
    */
   'conversations.create': { params: MethodParams['conversations.create']; result: Conversation; events: never };
 
@@ -83,7 +88,8 @@ export interface Methods {
 
   /**
    * Change a conversation's options: pinned, archived, system prompt (`null` = app default), sampling overrides
-   * (replaced as a whole; `{}` clears them). Fails with `NOT_FOUND`.
+   * (replaced as a whole; `{}` clears them), `engine` (`null` the local model, or a remote server's id). Fails with
+   * `NOT_FOUND`, or `BAD_REQUEST` for an unknown server.
    */
   'conversations.update': { params: MethodParams['conversations.update']; result: Conversation; events: never };
 
@@ -226,7 +232,10 @@ export interface Methods {
    * Events, in order: one `onStarted`, one `onContext` (once the prompt is fitted; not sent when that fails), then
    * `onDelta`s. The call resolves with the final assistant message —
    * also when cancelled (Stop), in which case its status is `stopped` and it keeps the text so far.
-   * Fails with `NOT_FOUND`, `NO_MODEL`, `BUSY`, `CONTEXT_OVERFLOW` or `ENGINE_FAILED`.
+   * Fails with `NOT_FOUND`, `NO_MODEL`, `BUSY`, `CONTEXT_OVERFLOW` or `ENGINE_FAILED`. A conversation on a remote
+   * server (`Conversation.engine`) is answered by that server: its failures (unreachable, timeout, key refused, model
+   * not found, rate limit, server error, a broken stream) are `ENGINE_FAILED` in words, the reply keeping its text so
+   * far; `NO_MODEL` when the server was removed.
    */
   'chat.send': { params: MethodParams['chat.send']; result: Message; events: ChatSendEvents };
 
@@ -325,6 +334,38 @@ export interface Methods {
     result: { from: 'host' | 'page'; text: string | null; truncated: boolean };
     events: never;
   };
+
+  // ---- OpenAI-compatible local API and remote engines (issue 15) ----
+
+  /**
+   * The local API's state: off, running (its URL and bearer key), or failed to start (a port in use, in words), with
+   * the requests served and the last error. Turned on and off, and its port set, with `settings.update`
+   * (`localApiEnabled`, `localApiPort`); changes are pushed as `onApiStatus`.
+   */
+  'api.getStatus': { params: MethodParams['api.getStatus']; result: LocalApiStatus; events: never };
+
+  /** Replace the local API's bearer key with a new random one: programs using the old key get 401 from now on. */
+  'api.regenerateKey': { params: MethodParams['api.regenerateKey']; result: LocalApiStatus; events: never };
+
+  /**
+   * "Test connection": ask an OpenAI-compatible server for its models (`GET <baseUrl>/models`, with the key typed, or
+   * the one stored for `serverId`). Never throws for the server's failures: the result says what went wrong, in words
+   * (unreachable, timeout, key refused, not an OpenAI-compatible API…). Calls only the address the user typed.
+   */
+  'remote.probe': { params: MethodParams['remote.probe']; result: RemoteProbeResult; events: never };
+
+  /**
+   * Add a remote server (no `id`) or change one; its API key is stored apart, in the system's secret storage (the
+   * desktop app) or a file only the user can read (the browser host). The settings (`remoteServers`) are pushed as
+   * `onSettingsChanged`. Fails with `NOT_FOUND` for an unknown `id`.
+   */
+  'remote.save': { params: MethodParams['remote.save']; result: RemoteServer; events: never };
+
+  /**
+   * Remove a remote server and its key. Conversations that used it keep their messages and say so when asked to
+   * reply (pick another model in their settings); the default goes back to the local model if it was this server.
+   */
+  'remote.remove': { params: MethodParams['remote.remove']; result: null; events: never };
 }
 
 /** Events streamed while `chat.send` runs. */
@@ -389,7 +430,9 @@ export type PushEvents =
   /** The global shortcut's state changed (see `quick.getStatus`). */
   | { type: 'onQuickStatus'; status: QuickStatus }
   /** Chat windows: an application-menu item was chosen; run it as its button or key would. */
-  | { type: 'onMenuCommand'; command: AppCommand };
+  | { type: 'onMenuCommand'; command: AppCommand }
+  /** The local API's state changed: started, stopped, failed, served a request (see `api.getStatus`). */
+  | { type: 'onApiStatus'; status: LocalApiStatus };
 
 /**
  * How long, at least, a deleted conversation can be restored (`conversations.restore`), in ms from its deletion. The

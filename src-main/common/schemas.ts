@@ -97,6 +97,11 @@ export const AppSettingsPatchSchema = v.strictObject({
   quickSaveHistory: v.optional(v.boolean()),
   keepInTray: v.optional(v.boolean()),
   startAtLogin: v.optional(v.boolean()),
+  // ---- local API and remote engines (issue 15); servers change through `remote.*` ----
+  defaultEngine: v.optional(v.nullable(Id)),
+  localApiEnabled: v.optional(v.boolean()),
+  localApiPort: v.optional(integer(1024, 65_535)),
+  localApiSaveHistory: v.optional(v.boolean()),
 });
 
 /** Where a conversation was started (`Conversation.source`). */
@@ -143,6 +148,47 @@ const ModelFilePath = v.pipe(
   v.regex(/\.gguf$/i, 'must be a .gguf file'),
 );
 
+// ---- remote engines (issue 15) ----
+/** The longest remote server URL, name, model id and API key accepted. */
+export const REMOTE_LIMITS = { url: 2048, name: 100, model: 256, apiKey: 4096 } as const;
+/** The default port of the local API (`AppSettings.localApiPort`). */
+export const DEFAULT_LOCAL_API_PORT = 39_281;
+/** The context window assumed for a remote model whose server does not report one. */
+export const DEFAULT_REMOTE_CONTEXT_LENGTH = 4096;
+
+/**
+ * An OpenAI-compatible API's base URL: http or https, no credentials, query or fragment, ending in `/v1` (a trailing
+ * slash is dropped), e.g. `http://localhost:8080/v1`.
+ */
+export const RemoteBaseUrlSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'type the server’s address, such as http://localhost:8080/v1'),
+  v.maxLength(REMOTE_LIMITS.url),
+  v.transform((text) => text.replace(/\/+$/, '')),
+  v.check((text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// address, such as http://localhost:8080/v1'),
+  v.check((text) => !/[?#]/.test(text), 'must not have a ? or # part'),
+  v.check((text) => /\/v1$/.test(text), 'must end with /v1, such as http://localhost:8080/v1'),
+);
+
+const RemoteApiKey = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(REMOTE_LIMITS.apiKey),
+  // Sent in an HTTP header: printable ASCII only, or the request could not even be made.
+  v.regex(/^[\x21-\x7e]*$/, 'an API key is letters, digits and punctuation, without spaces'),
+);
+
+const RemoteServerName = v.pipe(v.string(), v.trim(), v.minLength(1, 'give the server a name'), v.maxLength(REMOTE_LIMITS.name));
+const RemoteModelId = v.pipe(v.string(), v.trim(), v.minLength(1, 'pick a model'), v.maxLength(REMOTE_LIMITS.model));
+
 // ---- history (export and import) ----
 /** The longest export or import path accepted. */
 export const MAX_HISTORY_PATH_LENGTH = 4096;
@@ -164,7 +210,12 @@ export const schemas = {
   'settings.get': Empty,
   'settings.update': v.strictObject({ patch: AppSettingsPatchSchema }),
   'conversations.list': v.strictObject({ archived: v.optional(v.boolean()) }),
-  'conversations.create': v.strictObject({ title: v.optional(Title), source: v.optional(ConversationSourceSchema) }),
+  'conversations.create': v.strictObject({
+    title: v.optional(Title),
+    source: v.optional(ConversationSourceSchema),
+    /** `null`: the model on this computer; a remote server's id; omitted: the app's `defaultEngine`. */
+    engine: v.optional(v.nullable(Id)),
+  }),
   'conversations.get': v.strictObject({ id: Id }),
   'conversations.rename': v.strictObject({ id: Id, title: Title }),
   'conversations.delete': v.strictObject({ id: Id }),
@@ -175,6 +226,7 @@ export const schemas = {
     archived: v.optional(v.boolean()),
     systemPrompt: v.optional(v.nullable(SystemPrompt)),
     generation: v.optional(GenerationOverridesSchema),
+    engine: v.optional(v.nullable(Id)),
   }),
   'messages.page': v.pipe(
     v.strictObject({
@@ -267,6 +319,27 @@ export const schemas = {
   'quick.hide': Empty,
   'quick.resize': v.strictObject({ height: integer(0, MAX_QUICK_CONTENT_HEIGHT) }),
   'quick.readClipboard': Empty,
+  // ---- local API and remote engines (issue 15) ----
+  'api.getStatus': Empty,
+  'api.regenerateKey': Empty,
+  'remote.probe': v.strictObject({
+    baseUrl: RemoteBaseUrlSchema,
+    /** A key typed in the form; omitted with `serverId`: the key stored for that server. */
+    apiKey: v.optional(RemoteApiKey),
+    serverId: v.optional(Id),
+  }),
+  'remote.save': v.strictObject({
+    /** Omitted: a new server. */
+    id: v.optional(Id),
+    name: RemoteServerName,
+    baseUrl: RemoteBaseUrlSchema,
+    model: RemoteModelId,
+    contextLength: integer(256, 10_000_000),
+    contextReported: v.boolean(),
+    /** A new key; `null` removes the stored one; omitted keeps it. An empty string is no key. */
+    apiKey: v.optional(v.nullable(RemoteApiKey)),
+  }),
+  'remote.remove': v.strictObject({ id: Id }),
 } as const;
 
 /** Params of each method, as the handler receives them after parsing. */

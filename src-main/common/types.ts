@@ -39,6 +39,11 @@ export interface ReplyStats {
   messagesInView?: number;
   /** How many older messages were left out to fit the context window (0 = the whole conversation fit). */
   messagesDropped?: number;
+  /**
+   * The model that wrote the reply, as shown under it: the local model's name (`phi-2`), or a remote server's model
+   * and the server's name (`llama3.1:8b · Lab GPU`). Absent in rows written before it was recorded.
+   */
+  model?: string;
 }
 
 export interface Conversation {
@@ -60,6 +65,12 @@ export interface Conversation {
   model: string | null;
   /** Where it was started: the chat window, or the quick prompt (shown marked "Quick" in the list). */
   source: ConversationSource;
+  /**
+   * Where its replies come from: `null` for the model on this computer, or the id of a remote server the user added
+   * (`AppSettings.remoteServers`). Set when the conversation is created (the app's `defaultEngine` then) and changed
+   * in its settings.
+   */
+  engine: string | null;
 }
 
 /** Where a conversation was started. */
@@ -115,6 +126,71 @@ export interface AppSettings {
   keepInTray: boolean;
   /** Start Phi Desk (in the tray) when the user logs in, where the system supports it. */
   startAtLogin: boolean;
+  // ---- OpenAI-compatible local API and remote engines (issue 15) ----
+  /** Where new conversations' replies come from: `null` for the model on this computer, or a remote server's id. */
+  defaultEngine: string | null;
+  /**
+   * The OpenAI-compatible servers the user added (Settings → Models), the only servers the app ever calls besides the
+   * model download. Changed with `remote.save` and `remote.remove`, not `settings.update`; their API keys are kept
+   * apart (never in the settings, never sent to a window).
+   */
+  remoteServers: RemoteServer[];
+  /** Serve the local model to other programs over an OpenAI-compatible API on 127.0.0.1 (see `api.getStatus`). */
+  localApiEnabled: boolean;
+  /** The local API's port on 127.0.0.1. */
+  localApiPort: number;
+  /** Keep each local API request and its reply in the history as a conversation. Off by default. */
+  localApiSaveHistory: boolean;
+}
+
+/** An OpenAI-compatible server (llama-server, vLLM, Ollama, LM Studio…) a conversation can use instead of the local model. */
+export interface RemoteServer {
+  id: string;
+  /** The user's name for it, e.g. `Lab GPU`. */
+  name: string;
+  /** The API's base URL, ending in `/v1` (e.g. `http://gpu-box:8000/v1`). */
+  baseUrl: string;
+  /** The model its replies are asked of (an id from its `GET /models`). */
+  model: string;
+  /** The model's context window in tokens: as the server reported it (`contextReported`), or as the user set it. */
+  contextLength: number;
+  /** True when `contextLength` came from the server's model list. */
+  contextReported: boolean;
+  /** An API key is stored for it (sent as `Authorization: Bearer …`). The key itself never leaves the main process. */
+  hasKey: boolean;
+}
+
+/** A model a remote server lists (`GET /models`), for the Models settings' picker. */
+export interface RemoteModelInfo {
+  id: string;
+  /** The context window the server reports for it (vLLM's `max_model_len`, llama-server's `n_ctx`…), if any. */
+  contextLength: number | null;
+}
+
+/**
+ * What "Test connection" found (`remote.probe`): the server's models, or why it could not be used, in words
+ * (`reason` to branch on).
+ */
+export type RemoteProbeResult =
+  | { ok: true; models: RemoteModelInfo[] }
+  | {
+      ok: false;
+      reason: 'UNREACHABLE' | 'TIMEOUT' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'RATE_LIMITED' | 'SERVER_ERROR' | 'REFUSED' | 'BAD_RESPONSE';
+      message: string;
+    };
+
+/** The local API's state for the Settings dialog (`api.getStatus`, pushed as `onApiStatus`). */
+export interface LocalApiStatus {
+  /** `off` (the setting is off), `starting`, `running`, or `failed` to start (see `lastError`). */
+  state: 'off' | 'starting' | 'running' | 'failed';
+  /** The base URL to give other programs (`http://127.0.0.1:39281/v1`) while running; `null` otherwise. */
+  url: string | null;
+  /** The bearer key requests must carry; generated when the API is first turned on, `null` before. */
+  key: string | null;
+  /** Chat completions answered since the app started. */
+  requestsServed: number;
+  /** The last failure (a refused request, a port in use, a failed reply), in words, and when (epoch ms). */
+  lastError: { message: string; at: number } | null;
 }
 
 /**
@@ -249,6 +325,11 @@ export interface ContextMeasured {
   promptTokens: number;
   /** False when `promptTokens` is a lower bound (a draft far beyond the window is not tokenized in full). */
   exact: boolean;
+  /**
+   * True when the counts are estimated from the text's length (a remote model: its tokenizer is on the server), not
+   * counted with the model's tokenizer.
+   */
+  estimated?: boolean;
   /** False when the draft's exchange alone does not fit: `chat.send` would fail with `CONTEXT_OVERFLOW`. */
   fits: boolean;
   /**

@@ -1,9 +1,10 @@
-import { app, dialog, session } from 'electron';
+import { app, dialog, safeStorage, session } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppEngine } from '../node/engine/process/create-engine';
 import { composeApp, type ComposedApp } from '../node/host/compose';
+import { FileSecretStore, SECRETS_FILE } from '../node/secrets/secret-store';
 import { DesktopController } from '../node/desktop/desktop-controller';
 import { desktopFeatures, mergeEnableFeatures, parseLaunchArgs } from '../node/desktop/launch-args';
 import { registerAppScheme, serveRendererFiles } from './app-protocol';
@@ -81,6 +82,8 @@ if (!app.requestSingleInstanceLock()) {
         models: { chooseFile: () => chooseModelFile(port?.mainWindow) },
         // The save dialog confirms replacing a file, so the window passes `overwrite: true` for a path chosen here.
         history: { choosePath: (request) => chooseHistoryPath(port?.mainWindow, request) },
+        // API keys encrypted by the system (Keychain, DPAPI, the Secret Service), a file of ciphertext in the data folder.
+        secrets: new FileSecretStore(path.join(dataDir, SECRETS_FILE), { encryptor: safeStorage }),
       });
       const app_ = composed;
       ipcPort = new IpcPort(app_.handlers);

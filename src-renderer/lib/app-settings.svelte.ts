@@ -1,7 +1,7 @@
 import type { RpcClient } from '../../src-main/common/rpc';
 import type { AppSettings, QuickStatus } from '../../src-main/common/types';
 
-type Patch = Partial<Omit<AppSettings, 'modelPath'>>;
+type Patch = Partial<Omit<AppSettings, 'modelPath' | 'remoteServers'>>;
 
 /**
  * The app settings as this window knows them: fetched at start, replaced when any window changes them

@@ -21,6 +21,7 @@ import { ConversationListState } from './conversation-list.svelte';
 import { DraftPreparer } from './draft-preparer';
 import { describeError, isCancellation, type Notice } from './errors';
 import { HistoryTransfer } from './history.svelte';
+import { LocalApiState, RemoteServersClient } from './openai-settings.svelte'; // issue 15
 import type { LiveReply } from './live-reply.svelte';
 import { OpenConversation, type ReplyPlacement, type SelectionMemory } from './open-conversation.svelte';
 import { ReplyStream, type StreamCallOptions } from './reply-stream.svelte';
@@ -75,6 +76,15 @@ export class ChatState {
   readonly history: HistoryTransfer;
   /** The composer's text: one draft per conversation, saved as the user types (`drafts.get`, `drafts.save`). */
   readonly composer: ComposerDraft;
+  /** The OpenAI-compatible local API's status (Settings → Local API; issue 15). */
+  readonly localApi: LocalApiState;
+  /** Remote servers' calls (Settings → Models; issue 15). */
+  readonly remotes: RemoteServersClient;
+  /**
+   * The engine the user picked for the new chat before its first message (`null`: the local model, a server's id);
+   * `undefined`: the app's default.
+   */
+  newChatEngine = $state<string | null | undefined>(undefined);
   /** The header's context meter: the next prompt's tokens (`chat.measure`). Context meter. */
   readonly meter = new ContextMeterState((conversationId, text) => this.#client.call('chat.measure', { conversationId, text }));
 
@@ -112,6 +122,8 @@ export class ChatState {
     this.appNotices = new AppNoticesState(client);
     this.search = new SearchState(client);
     this.history = new HistoryTransfer(client);
+    this.localApi = new LocalApiState(client);
+    this.remotes = new RemoteServersClient(client);
     this.#drafts = new DraftPreparer(
       (conversationId, text, stillTyping) =>
         void client.call('chat.prepare', { conversationId, text, stillTyping }).catch(() => undefined),
@@ -188,6 +200,27 @@ export class ChatState {
     this.meter.typed(this.selectedId, fits ? text : text.slice(0, MAX_MESSAGE_LENGTH)); // context meter
   }
 
+  /**
+   * Where the open conversation's replies come from (issue 15): its own engine, or for a new chat the one picked for
+   * it, else the app's default. `null` is the model on this computer, else a remote server's id.
+   */
+  get currentEngine(): string | null {
+    if (this.selected) return this.selected.engine;
+    return this.newChatEngine !== undefined ? this.newChatEngine : (this.settings.current?.defaultEngine ?? null);
+  }
+
+  /** Answer the open conversation (or the new chat, from its first message) with this engine from now on. */
+  async chooseEngine(engine: string | null): Promise<void> {
+    const conversationId = this.selectedId;
+    if (conversationId === null) {
+      this.newChatEngine = engine;
+      return;
+    }
+    await this.#report(async () => {
+      this.list.put(await this.#client.call('conversations.update', { id: conversationId, engine }));
+    }, undefined);
+  }
+
   /** Subscribe to the app's push events and fetch the first state; reopens the remembered conversation. */
   async start(): Promise<void> {
     this.#unsubscribe.push(
@@ -221,6 +254,7 @@ export class ChatState {
 
   /** Open an empty chat; it becomes a conversation when its first message is sent. */
   newChat(): void {
+    this.newChatEngine = undefined;
     this.open.show(null);
   }
 
@@ -249,7 +283,8 @@ export class ChatState {
     try {
       let conversationId = this.selectedId;
       if (conversationId === null) {
-        const conversation = await this.#client.call('conversations.create', {});
+        const engine = this.newChatEngine;
+        const conversation = await this.#client.call('conversations.create', engine === undefined ? {} : { engine });
         created = conversation.id;
         this.list.put(conversation);
         if (this.selectedId === null) this.open.show(conversation.id);
@@ -533,6 +568,10 @@ export class ChatState {
     }
     if (event.type === 'onQuickStatus') {
       this.settings.desktop = event.status;
+      return;
+    }
+    if (event.type === 'onApiStatus') {
+      this.localApi.apply(event.status);
       return;
     }
     if (event.type === 'onQuickShown') return; // the quick prompt's own

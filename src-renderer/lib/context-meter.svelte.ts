@@ -149,7 +149,8 @@ export function describeMeter(measure: ContextMeasure | null, contextSize: numbe
   const { contextSize: size, promptBudget: budget } = measure;
   const bar = { value: Math.min(measure.promptTokens, size), max: size, low: Math.round(budget * NEAR_SHARE), high: budget };
   if (!measure.fits) return tooLong(measure, bar);
-  const main = `${count(measure.promptTokens)} / ${count(size)} tokens`;
+  // A remote model's tokens are estimated from the text's length (its tokenizer is on the server).
+  const main = `${measure.estimated ? '≈ ' : ''}${count(measure.promptTokens)} / ${count(size)} tokens`;
   const roomLimited = measure.replyTokens < measure.maxReplyTokens;
   const notes: string[] = [];
   if (measure.messagesDropped > 0) notes.push(`${plural(measure.messagesDropped, 'older message', 'older messages')} left out`);
@@ -170,7 +171,8 @@ export function describeMeter(measure: ContextMeasure | null, contextSize: numbe
   const detail =
     `The next prompt — system prompt, ${seen} and your message — takes ${count(measure.promptTokens)} of the ` +
     `model's ${count(size)}-token context. ${reply} Past ${count(budget)} tokens the oldest messages are left out, ` +
-    `so that at least ${count(measure.replyReserve)} stay free for the reply.`;
+    `so that at least ${count(measure.replyReserve)} stay free for the reply.` +
+    (measure.estimated ? ' The model runs on a server: its tokens are estimated from the text’s length.' : '');
   return { bar, text: note ? `${main} · ${note}` : main, main, note, level, detail };
 }
 

@@ -82,6 +82,8 @@ export interface PromptMeasure {
   turnsDropped: number;
   /** The longest reply the prompt leaves room for: the request's `maxTokens`, or less when the window is fuller. */
   replyTokens: number;
+  /** The counts are estimated (a remote model, whose tokenizer is not here), not counted with the model's tokenizer. */
+  estimated?: boolean;
 }
 
 /** How a `prefill` ended. */

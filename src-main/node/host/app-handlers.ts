@@ -2,6 +2,8 @@ import type { MethodName } from '../../common/contract';
 import type { Handler, Handlers } from '../../common/rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
+import type { RemoteServers } from '../engine/remote/remote-servers';
+import type { LocalApiService } from '../openai/local-api-service';
 import type { ChatService } from '../services/chat-service';
 import type { ConversationService } from '../services/conversation-service';
 import type { DraftService } from '../services/draft-service';
@@ -27,6 +29,10 @@ export interface AppServices {
   drafts: DraftService;
   /** The quick prompt's and the chat window's host (issue 10). */
   windows: WindowService;
+  /** The OpenAI-compatible local API (issue 15). */
+  localApi: LocalApiService;
+  /** Remote OpenAI-compatible servers (issue 15). */
+  remotes: RemoteServers;
 }
 
 /**
@@ -34,14 +40,17 @@ export interface AppServices {
  * store failures turned into the contract's typed errors.
  */
 export function appHandlers(services: AppServices): Handlers {
-  const { conversations, chat, settings, notices, engine, info, models, history, drafts, windows } = services;
+  const { conversations, chat, settings, notices, engine, info, models, history, drafts, windows, localApi, remotes } = services;
   return withContractErrors({
     'app.getInfo': () => info,
     'engine.getStatus': () => engine.status(),
     'app.getNotices': () => notices.list(),
     'app.dismissNotice': ({ id }) => notices.dismiss(id),
     'settings.get': () => settings.get(),
-    'settings.update': (params) => settings.update(params),
+    'settings.update': (params) => {
+      if (params.patch.defaultEngine !== undefined) remotes.requireKnown(params.patch.defaultEngine);
+      return settings.update(params);
+    },
     'conversations.list': (params) => conversations.list(params),
     'conversations.create': (params) => conversations.create(params),
     'conversations.get': (params) => conversations.get(params),
@@ -76,6 +85,11 @@ export function appHandlers(services: AppServices): Handlers {
     'quick.hide': () => windows.hide(),
     'quick.resize': (params) => windows.resize(params),
     'quick.readClipboard': () => windows.readClipboard(),
+    'api.getStatus': () => localApi.status(),
+    'api.regenerateKey': () => localApi.regenerateKey(),
+    'remote.probe': (params) => remotes.probe(params),
+    'remote.save': (params) => remotes.save(params),
+    'remote.remove': (params) => remotes.remove(params),
   });
 }
 

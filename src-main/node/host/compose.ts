@@ -2,7 +2,13 @@ import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
 import type { Handlers } from '../../common/rpc';
 import type { AppInfo } from '../../common/types';
+import { EngineLanes } from '../engine/engine-lanes';
 import type { ChatEngine } from '../engine/port';
+import type { RemoteTimeouts } from '../engine/remote/remote-http';
+import { RemoteServers } from '../engine/remote/remote-servers';
+import { saveApiExchange } from '../openai/api-history';
+import { LocalApiService } from '../openai/local-api-service';
+import { FileSecretStore, SECRETS_FILE, type SecretStore } from '../secrets/secret-store';
 import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
 import { DraftService } from '../services/draft-service';
@@ -53,6 +59,20 @@ export interface ComposeOptions {
   windows?: WindowHost;
   /** How long a deleted conversation can be restored; the contract's `DELETE_UNDO_WINDOW_MS` by default. */
   deleteUndoWindowMs?: number;
+  /**
+   * Where API keys are kept (remote servers', the local API's): by default a file in the data folder only the user
+   * can read; the desktop app passes one whose values the system encrypts (Electron's `safeStorage`).
+   */
+  secrets?: SecretStore;
+  /** The local API and remote engines' knobs for tests (issue 15); the product uses the settings and defaults. */
+  openai?: {
+    /** Listen on this port instead of the setting's (0: any free port; the status says which). */
+    localApiPort?: number;
+    /** Timeouts of remote replies. */
+    remoteTimeouts?: RemoteTimeouts;
+    /** How long "Test connection" waits. */
+    probeTimeoutMs?: number;
+  };
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -66,6 +86,12 @@ export interface ComposedApp {
   readonly backups: BackupSchedule;
   /** App settings (the desktop shell gates changes it must apply first, such as the global shortcut). */
   readonly settings: SettingsService;
+  /** The OpenAI-compatible local API (started when its setting is on). */
+  readonly localApi: LocalApiService;
+  /** The remote servers the user added, and which engine answers a conversation. */
+  readonly remotes: RemoteServers;
+  /** The local engine as the windows and the local API share it (the windows first). */
+  readonly lanes: EngineLanes;
   /** Subscribe to events for every connected renderer; returns an unsubscribe function. */
   onPush(listener: (event: PushEvents) => void): () => void;
   /** Send an event to every connected renderer (the desktop shell's status, menu commands). */
@@ -129,11 +155,44 @@ export function composeApp(options: ComposeOptions): ComposedApp {
   let models: ModelService | undefined;
   let offStatus: (() => void) | undefined;
   try {
-    const chat = new ChatService(store, engine, {
+    // One local engine for the windows and the local API, the windows first (issue 15).
+    const lanes = new EngineLanes(engine);
+    const secrets = options.secrets ?? new FileSecretStore(path.join(dataDir, SECRETS_FILE));
+    const remotes = new RemoteServers({
+      local: lanes.lane('window'),
+      settings: () => store.settings.getAppSettings(),
+      saveSettings: (patch) => {
+        const saved = store.settings.updateAppSettings(patch);
+        push({ type: 'onSettingsChanged', settings: saved });
+        return saved;
+      },
+      secrets,
+      ...(options.openai?.remoteTimeouts ? { timeouts: options.openai.remoteTimeouts } : {}),
+      ...(options.openai?.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.openai.probeTimeoutMs }),
+    });
+    const chat = new ChatService(store, lanes.lane('window'), {
       ...(options.replyWriter ? { writer: options.replyWriter } : {}),
       onConversationsChanged: conversationsChanged,
+      engineFor: (engineId) => remotes.engineFor(engineId),
+      localWorkElsewhere: () => lanes.writing('api'),
+    });
+    const localApi = new LocalApiService({
+      engine: lanes.lane('api'),
+      settings: () => store.settings.getAppSettings(),
+      secrets,
+      saveExchange: (exchange) => {
+        saveApiExchange(store.conversations, exchange);
+        conversationsChanged();
+      },
+      onStatus: (status) => push({ type: 'onApiStatus', status }),
+      ...(options.openai?.localApiPort === undefined ? {} : { portOverride: options.openai.localApiPort }),
+      ...(options.store?.now ? { now: options.store.now } : {}),
     });
     const conversations = new ConversationService(store, {
+      engines: {
+        defaultEngine: () => store.settings.getAppSetting('defaultEngine'),
+        requireKnown: (engineId) => remotes.requireKnown(engineId),
+      },
       onConversationsChanged: conversationsChanged,
       isBusy: (id) => chat.isBusy(id),
       ...(options.store?.now ? { now: options.store.now } : {}),
@@ -142,7 +201,10 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     });
     conversations.purgeLeftoverDeletions();
     const settings = new SettingsService(store.settings, {
-      onSettingsChanged: (changed) => push({ type: 'onSettingsChanged', settings: changed }),
+      onSettingsChanged: (changed) => {
+        push({ type: 'onSettingsChanged', settings: changed });
+        void localApi.apply(); // turned on or off, or moved to another port
+      },
     });
     models = new ModelService({
       ...options.models,
@@ -169,7 +231,21 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       onConversationsChanged: conversationsChanged,
     });
     const drafts = new DraftService(store.drafts);
-    const handlers = appHandlers({ info, engine, notices, settings, conversations, chat, models, history, drafts, windows });
+    const handlers = appHandlers({
+      info,
+      engine,
+      notices,
+      settings,
+      conversations,
+      chat,
+      models,
+      history,
+      drafts,
+      windows,
+      localApi,
+      remotes,
+    });
+    void localApi.apply(); // on when the user left it on
     const backups = scheduleBackups(
       () => store.backupIfDue(),
       (error) => notices.add(backupFailedNotice(error)),
@@ -187,6 +263,9 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       notices,
       backups,
       settings,
+      localApi,
+      remotes,
+      lanes,
       onPush(listener) {
         listeners.add(listener);
         return () => void listeners.delete(listener);
@@ -203,6 +282,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
           const hurry = new AbortController();
           try {
             const graceful = (async () => {
+              // Other programs' requests end first (their replies are aborted with the connections).
+              await localApi.dispose();
               conversations.dispose();
               // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
               await chat.stopAll();

@@ -10,8 +10,9 @@ import { requireConversation, requireMessage, toRpcError } from './rpc-errors';
 
 const TITLE_LENGTH = 60;
 
-/** The app settings a reply's request is built from. */
-type PrefillSettings = Pick<AppSettings, 'defaultGeneration' | 'defaultSystemPrompt' | 'prepareWhileTyping'>;
+/** The app settings a reply's request is built from (and, for a new chat, where its reply would come from). */
+type PrefillSettings = Pick<AppSettings, 'defaultGeneration' | 'defaultSystemPrompt' | 'prepareWhileTyping'> &
+  Partial<Pick<AppSettings, 'defaultEngine'>>;
 
 /** What a chat method gets from the RPC layer besides its params. */
 export interface ChatContext {
@@ -30,6 +31,13 @@ export interface ChatServiceOptions {
   writer?: ReplyWriterOptions;
   /** Told when conversations change, so every window can refresh its list. */
   onConversationsChanged?: () => void;
+  /**
+   * The engine that answers a conversation with this `Conversation.engine` (issue 15): the local model for `null`, a
+   * remote server's engine for its id. By default every conversation gets the engine given to the constructor.
+   */
+  engineFor?: (engineId: string | null) => ChatEngine;
+  /** Replies the local model is writing for other programs (the local API) right now: a window's reply waits for them. */
+  localWorkElsewhere?: () => number;
 }
 
 /** A reply about to be generated: the stored messages it answers and the assistant row to fill. */
@@ -51,10 +59,15 @@ interface PreparedReply {
 export class ChatService {
   readonly #stores: ChatStores;
   readonly #engine: ChatEngine;
+  readonly #engineFor: (engineId: string | null) => ChatEngine;
+  readonly #localWorkElsewhere: () => number;
   readonly #writerOptions: ReplyWriterOptions;
   readonly #onChanged: () => void;
-  /** Conversations with a reply being generated (one at a time each): how to stop it, and when it has settled. */
-  readonly #running = new Map<string, { stop: () => void; settled: Promise<unknown> }>();
+  /**
+   * Conversations with a reply being generated (one at a time each): how to stop it, when it has settled, and the
+   * engine writing it.
+   */
+  readonly #running = new Map<string, { stop: () => void; settled: Promise<unknown>; engine: ChatEngine }>();
   /** The draft the user last said they were writing (`chat.prepare`), and when. */
   #draft: { conversationId: string; text: string; at: number } | null = null;
   /**
@@ -68,6 +81,8 @@ export class ChatService {
   constructor(stores: ChatStores, engine: ChatEngine, options: ChatServiceOptions = {}) {
     this.#stores = stores;
     this.#engine = engine;
+    this.#engineFor = options.engineFor ?? (() => engine);
+    this.#localWorkElsewhere = options.localWorkElsewhere ?? (() => 0);
     this.#writerOptions = options.writer ?? {};
     this.#onChanged = options.onConversationsChanged ?? (() => {});
   }
@@ -95,7 +110,7 @@ export class ChatService {
   prepare(params: MethodParams['chat.prepare']): { prepared: boolean } {
     const conversation = this.#conversation(params.conversationId);
     this.#draft = { conversationId: conversation.id, text: params.text, at: performance.now() };
-    if (this.#engine.status().state !== 'ready' || this.#running.has(conversation.id)) return { prepared: false };
+    if (this.#engineOf(conversation).status().state !== 'ready' || this.#running.has(conversation.id)) return { prepared: false };
     return { prepared: this.#prefill(conversation, params.text, params.stillTyping ?? false) };
   }
 
@@ -106,15 +121,18 @@ export class ChatService {
    */
   async measure(params: MethodParams['chat.measure']): Promise<ContextMeasure> {
     const settings = this.#stores.settings.getAppSettings();
+    const conversation = params.conversationId === null ? null : this.#conversation(params.conversationId);
     const base =
-      params.conversationId === null
+      conversation === null
         ? { request: buildReplyRequest(NEW_CHAT, settings, []).request, turnMessageIds: [], branchIds: [] }
-        : this.#replyBase(this.#conversation(params.conversationId), settings);
-    const status = this.#engine.status();
+        : this.#replyBase(conversation, settings);
+    // A new chat will be answered by the app's default engine.
+    const engine = this.#engineFor(conversation === null ? (settings.defaultEngine ?? null) : conversation.engine);
+    const status = engine.status();
     if (status.state !== 'ready') return unavailable(status);
     const request: GenerateRequest = { ...base.request, turns: [...base.request.turns, { role: 'user', content: params.text }] };
-    const measured = await this.#engine.measure(request);
-    if (measured === null) return unavailable(this.#engine.status());
+    const measured = await engine.measure(request);
+    if (measured === null) return unavailable(engine.status());
     const branch = base.branchIds.map((id) => ({ id }));
     const inView = messagesInView(measured, branch, base.turnMessageIds);
     return {
@@ -122,6 +140,7 @@ export class ChatService {
       contextSize: measured.contextSize,
       promptTokens: measured.promptTokens,
       exact: measured.exact,
+      ...(measured.estimated ? { estimated: true } : {}),
       fits: measured.fits,
       promptBudget: measured.contextSize - measured.replyReserve,
       replyReserve: measured.replyReserve,
@@ -135,7 +154,7 @@ export class ChatService {
   /** `chat.send`: a new user message after the current leaf, and its reply. */
   async send(params: MethodParams['chat.send'], context: ChatContext): Promise<Message> {
     const conversation = this.#conversation(params.conversationId);
-    return this.#exclusive(conversation.id, context, () => {
+    return this.#exclusive(conversation, context, () => {
       const history = this.#stores.conversations.listMessages(conversation.id);
       const userMessage = this.#stores.conversations.appendMessage({
         conversationId: conversation.id,
@@ -153,7 +172,7 @@ export class ChatService {
     const original = this.#message(params.messageId);
     if (original.role !== 'user') throw new RpcError('BAD_REQUEST', 'Only your own messages can be edited; regenerate a reply instead.');
     const conversation = this.#conversation(original.conversationId);
-    return this.#exclusive(conversation.id, context, () => {
+    return this.#exclusive(conversation, context, () => {
       const userMessage = this.#stores.conversations.createSibling(original.id, { content: params.text, status: 'complete' });
       const branch = this.#stores.conversations.listMessages(conversation.id);
       return this.#startReply(conversation, branch, userMessage);
@@ -169,7 +188,7 @@ export class ChatService {
       throw new RpcError('BAD_REQUEST', 'This reply does not answer a message of yours, so it cannot be regenerated.');
     }
     const conversation = this.#conversation(original.conversationId);
-    return this.#exclusive(conversation.id, context, () => {
+    return this.#exclusive(conversation, context, () => {
       const assistant = this.#stores.conversations.createSibling(original.id, { content: '', status: 'streaming' });
       const branch = this.#stores.conversations.listMessages(conversation.id).slice(0, -1);
       return { conversation, branch, userMessage, assistant };
@@ -180,12 +199,18 @@ export class ChatService {
    * Checks the engine and the conversation's lock, runs `prepare` (which writes the user message and the empty
    * reply), then streams the reply. Nothing is written when a check fails.
    */
-  async #exclusive(conversationId: string, context: ChatContext, prepare: () => PreparedReply): Promise<Message> {
-    const engineState = this.#engine.status().state;
-    if (engineState !== 'ready') {
+  async #exclusive(conversation: ConversationRecord, context: ChatContext, prepare: () => PreparedReply): Promise<Message> {
+    const conversationId = conversation.id;
+    const engine = this.#engineOf(conversation);
+    const engineStatus = engine.status();
+    if (engineStatus.state !== 'ready') {
       throw new RpcError(
         'NO_MODEL',
-        engineState === 'loading' ? 'The model is still loading; try again in a moment.' : 'No model is loaded.',
+        engineStatus.state === 'loading'
+          ? 'The model is still loading; try again in a moment.'
+          : engineStatus.state === 'error' && engineStatus.error && engine !== this.#engine
+            ? engineStatus.error
+            : 'No model is loaded.',
       );
     }
     if (this.#running.has(conversationId)) {
@@ -202,12 +227,14 @@ export class ChatService {
       this.#nameAfterFirstMessage(reply);
       this.#onChanged();
       context.emit({ type: 'onStarted', userMessage: reply.userMessage, assistantMessage: reply.assistant });
-      // The engine writes one reply at a time: say so when others (another window's) go first, so the window can.
-      const ahead = [...this.#running.keys()].filter((id) => id !== conversationId).length;
+      // An engine writes one reply at a time: say so when others (another window's, or another program's through the
+      // local API) go first, so the window can.
+      const sameEngine = [...this.#running].filter(([id, running]) => id !== conversationId && running.engine === engine).length;
+      const ahead = sameEngine + (engine === this.#engine ? this.#localWorkElsewhere() : 0);
       if (ahead > 0) context.emit({ type: 'onQueued', messageId: reply.assistant.id, ahead });
-      return this.#stream(reply, controller, context.emit);
+      return this.#stream(reply, engine, controller, context.emit);
     })();
-    this.#running.set(conversationId, { stop: () => controller.abort(), settled: run.catch(() => undefined) });
+    this.#running.set(conversationId, { stop: () => controller.abort(), settled: run.catch(() => undefined), engine });
     try {
       const message = await run;
       this.#running.delete(conversationId);
@@ -241,7 +268,7 @@ export class ChatService {
       if (!settings.prepareWhileTyping) return false;
       const base = this.#replyBase(conversation, settings).request;
       const request: GenerateRequest = { ...base, turns: [...base.turns, { role: 'user', content: draft }] };
-      void this.#engine.prefill(request, { stillTyping }).catch(() => undefined);
+      void this.#engineOf(conversation).prefill(request, { stillTyping }).catch(() => undefined);
       return true;
     } catch {
       return false; // only ever a head start: a store that cannot be read now fails the send, with its own error
@@ -262,6 +289,7 @@ export class ChatService {
 
   async #stream(
     { conversation, branch, assistant }: PreparedReply,
+    engine: ChatEngine,
     controller: AbortController,
     emit: ChatContext['emit'],
   ): Promise<Message> {
@@ -273,7 +301,7 @@ export class ChatService {
     let inView: MessagesInView | null = null;
 
     try {
-      const result = await this.#engine.generate(request, {
+      const result = await engine.generate(request, {
         signal: controller.signal,
         onContext: (info) => {
           inView = messagesInView(info, branch, turnMessageIds);
@@ -293,10 +321,11 @@ export class ChatService {
       if (storeFailure) throw storeFailure;
       writer.flush();
       inView ??= messagesInView(result.context, branch, turnMessageIds);
-      const stats: ReplyStats = { ...result.stats, ...inView };
+      const model = engine.status().modelName;
+      const stats: ReplyStats = { ...result.stats, ...inView, ...(model ? { model } : {}) };
       const status = result.stopReason === 'aborted' ? 'stopped' : 'complete';
       const final = store.finishMessage(assistant.id, { status, stats });
-      this.#rememberModel(conversation);
+      this.#rememberModel(conversation, model);
       this.#onChanged();
       return final;
     } catch (error) {
@@ -344,8 +373,7 @@ export class ChatService {
   }
 
   /** Records which model wrote the latest reply (best effort: the reply itself is already stored). */
-  #rememberModel(conversation: ConversationRecord): void {
-    const model = this.#engine.status().modelName;
+  #rememberModel(conversation: ConversationRecord, model: string | null): void {
     if (!model) return;
     try {
       const current = this.#stores.conversations.getConversation(conversation.id);
@@ -353,6 +381,11 @@ export class ChatService {
     } catch {
       // The reply is safe; the model name is only shown beside the conversation.
     }
+  }
+
+  /** The engine that answers this conversation: the local model, or the remote server it was set to. */
+  #engineOf(conversation: Pick<ConversationRecord, 'engine'>): ChatEngine {
+    return this.#engineFor(conversation.engine ?? null);
   }
 
   #conversation(id: string): ConversationRecord {

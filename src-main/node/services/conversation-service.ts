@@ -37,6 +37,15 @@ export interface ConversationServiceOptions {
   now?: () => number;
   /** Told when purging deleted conversations fails (it is tried again later). */
   onPurgeFailed?: (error: unknown) => void;
+  /**
+   * Where conversations' replies come from (issue 15): the app's default for a new conversation, and a check that a
+   * chosen remote server exists. Without it every conversation uses the local model.
+   */
+  engines?: {
+    defaultEngine(): string | null;
+    /** @throws RpcError `BAD_REQUEST` for an unknown server. */
+    requireKnown(engineId: string | null): string | null;
+  };
 }
 
 /**
@@ -50,12 +59,14 @@ export class ConversationService {
   readonly #pageSize: number;
   readonly #isBusy: (conversationId: string) => boolean;
   readonly #purge: DeletionPurge;
+  readonly #engines: ConversationServiceOptions['engines'];
 
   constructor(stores: ConversationStores, options: ConversationServiceOptions = {}) {
     this.#stores = stores;
     this.#changed = options.onConversationsChanged ?? (() => {});
     this.#pageSize = options.pageSize ?? NEWEST_PAGE_SIZE;
     this.#isBusy = options.isBusy ?? (() => false);
+    this.#engines = options.engines;
     this.#purge = new DeletionPurge(stores.conversations, {
       undoWindowMs: options.undoWindowMs ?? DELETE_UNDO_WINDOW_MS,
       ...(options.now ? { now: options.now } : {}),
@@ -80,10 +91,13 @@ export class ConversationService {
     return this.#stores.conversations.listConversations(archived === undefined ? {} : { archived });
   }
 
-  create({ title, source }: MethodParams['conversations.create']): Conversation {
+  create({ title, source, engine }: MethodParams['conversations.create']): Conversation {
+    const engines = this.#engines;
+    const chosen = engines ? engines.requireKnown(engine === undefined ? engines.defaultEngine() : engine) : null;
     const conversation = this.#stores.conversations.createConversation({
       ...(title === undefined ? {} : { title }),
       ...(source === undefined ? {} : { source }),
+      engine: chosen,
     });
     this.#changed();
     return conversation;
@@ -107,6 +121,7 @@ export class ConversationService {
     if (fields.archived !== undefined) patch.archived = fields.archived;
     if (fields.systemPrompt !== undefined) patch.systemPrompt = fields.systemPrompt;
     if (fields.generation !== undefined) patch.generation = withoutUndefined(fields.generation);
+    if (fields.engine !== undefined) patch.engine = this.#engines ? this.#engines.requireKnown(fields.engine) : null;
     const conversation = this.#stores.conversations.updateConversation(id, patch);
     this.#changed();
     return conversation;

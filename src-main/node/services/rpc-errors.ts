@@ -1,6 +1,7 @@
 import { RpcError } from '../../common/contract';
 import type { Message } from '../../common/types';
 import { EngineError } from '../engine/port';
+import { SecretStoreError } from '../secrets/secret-store';
 import type { ConversationStore } from '../store/conversation-store';
 import { StoreError } from '../store/store-error';
 import type { ConversationRecord } from '../store/store-types';
@@ -25,6 +26,8 @@ export function toRpcError(error: unknown): unknown {
         return new RpcError('ENGINE_FAILED', error.message);
     }
   }
+  // An API key that could not be saved (issue 15): a storage failure, in words naming the file.
+  if (error instanceof SecretStoreError) return new RpcError('STORE_FAILED', error.message);
   if (error instanceof StoreError) {
     switch (error.code) {
       case 'NOT_FOUND':

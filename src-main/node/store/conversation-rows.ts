@@ -18,6 +18,7 @@ export interface ConversationRow {
   generation_json: string;
   model: string | null;
   source: string;
+  engine: string | null;
 }
 
 /** A `messages` row as SQLite returns it. */
@@ -51,6 +52,7 @@ export function toConversation(row: ConversationRow): ConversationRecord {
     model: row.model,
     // CHECKed by the schema (migration 006); anything else would be a foreign writer's, shown as a plain chat.
     source: row.source === 'quick' ? 'quick' : 'chat',
+    engine: row.engine,
   };
 }
 

@@ -5,7 +5,7 @@
 
 /** The columns of a `ConversationRow` (conversation-rows.ts). */
 export const CONVERSATION_COLUMNS =
-  'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model, source';
+  'id, title, created_at, updated_at, current_leaf_id, pinned, archived, system_prompt, generation_json, model, source, engine';
 /** The columns of a `MessageRow`. */
 export const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, seq, role, content, status, created_at, stats_json, error';
 /** The message columns, for statements that name the table `m`. */
@@ -15,8 +15,8 @@ export const M_MESSAGE_COLUMNS = MESSAGE_COLUMNS.split(', ')
 
 export const conversationSql = {
   insertConversation: `
-    INSERT INTO conversations (id, title, created_at, updated_at, current_leaf_id, system_prompt, generation_json, model, source)
-    VALUES (@id, @title, @now, @now, NULL, @systemPrompt, @generationJson, @model, @source)
+    INSERT INTO conversations (id, title, created_at, updated_at, current_leaf_id, system_prompt, generation_json, model, source, engine)
+    VALUES (@id, @title, @now, @now, NULL, @systemPrompt, @generationJson, @model, @source, @engine)
     RETURNING ${CONVERSATION_COLUMNS}`,
 
   /**
@@ -49,7 +49,8 @@ export const conversationSql = {
       archived        = CASE WHEN @setArchived     THEN @archived       ELSE archived        END,
       system_prompt   = CASE WHEN @setSystemPrompt THEN @systemPrompt   ELSE system_prompt   END,
       generation_json = CASE WHEN @setGeneration   THEN @generationJson ELSE generation_json END,
-      model           = CASE WHEN @setModel        THEN @model          ELSE model           END
+      model           = CASE WHEN @setModel        THEN @model          ELSE model           END,
+      engine          = CASE WHEN @setEngine       THEN @engine         ELSE engine          END
     WHERE id = @id AND deleted_at IS NULL
     RETURNING ${CONVERSATION_COLUMNS}`,
 

@@ -32,6 +32,8 @@ export interface NewConversation {
   model?: string | null;
   /** Where it is started; `chat` by default. */
   source?: ConversationSource;
+  /** Where its replies come from: `null` (default) the local model, else a remote server's id. */
+  engine?: string | null;
 }
 
 /** A message to add with {@link ConversationStore.appendMessage}. */
@@ -124,6 +126,7 @@ export class ConversationStore {
             generationJson: JSON.stringify(generation),
             model: nullableText(input.model, 'model'),
             source: input.source ?? 'chat',
+            engine: input.engine ?? null,
           }) as ConversationRow,
       );
       return toConversation(row);
@@ -200,6 +203,8 @@ export class ConversationStore {
         generationJson: JSON.stringify(valid.generation ?? {}),
         setModel: flag('model'),
         model: nullableText(valid.model, 'model'),
+        setEngine: flag('engine'),
+        engine: valid.engine ?? null,
       };
       const row = this.#connection.write(
         () => this.#statements.updateConversation.get(params) as ConversationRow | undefined,

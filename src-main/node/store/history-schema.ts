@@ -30,6 +30,8 @@ const ReplyStatsSchema = v.object({
   stopReason: v.picklist(['eos', 'stopText', 'maxTokens', 'aborted', 'error']),
   messagesInView: v.optional(Count),
   messagesDropped: v.optional(Count),
+  /** The model that wrote the reply (issue 15); absent in files from before. */
+  model: v.optional(bounded(TEXT_LIMITS.model)),
 });
 
 const ExportedMessageSchema = v.object({

@@ -2,10 +2,13 @@ import * as v from 'valibot';
 import { describeIssues } from '../../common/issues';
 import { DEFAULT_QUICK_SHORTCUT } from '../../common/accelerator';
 import {
+  DEFAULT_LOCAL_API_PORT,
   GenerationOverridesSchema,
   GenerationSettingsSchema,
   GlobalShortcutSchema,
   PHI2_GENERATION_DEFAULTS,
+  REMOTE_LIMITS,
+  RemoteBaseUrlSchema,
 } from '../../common/schemas';
 import { StoreError } from './store-error';
 import { TEXT_LIMITS } from './input-limits';
@@ -43,6 +46,20 @@ export function resolveGenerationSettings(defaults: GenerationSettings, override
 
 const SystemPrompt = v.pipe(v.string(), v.maxLength(TEXT_LIMITS.systemPrompt));
 
+/** An id of the app's own making (a remote server's). */
+const EngineId = v.pipe(v.string(), v.minLength(1), v.maxLength(64), v.regex(/^[A-Za-z0-9_-]+$/));
+
+/** A remote server as stored (its key is not: see `SecretStore`). */
+export const RemoteServerSchema = v.strictObject({
+  id: EngineId,
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(REMOTE_LIMITS.name)),
+  baseUrl: RemoteBaseUrlSchema,
+  model: v.pipe(v.string(), v.minLength(1), v.maxLength(REMOTE_LIMITS.model)),
+  contextLength: integer(256, 10_000_000),
+  contextReported: v.boolean(),
+  hasKey: v.boolean(),
+});
+
 /**
  * App-wide settings, one row per key in `app_settings`. Every key has a default ({@link DEFAULT_APP_SETTINGS}), so
  * reading never fails and a new key needs no migration.
@@ -79,6 +96,17 @@ export const AppSettingsSchema = v.strictObject({
   keepInTray: v.boolean(),
   /** Start the app at login (where supported). */
   startAtLogin: v.boolean(),
+  // ---- local API and remote engines (issue 15) ----
+  /** Where new conversations' replies come from: `null` the local model, else a remote server's id. */
+  defaultEngine: v.nullable(EngineId),
+  /** The OpenAI-compatible servers the user added. */
+  remoteServers: v.pipe(v.array(RemoteServerSchema), v.maxLength(100)),
+  /** Serve the local model over the OpenAI-compatible API on 127.0.0.1. */
+  localApiEnabled: v.boolean(),
+  /** The local API's port. */
+  localApiPort: integer(1024, 65_535),
+  /** Keep local API exchanges in the history. */
+  localApiSaveHistory: v.boolean(),
 });
 
 /** App-wide settings. */
@@ -105,6 +133,13 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   // Off: with no tray on some Linux desktops, a closed window must not leave an app running out of sight.
   keepInTray: false,
   startAtLogin: false,
+  defaultEngine: null,
+  remoteServers: [],
+  // Off: nothing listens on a port until the user asks for it.
+  localApiEnabled: false,
+  localApiPort: DEFAULT_LOCAL_API_PORT,
+  // Off: what other programs ask is theirs, not the user's history, unless the user wants it kept.
+  localApiSaveHistory: false,
 };
 
 /** Every key, for iteration. */
@@ -142,4 +177,5 @@ export const ConversationPatchSchema = v.strictObject({
   systemPrompt: v.optional(v.nullable(v.string())),
   generation: v.optional(GenerationOverridesSchema),
   model: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1)))),
+  engine: v.optional(v.nullable(EngineId)),
 });

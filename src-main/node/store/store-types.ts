@@ -21,6 +21,8 @@ export interface ConversationPatch {
   systemPrompt?: string | null;
   generation?: GenerationOverrides;
   model?: string | null;
+  /** Where its replies come from: `null` the local model, else a remote server's id. */
+  engine?: string | null;
 }
 
 /** What to list with {@link ConversationStore.listConversations}. */

@@ -282,6 +282,16 @@ export class ChatPage {
     return message.locator('.stats');
   }
 
+  /** The model that wrote a finished reply, as shown under it (issue 15). */
+  replyModel(message: Locator): Locator {
+    return message.getByTitle('The model that wrote this reply');
+  }
+
+  /** The header's picker of the model answering the open conversation (shown once a server is added; issue 15). */
+  get modelPicker(): Locator {
+    return this.page.getByRole('combobox', { name: 'Model', exact: true });
+  }
+
   /** The scrolling area of the messages. */
   get scroller(): Locator {
     return this.page.locator('.scroller');

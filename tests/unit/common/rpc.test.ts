@@ -15,6 +15,7 @@ const conversation = (id: string, title = 'New chat'): Conversation => ({
   generation: {},
   model: null,
   source: 'chat',
+  engine: null,
 });
 const message = (id: string, content: string, status: Message['status'] = 'complete'): Message => ({
   id,
@@ -76,6 +77,11 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'quick.hide': notImplemented,
     'quick.resize': notImplemented,
     'quick.readClipboard': notImplemented,
+    'api.getStatus': notImplemented,
+    'api.regenerateKey': notImplemented,
+    'remote.probe': notImplemented,
+    'remote.save': notImplemented,
+    'remote.remove': notImplemented,
     'chat.send': async ({ text }, { signal, emit }) => {
       emit({ type: 'onStarted', userMessage: message('u', text), assistantMessage: message('a', '', 'streaming') });
       let reply = '';

@@ -155,6 +155,13 @@ describe('describeMeter', () => {
     expect(dropped.detail).toContain('the last 6 messages (12 older ones are left out to fit)');
   });
 
+  it('marks the counts of a model on a server as estimated, with its own window', () => {
+    const remote = describeMeter(measured(900, { contextSize: 32_768, promptBudget: 32_000, estimated: true }), 2048);
+    expect(remote).toMatchObject({ text: '≈ 900 / 32,768 tokens', level: 'ok', bar: { max: 32_768 } });
+    expect(remote.detail).toContain('its tokens are estimated from the text’s length');
+    expect(describeMeter(measured(900), 2048).detail).not.toContain('estimated');
+  });
+
   it('says by how much a message is too long, and when nothing can be counted', () => {
     expect(describeMeter(measured(2300, { fits: false, replyTokens: 0 }), 2048)).toMatchObject({
       text: 'Message too long by 508 tokens',

@@ -18,6 +18,7 @@ const conversation = (id: string, updatedAt: number, pinned = false): Conversati
   generation: {},
   model: null,
   source: 'chat',
+  engine: null,
 });
 const list = [conversation('p', NOW - 90 * DAY, true), conversation('a', NOW - 60_000), conversation('b', NOW - 3 * DAY), conversation('c', NOW - 4 * DAY)];
 

@@ -14,6 +14,7 @@ const conversation = (overrides: Partial<Conversation> = {}): Conversation => ({
   generation: {},
   model: null,
   source: 'chat',
+  engine: null,
   ...overrides,
 });
 

@@ -73,6 +73,7 @@ describe('ConversationStore', () => {
         generation: {},
         model: null,
         source: 'chat',
+        engine: null,
       });
       expect(unnamed.title).toBe(DEFAULT_CONVERSATION_TITLE);
       expect(named.id).not.toBe(unnamed.id);
