@@ -8,6 +8,7 @@ import { migration005SearchSpeed } from './005-search-speed';
 import { migration006Drafts } from './006-drafts';
 import { migration007ConversationSource } from './007-conversation-source';
 import { migration008DeletedConversations } from './008-deleted-conversations';
+import { migration009ConversationOrigin } from './009-conversation-origin';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006Drafts,
   migration007ConversationSource,
   migration008DeletedConversations,
+  migration009ConversationOrigin,
 ];
 
 /** The schema version this build of the app reads and writes. */

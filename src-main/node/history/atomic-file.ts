@@ -4,20 +4,20 @@ import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RpcError } from '../../common/contract';
 
-/** Text is collected into chunks this big before each write, so a big export is many mid-sized writes. */
-const CHUNK_CHARS = 256 * 1024;
+/** Text and bytes are collected into chunks this big before each write, so a big export is many mid-sized writes. */
+const CHUNK_BYTES = 256 * 1024;
 
 /**
- * A file written in full or not at all: text goes to a temporary file beside the target (same folder, so the final
+ * A file written in full or not at all: text and bytes go to a temporary file beside the target (same folder, so the final
  * `rename` is atomic and cannot cross disks), which is flushed to disk and renamed over the target by {@link commit}.
  * {@link discard} (or any failure) removes the temporary file, so a full disk or a cancel leaves nothing behind.
  */
-export class AtomicTextFile {
+export class AtomicFile {
   readonly target: string;
   readonly #temporary: string;
   readonly #handle: FileHandle;
-  #pending: string[] = [];
-  #pendingChars = 0;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #bytes = 0;
   #settled = false;
 
@@ -32,7 +32,7 @@ export class AtomicTextFile {
    * @throws RpcError `BAD_REQUEST` (`details.reason`: `NO_FOLDER`, `UNWRITABLE`, `EXISTS`) or `STORE_FAILED`
    * (`DISK_FULL`, `IO`), each with a sentence naming the path.
    */
-  static async create(target: string, options: { overwrite: boolean }): Promise<AtomicTextFile> {
+  static async create(target: string, options: { overwrite: boolean }): Promise<AtomicFile> {
     const folder = dirname(target);
     const existing = await stat(target).catch(() => null);
     if (existing?.isDirectory()) throw badPath(`${target} is a folder; give the name of a file to write.`, 'UNWRITABLE');
@@ -42,7 +42,7 @@ export class AtomicTextFile {
     const temporary = join(folder, `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
     try {
       const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-      return new AtomicTextFile(target, temporary, handle);
+      return new AtomicFile(target, temporary, handle);
     } catch (error) {
       throw fileWriteError(error, target);
     }
@@ -53,11 +53,12 @@ export class AtomicTextFile {
     return this.#bytes;
   }
 
-  /** Append text; it reaches the disk in chunks. Awaiting each call keeps memory bounded. */
-  async write(text: string): Promise<void> {
-    this.#pending.push(text);
-    this.#pendingChars += text.length;
-    if (this.#pendingChars >= CHUNK_CHARS) await this.#flush();
+  /** Append text (as UTF-8) or bytes; they reach the disk in chunks. Awaiting each call keeps memory bounded. */
+  async write(data: string | Buffer): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    if (this.#pendingBytes >= CHUNK_BYTES) await this.#flush();
   }
 
   /** Flush, sync and rename into place; returns the file's size. On failure the temporary file is removed. */
@@ -85,9 +86,9 @@ export class AtomicTextFile {
 
   async #flush(): Promise<void> {
     if (this.#pending.length === 0) return;
-    const buffer = Buffer.from(this.#pending.join(''), 'utf8');
+    const buffer = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
-    this.#pendingChars = 0;
+    this.#pendingBytes = 0;
     try {
       let offset = 0;
       while (offset < buffer.length) {
