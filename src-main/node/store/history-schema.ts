@@ -46,7 +46,7 @@ const ExportedMessageSchema = v.object({
   error: v.nullable(bounded(TEXT_LIMITS.error)),
 });
 
-const ExportedConversationSchema = v.object({
+export const ExportedConversationSchema = v.object({
   id: FileId,
   title: v.pipe(v.string(), v.minLength(1, 'a title cannot be empty'), v.maxLength(TEXT_LIMITS.title)),
   createdAt: Timestamp,
