@@ -3,7 +3,7 @@ import { exportFileName } from '../../common/export-file-name';
 import type { MethodParams } from '../../common/schemas';
 import type { HistoryExportResult, HistoryImportResult, HistoryProgress } from '../../common/types';
 import { AtomicFile } from '../history/atomic-file';
-import { planExport, type ExportRequest } from '../history/export-plan';
+import { planExport, type ExportPlan, type ExportRequest } from '../history/export-plan';
 import { writeExport } from '../history/export-writer';
 import { importFiles } from '../history/import/importer';
 import type { ImportFileRef } from '../history/import/import-sources';
@@ -57,13 +57,7 @@ export class HistoryService {
 
   /** `history.export`: see the contract. */
   async export(params: MethodParams['history.export'], context: HistoryCallContext): Promise<HistoryExportResult> {
-    const request: ExportRequest = {
-      format: params.format,
-      selection: params.scope ?? { kind: 'all' },
-      includeArchived: params.includeArchived ?? true,
-      branches: params.branches ?? 'shown',
-      separate: params.layout === 'separate',
-    };
+    const request = exportRequest(params);
     const transfers = params.download ? this.#options.transfers : undefined;
     if (params.download && !transfers) {
       throw new RpcError('BAD_REQUEST', 'This window cannot download files; give the path of the file to write.', {
@@ -71,8 +65,7 @@ export class HistoryService {
       });
     }
     const plan = planExport(this.#history, request);
-    const only = plan.entries.length === 1 ? (plan.entries[0]?.title ?? null) : null;
-    const fileName = exportFileName(request.separate ? 'zip' : plan.format.extension, only);
+    const fileName = fileNameFor(plan, this.#now());
     const path = transfers ? transfers.downloadPath(fileName) : params.path!;
     let file: AtomicFile;
     try {
@@ -84,7 +77,7 @@ export class HistoryService {
     try {
       const progress = this.#progress(context, plan.totalMessages, 'messages');
       const counts = await writeExport(this.#history, plan, file, {
-        info: { exportedAt: (this.#options.now ?? Date.now)(), appVersion: this.#options.appVersion, branches: request.branches },
+        info: { exportedAt: this.#now(), appVersion: this.#options.appVersion, branches: request.branches },
         signal: context.signal,
         onProgress: (done, conversations, messages) => progress(done, conversations, messages),
       });
@@ -106,6 +99,11 @@ export class HistoryService {
       if (transfers) await transfers.discardDownload(path);
       throw error;
     }
+  }
+
+  /** The name an export with `params` gets (`Trip plans.md`, `phi-desk-history-2026-11-27.zip`), for the CLI. */
+  suggestedFileName(params: Omit<MethodParams['history.export'], 'path' | 'download'>): string {
+    return fileNameFor(planExport(this.#history, exportRequest(params)), this.#now());
   }
 
   /** `history.import`: see the contract. */
@@ -152,6 +150,10 @@ export class HistoryService {
     }
   }
 
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
   /** `history.choosePath`: the native dialog's answer, or `BAD_REQUEST` (`NO_FILE_DIALOG`) where there is none. */
   async choosePath(params: MethodParams['history.choosePath']): Promise<{ path: string | null; paths: string[] }> {
     if (!this.#options.choosePath) {
@@ -184,4 +186,20 @@ export class HistoryService {
       context.emit({ type: 'onProgress', done, total, unit, conversations, messages });
     };
   }
+}
+
+function exportRequest(params: Omit<MethodParams['history.export'], 'path' | 'download'>): ExportRequest {
+  return {
+    format: params.format,
+    selection: params.scope ?? { kind: 'all' },
+    includeArchived: params.includeArchived ?? true,
+    branches: params.branches ?? 'shown',
+    separate: params.layout === 'separate',
+  };
+}
+
+/** A conversation's title for an export of one, else a dated name; `.zip` for one file per conversation. */
+function fileNameFor(plan: ExportPlan, now: number): string {
+  const only = plan.entries.length === 1 ? (plan.entries[0]?.title ?? null) : null;
+  return exportFileName(plan.request.separate ? 'zip' : plan.format.extension, only, now);
 }

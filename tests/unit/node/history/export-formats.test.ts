@@ -277,7 +277,7 @@ describe('HTML export', () => {
 });
 
 describe('scope', () => {
-  async function titlesOf(app: Harness, params: ExportParams): Promise<string[]> {
+  async function titlesOf(app: Harness, params: Omit<ExportParams, 'format'>): Promise<string[]> {
     const { text } = await exportTo(app, `scope-${Math.random().toString(36).slice(2)}.json`, { format: 'json', ...params });
     return (JSON.parse(text()) as ExportFile).conversations.map((conversation) => conversation.title);
   }
