@@ -4,6 +4,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { formatBytes } from '../models/byte-format';
 
 /**
  * The browser host's staging folder for history files crossing HTTP: an export made for the browser to download
@@ -135,7 +136,7 @@ export interface StagedFile {
 /** An upload past the cap. */
 export class UploadTooLarge extends Error {
   constructor(readonly limit: number) {
-    super(`The file is larger than ${(limit / 1024 ** 3).toFixed(0)} GB, the most Phi Desk takes in an upload.`);
+    super(`The file is larger than ${formatBytes(limit)}, the most Phi Desk takes in an upload.`);
     this.name = 'UploadTooLarge';
   }
 }

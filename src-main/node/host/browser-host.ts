@@ -29,6 +29,8 @@ export interface BrowserHostOptions {
   engine?: ChatEngine;
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** The largest history file the window may upload to import (tests); 8 GB by default. */
+  maxUploadBytes?: number;
   /** Folder with the built renderer; `dist/renderer` by default. */
   rendererDir?: string;
   /** Model load progress, 0..1. */
@@ -61,7 +63,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const engine = options.engine ?? createAppEngine({ dataDir: path.resolve(options.dataDir) });
   const pages = new BrowserPages();
   // History files cross HTTP here: exports to download, uploads to import (see history-routes.ts).
-  const transfers = new TransferArea(path.join(path.resolve(options.dataDir), TRANSFERS_FOLDER));
+  const transfers = new TransferArea(path.join(path.resolve(options.dataDir), TRANSFERS_FOLDER), {
+    ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
+  });
   let app: ComposedApp;
   try {
     app = composeApp({
