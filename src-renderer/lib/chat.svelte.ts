@@ -21,6 +21,7 @@ import { ConversationListState } from './conversation-list.svelte';
 import { DraftPreparer } from './draft-preparer';
 import { describeError, isCancellation, type Notice } from './errors';
 import { HistoryTransfer } from './history.svelte';
+import { ConversationSelection } from './conversation-selection.svelte';
 import type { LiveReply } from './live-reply.svelte';
 import { OpenConversation, type ReplyPlacement, type SelectionMemory } from './open-conversation.svelte';
 import { ReplyStream, type StreamCallOptions } from './reply-stream.svelte';
@@ -73,6 +74,8 @@ export class ChatState {
   readonly deletions = new UndoDeletions({ restore: (conversationId) => this.list.restore(conversationId) });
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
+  /** The sidebar's multi-selection (to export several conversations). */
+  readonly selection = new ConversationSelection();
   /** The composer's text: one draft per conversation, saved as the user types (`drafts.get`, `drafts.save`). */
   readonly composer: ComposerDraft;
   /** The header's context meter: the next prompt's tokens (`chat.measure`). Context meter. */
