@@ -169,7 +169,7 @@ describe('the sidebar', () => {
     expect(await chat.isFocused(item('Pin'))).toBe(true);
     // Over the list, not in it: the row keeps its height.
     expect(await row.evaluate((li) => (li as HTMLElement).offsetHeight)).toBe(rowHeight);
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Pin', 'Rename', 'Archive', 'Delete']);
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Pin', 'Rename', 'Export…', 'Archive', 'Delete']);
 
     const expectFocus = async (name: string): Promise<void> => {
       await expect.poll(() => chat.isFocused(item(name))).toBe(true);

@@ -140,7 +140,10 @@ class HtmlWriter implements FormatWriter {
 function factsHtml(view: ConversationView): string {
   const rows = conversationFacts(view)
     .filter(([key]) => key !== 'title' && key !== 'system_prompt')
-    .map(([key, value]) => `<dt>${escapeHtml(key.replace('_', ' '))}</dt><dd>${escapeHtml(factText(value))}</dd>`);
+    .map(([key, value]) => {
+      const text = key === 'created' || key === 'updated' ? utcMinute(Date.parse(String(value))) : factText(value);
+      return `<dt>${escapeHtml(key.replace('_', ' '))}</dt><dd>${escapeHtml(text)}</dd>`;
+    });
   const prompt = view.conversation.systemPrompt;
   const system = prompt ? `<dt>system prompt</dt><dd class="system-prompt">${escapeHtml(prompt)}</dd>` : '';
   return `<dl class="facts">${rows.join('')}${system}</dl>\n`;

@@ -2,28 +2,8 @@ import path from 'node:path';
 import type { RpcClient } from '../../../../src-main/common/rpc';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
 import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
+import { RICH_REPLY } from '../../../fixtures/rich-reply';
 import { edit, regenerate, send, startHarness, type Harness } from '../host/compose-harness';
-
-/** A reply with everything a reader's export must render: emphasis, a table, code, math, raw HTML and links. */
-export const RICH_REPLY = [
-  'Here is **the formula**, with a table:',
-  '',
-  '| radius | area |',
-  '| --- | --- |',
-  '| 1 | 3.14 |',
-  '',
-  '```python',
-  'def area(r):',
-  '    return 3.14159 * r ** 2',
-  '```',
-  '',
-  'The area is $A = \\pi r^2$, and',
-  '',
-  '$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$',
-  '',
-  'Raw <b onclick="steal()">markup</b> <script>alert(1)</script> stays text; [a link](https://example.com/circles),',
-  '[a bad one](javascript:alert(1)) and ![a picture](https://example.com/circle.png) are not fetched.',
-].join('\n');
 
 /** Fixed days the seeded conversations are written on (UTC), for date-range scopes. */
 export const DAYS = { circle: Date.UTC(2026, 0, 10, 9), lisbon: Date.UTC(2026, 1, 10, 9), zebra: Date.UTC(2026, 2, 10, 9) };
