@@ -198,8 +198,9 @@ function exportRequest(params: Omit<MethodParams['history.export'], 'path' | 'do
   };
 }
 
-/** A conversation's title for an export of one, else a dated name; `.zip` for one file per conversation. */
+/** A conversation's title for an export of the one named, else a dated name; `.zip` for one file per conversation. */
 function fileNameFor(plan: ExportPlan, now: number): string {
-  const only = plan.entries.length === 1 ? (plan.entries[0]?.title ?? null) : null;
+  const named = plan.request.selection.kind === 'conversations' && plan.entries.length === 1;
+  const only = named ? (plan.entries[0]?.title ?? null) : null;
   return exportFileName(plan.request.separate ? 'zip' : plan.format.extension, only, now);
 }

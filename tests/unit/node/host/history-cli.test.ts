@@ -69,7 +69,7 @@ describe('npm run export', () => {
     expect(readFileSync(path.join(out.dir, 'page.html'), 'utf8')).toContain('<nav class="contents"');
 
     const zip = await runExportCommand(['--format', 'markdown', '--separate', '--search', 'umbrella'], env());
-    expect(zip.stdout[0]).toMatch(/^Exported 1 conversation \(4 messages\) to .*Lisbon trip\.zip \(.*, a zip with one file each and an index\)\.$/);
+    expect(zip.stdout[0]).toMatch(/^Exported 1 conversation \(4 messages\) to .*phi-desk-history-2026-05-01\.zip \(.*, a zip with one file each and an index\)\.$/);
 
     // An existing file is kept unless --force.
     const again = await runExportCommand(['--out', 'page.html', '--format', 'html'], env());
