@@ -212,6 +212,7 @@ describe('the sidebar', () => {
     await page!.keyboard.press('Enter');
     await page!.keyboard.press('ArrowDown');
     await page!.keyboard.press('ArrowDown');
+    await page!.keyboard.press('ArrowDown');
     await expectFocus('Archive');
     await page!.keyboard.press('Enter');
     await expect.poll(() => chat.conversations.allTextContents()).toEqual(['Older']);
