@@ -16,8 +16,12 @@ export class AtomicFile {
   readonly target: string;
   readonly #temporary: string;
   readonly #handle: FileHandle;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /** Pieces not yet written: text is kept as text and encoded once per chunk (far cheaper than per piece). */
+  #pending: Array<string | Buffer> = [];
+  /** Their size: bytes of buffers, UTF-16 units of text (a close enough measure to decide when to flush). */
+  #pendingSize = 0;
+  /** The chunk being written now (see {@link #flush}). */
+  #writing: Promise<void> = Promise.resolve();
   #bytes = 0;
   #settled = false;
 
@@ -55,16 +59,16 @@ export class AtomicFile {
 
   /** Append text (as UTF-8) or bytes; they reach the disk in chunks. Awaiting each call keeps memory bounded. */
   async write(data: string | Buffer): Promise<void> {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.#pending.push(bytes);
-    this.#pendingBytes += bytes.length;
-    if (this.#pendingBytes >= CHUNK_BYTES) await this.#flush();
+    this.#pending.push(data);
+    this.#pendingSize += data.length;
+    if (this.#pendingSize >= CHUNK_BYTES) await this.#flush();
   }
 
   /** Flush, sync and rename into place; returns the file's size. On failure the temporary file is removed. */
   async commit(): Promise<number> {
     try {
       await this.#flush();
+      await this.#writing;
       await this.#handle.sync();
       await this.#handle.close();
       await rename(this.#temporary, this.target);
@@ -80,26 +84,47 @@ export class AtomicFile {
   async discard(): Promise<void> {
     if (this.#settled) return;
     this.#settled = true;
+    await this.#writing.catch(() => {});
     await this.#handle.close().catch(() => {});
     await unlink(this.#temporary).catch(() => {});
   }
 
   async #flush(): Promise<void> {
     if (this.#pending.length === 0) return;
-    const buffer = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    try {
-      let offset = 0;
-      while (offset < buffer.length) {
-        const { bytesWritten } = await this.#handle.write(buffer, offset, buffer.length - offset);
-        offset += bytesWritten;
+    const parts: Buffer[] = [];
+    let text: string[] = [];
+    for (const piece of this.#pending) {
+      if (typeof piece === 'string') {
+        text.push(piece);
+        continue;
       }
-      this.#bytes += buffer.length;
+      if (text.length > 0) parts.push(Buffer.from(text.join(''), 'utf8'));
+      text = [];
+      parts.push(piece);
+    }
+    if (text.length > 0) parts.push(Buffer.from(text.join(''), 'utf8'));
+    const buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.#pending = [];
+    this.#pendingSize = 0;
+    // One chunk on its way to the disk while the next is made: the writer waits only when it is a whole chunk ahead,
+    // so memory stays at two chunks and the export does not stand idle on each write.
+    try {
+      await this.#writing;
     } catch (error) {
       await this.discard();
       throw fileWriteError(error, this.target);
     }
+    this.#writing = this.#writeAll(buffer);
+    this.#writing.catch(() => {}); // awaited by the next flush, commit or discard
+  }
+
+  async #writeAll(buffer: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < buffer.length) {
+      const { bytesWritten } = await this.#handle.write(buffer, offset, buffer.length - offset);
+      offset += bytesWritten;
+    }
+    this.#bytes += buffer.length;
   }
 }
 

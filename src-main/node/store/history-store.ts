@@ -274,15 +274,15 @@ export class HistoryStore {
   }
 
   /**
-   * The id of a conversation already here that is the same as `conversation`, or `null`: one imported from the same
-   * source conversation (same `origin`), else one with the same title, start time and messages (text, roles,
-   * statuses, times and tree shape). Options (pinned, prompt…) are not compared.
+   * The id of a conversation already here that is the same as `conversation`, or `null`: for one with an `origin`, the
+   * one imported from the same source conversation; else one with the same title, start time and messages (text,
+   * roles, statuses, times and tree shape). Options (pinned, prompt…) are not compared.
    */
   findDuplicate(conversation: ExportedConversation): string | null {
     return this.#connection.run('look for a copy of an imported conversation', () => {
+      // Keyed on where it came from when it says: a title and time shared by many (ChatGPT's "New chat") decide nothing.
       if (conversation.origin !== undefined) {
-        const same = this.#statements.sameOrigin.pluck().get({ origin: conversation.origin }) as string | undefined;
-        if (same !== undefined) return same;
+        return (this.#statements.sameOrigin.pluck().get({ origin: conversation.origin }) as string | undefined) ?? null;
       }
       const candidates = this.#statements.sameStart.all({
         createdAt: conversation.createdAt,
