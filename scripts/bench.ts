@@ -3,7 +3,7 @@
  * conversation store on a large synthetic history (store). Prints a table and writes a JSON summary.
  *
  *   npm run bench                              # everything, Phi-2-shaped model, 100k conversations / 1M messages
- *   npm run bench -- --only engine|store       # one part
+ *   npm run bench -- --only engine|store|history   # one part (history: export and import, issue 11)
  *   npm run bench -- --only memory             # only the baseline's memory with mmap off and on
  *   npm run bench -- --quick                   # the tiny model and 100k messages: checks the harness in ~1 minute
  *   options: --model phi2|tiny|<file.gguf>  --threads N  --no-extras (skip the state-file and mmap comparisons)
@@ -18,10 +18,11 @@ import { TINY_SHAPE } from '../src-main/node/engine/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
 import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
 import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';
-import { engineRows, formatTable, storeRows, type ScenarioRow } from '../tests/bench/report';
+import { engineRows, formatTable, historyRows, storeRows, type ScenarioRow } from '../tests/bench/report';
 import { runStoreBench, type StoreBenchResult } from '../tests/bench/store/store-bench';
+import { runHistoryBench } from '../tests/bench/history/history-bench';
 
-const USAGE = 'usage: npm run bench -- [--only engine|store|memory] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--out <file.json>]';
+const USAGE = 'usage: npm run bench -- [--only engine|store|memory|history] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--out <file.json>]';
 const DEFAULT_OUT = resolve('.cache/bench/summary.json');
 /** The app's context size for Phi-2 (its trained context). */
 const CONTEXT_SIZE = 2048;
@@ -47,8 +48,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.only !== undefined && !['engine', 'store', 'memory'].includes(values.only)) {
-    console.error(`--only must be engine, store or memory\n${USAGE}`);
+  if (values.only !== undefined && !['engine', 'store', 'memory', 'history'].includes(values.only)) {
+    console.error(`--only must be engine, store, memory or history\n${USAGE}`);
     return 2;
   }
   const positive = (text: string | undefined, name: string): number | undefined => {
@@ -112,6 +113,13 @@ async function main(): Promise<number> {
     });
     rows.push(...storeRows(store));
     summary.store = store;
+  });
+
+  if (part('history')) await attempt('history', async () => {
+    // 10k and 100k messages (issue 11); --quick: 2k and 20k.
+    const history = await runHistoryBench({ sizes: quick ? [2_000, 20_000] : [10_000, 100_000], log });
+    rows.push(...historyRows(history));
+    summary.history = history;
   });
 
   summary.seconds = Math.round((performance.now() - started) / 1000);

@@ -182,16 +182,25 @@ export interface Methods {
   // ---- history (export and import) ----
 
   /**
-   * Export conversation history to the file at `path` (absolute). `format: 'json'`: every conversation (or only
-   * `conversationId`) with every message of every branch and its options, as one versioned document
-   * (`{ format: "phi-desk-export", version: 1, exportedAt, conversations }`) that `history.import` reads back.
-   * `format: 'markdown'`: the current branch of `conversationId`, for reading. The file is written beside its target
-   * under a temporary name and renamed into place at the end, so a failure leaves no partial file. Progress streams
-   * as `onProgress` (messages written). Fails with `BAD_REQUEST` when the folder is missing or cannot be written, or
-   * when a file already exists there and `overwrite` is not true (`details.reason`: `NO_FOLDER`, `UNWRITABLE`,
-   * `EXISTS`); `STORE_FAILED` when the disk is full (`DISK_FULL`); `NOT_FOUND` for an unknown conversation;
-   * `ABORTED` when cancelled. On a damaged database the JSON export of every conversation is a rescue: a conversation
-   * that cannot be read is left out and listed in the result's `unreadable`, and the rest are written.
+   * Export conversations to one file: to `path` (absolute), or, with `download: true`, staged for the browser to
+   * download (the browser host only; the result's `download.url`, fetched with the page's token, streams it once).
+   * - `format: 'json'`: every message of every branch with its options, as one versioned document
+   *   (`{ format: "phi-desk-export", version: 1, exportedAt, conversations }`, schema in
+   *   `resources/schemas/phi-desk-history.schema.json`) that `history.import` reads back losslessly.
+   * - `format: 'markdown'`: front matter (title, dates, model, settings) and the messages; `'html'`: one self-contained
+   *   page (styles, highlighted code and typeset math inside it, a table of contents for several conversations, no
+   *   script, nothing fetched when opened). Both show the branch shown in the app, or with `branches: 'all'` every
+   *   branch, each labelled where it leaves the others.
+   * - `scope`: all conversations (default), those named, or those matching a search and date range;
+   *   `includeArchived` (default true) takes archived ones too. `layout: 'separate'` writes one file per
+   *   conversation into a zip with an index, instead of one combined file.
+   * The file is written beside its target under a temporary name and renamed into place at the end: a failure or a
+   * cancel leaves no partial file and never touches an existing one. Progress streams as `onProgress` (messages).
+   * Fails with `BAD_REQUEST` when the folder is missing or cannot be written, or when a file already exists there
+   * and `overwrite` is not true (`details.reason`: `NO_FOLDER`, `UNWRITABLE`, `EXISTS`), when there is nothing to
+   * export (`NOTHING`), or for a download where the host has none (`NO_DOWNLOAD`); `STORE_FAILED` when the disk is
+   * full (`DISK_FULL`); `ABORTED` when cancelled. On a damaged database an export of everything is a rescue: a
+   * conversation that cannot be read is left out and listed in the result's `unreadable`, and the rest are written.
    */
   'history.export': {
     params: MethodParams['history.export'];
@@ -200,13 +209,18 @@ export interface Methods {
   };
 
   /**
-   * Import a `history.export` JSON file: each conversation is added with new ids (nothing existing is changed),
-   * keeping its branches, current branch, options and times, and becomes searchable. A conversation identical to one
-   * already here (same title, start time and messages — e.g. the same file imported twice) is skipped. The whole file
-   * is read and checked before anything is added; then each conversation is added in its own transaction. Progress
-   * streams as `onProgress` (messages added). Fails with `BAD_REQUEST` naming what is wrong for a missing, too large,
-   * truncated, malformed or newer-version file (nothing is imported then); `ABORTED` when cancelled (conversations
-   * already added stay).
+   * Import conversations from files at `paths`, or from files uploaded to the browser host (`uploads`, ids answered
+   * by `POST /history/upload`; each is deleted once read). Reads Phi Desk's JSON exports, and ChatGPT's export: its
+   * zip, its `conversations.json`, or the split `conversations-000.json`… files (every branch, the current one, code
+   * and its output as fenced blocks; pictures and files noted as "[image omitted]" and counted in `omitted`). A zip
+   * of Phi Desk JSON files (an export with `layout: 'separate'`) is read too. Files are read as streams, in constant
+   * memory whatever their size. Each conversation is added with new ids in its own transaction (nothing existing is
+   * changed) and becomes searchable; one already here is skipped (a ChatGPT conversation by its id, a Phi Desk one
+   * when identical: same title, start time and messages). A conversation that cannot be added — invalid, or cut off
+   * by the end of a truncated file — is reported in `failed` with the reason, never half added, and the rest go on.
+   * Progress streams as `onProgress` (bytes read). Fails with `BAD_REQUEST` naming the file, before anything is
+   * added, for a file that is missing, not a regular file, or not an export at all (`details.reason`: `NOT_FOUND`,
+   * `NOT_JSON`, `NOT_AN_EXPORT`, `VERSION`); `ABORTED` when cancelled (conversations already added stay).
    */
   'history.import': {
     params: MethodParams['history.import'];
@@ -215,13 +229,14 @@ export interface Methods {
   };
 
   /**
-   * Show the native save (`purpose: 'export'`) or open (`'import'`) dialog and return the chosen path, or `null` if
-   * the user cancelled. Only the desktop app has one: elsewhere it fails with `BAD_REQUEST`
-   * (`details.reason: 'NO_FILE_DIALOG'`) and the window asks for a typed path instead.
+   * Show the native save (`purpose: 'export'`, for `format`) or open (`'import'`, several files may be chosen)
+   * dialog: the chosen `path` (the first one) and all of them in `paths`, or `path: null` if the user cancelled. Only
+   * the desktop app has one: elsewhere it fails with `BAD_REQUEST` (`details.reason: 'NO_FILE_DIALOG'`); the browser
+   * host downloads and uploads instead.
    */
   'history.choosePath': {
     params: MethodParams['history.choosePath'];
-    result: { path: string | null };
+    result: { path: string | null; paths: string[] };
     events: never;
   };
 
@@ -405,7 +420,7 @@ export type ChatSendEvents =
       text: string;
     };
 
-/** Events streamed while `history.export` or `history.import` runs: messages done out of the total, now and then. */
+/** Events streamed while `history.export` or `history.import` runs: how far it is, now and then. */
 export type HistoryProgressEvents = { type: 'onProgress' } & HistoryProgress;
 
 /** Events the main process pushes to every connected renderer, unasked. */

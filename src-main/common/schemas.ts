@@ -199,8 +199,36 @@ const HistoryFilePath = v.pipe(
   v.check((path) => !/[\\/]$/.test(path), 'must name a file, not a folder'),
 );
 
-/** The formats `history.export` writes: the whole tree as JSON (importable), or one branch as Markdown (for reading). */
-export const HistoryFormatSchema = v.picklist(['json', 'markdown']);
+/**
+ * The formats `history.export` writes: the whole tree as versioned JSON (lossless, importable), Markdown (for reading
+ * and editing, front matter included), or one self-contained HTML page (for reading and sharing: no script, nothing
+ * fetched).
+ */
+export const HistoryFormatSchema = v.picklist(['json', 'markdown', 'html']);
+
+/** The most conversations one export may name (`scope.ids`): far above what a sidebar selection reaches. */
+export const MAX_EXPORT_IDS = 100_000;
+/** The most files one import may read (ChatGPT splits its export into `conversations-000.json`, `-001`…). */
+export const MAX_IMPORT_FILES = 1_000;
+
+/**
+ * Which conversations an export takes: all of them, the ones named (one, or a selection in the sidebar), or those
+ * matching a search (`query`, as `search.query` reads it; blank: any) whose messages were written in a date range
+ * (`from`/`to`, epoch ms, `to` exclusive; a conversation whose title matches counts when it was updated then).
+ */
+export const HistoryScopeSchema = v.variant('kind', [
+  v.strictObject({ kind: v.literal('all') }),
+  v.strictObject({ kind: v.literal('conversations'), ids: v.pipe(v.array(Id), v.minLength(1), v.maxLength(MAX_EXPORT_IDS)) }),
+  v.strictObject({
+    kind: v.literal('search'),
+    query: v.optional(v.pipe(v.string(), v.maxLength(MAX_QUERY_LENGTH))),
+    from: v.optional(Timestamp),
+    to: v.optional(Timestamp),
+  }),
+]);
+
+/** A file the browser host staged: an upload to import (`POST /history/upload` answers with its id). */
+const TransferId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be an upload id'));
 
 export const schemas = {
   'app.getInfo': Empty,
@@ -262,20 +290,32 @@ export const schemas = {
   // ---- history (export and import) ----
   'history.export': v.pipe(
     v.strictObject({
-      path: HistoryFilePath,
       format: HistoryFormatSchema,
-      conversationId: v.optional(Id),
+      /** Write the file here (absolute). */
+      path: v.optional(HistoryFilePath),
+      /** Or stage it for the browser to download (the browser host only). */
+      download: v.optional(v.literal(true)),
+      scope: v.optional(HistoryScopeSchema),
+      includeArchived: v.optional(v.boolean()),
+      branches: v.optional(v.picklist(['shown', 'all'])),
+      layout: v.optional(v.picklist(['combined', 'separate'])),
       overwrite: v.optional(v.boolean()),
     }),
     v.check(
-      (params) => params.format !== 'markdown' || params.conversationId !== undefined,
-      'a Markdown export is of one conversation: give conversationId',
+      (params) => (params.path === undefined) !== (params.download === undefined),
+      'give either path (a file to write) or download: true',
     ),
   ),
-  'history.import': v.strictObject({ path: HistoryFilePath }),
+  'history.import': v.pipe(
+    v.strictObject({
+      paths: v.optional(v.pipe(v.array(HistoryFilePath), v.minLength(1), v.maxLength(MAX_IMPORT_FILES))),
+      uploads: v.optional(v.pipe(v.array(TransferId), v.minLength(1), v.maxLength(MAX_IMPORT_FILES))),
+    }),
+    v.check((params) => (params.paths === undefined) !== (params.uploads === undefined), 'give either paths or uploads'),
+  ),
   'history.choosePath': v.strictObject({
     purpose: v.picklist(['export', 'import']),
-    format: v.optional(HistoryFormatSchema),
+    format: v.optional(v.picklist(['json', 'markdown', 'html', 'zip'])),
     suggestedName: v.optional(v.pipe(v.string(), v.maxLength(255), v.regex(/^[^\\/\0]+$/, 'must be a file name'))),
   }),
   'chat.prepare': v.strictObject({

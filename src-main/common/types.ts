@@ -446,19 +446,37 @@ export interface ModelsState {
 
 // ---- history (export and import) ----
 
-/** How far a long export or import is, in messages (a conversation without messages counts for nothing). */
+/**
+ * How far a long export or import is. An export counts messages (of every branch of the conversations it takes, also
+ * when it writes only the branch shown); an import counts bytes read of its files (how many messages a file holds is
+ * only known once it is read), with the conversations and messages added so far.
+ */
 export interface HistoryProgress {
   done: number;
   total: number;
+  unit: 'messages' | 'bytes';
+  /** Conversations written or added so far. */
+  conversations: number;
+  /** Messages written or added so far. */
+  messages: number;
 }
+
+/** The export formats (`history.export`). */
+export type HistoryFormat = 'json' | 'markdown' | 'html';
 
 /** What `history.export` wrote. */
 export interface HistoryExportResult {
-  /** The file written (absolute). */
-  path: string;
-  format: 'json' | 'markdown';
+  /** The file written (absolute); `null` for a download. */
+  path: string | null;
+  /** A download staged by the browser host: fetch `url` (same origin, with the page's token) once, within minutes. */
+  download: { url: string; fileName: string } | null;
+  /** The file's name (`phi-desk-history-2026-11-27.html`, `Trip plans.md`, `….zip`). */
+  fileName: string;
+  format: HistoryFormat;
+  /** One file per conversation, in a zip with an index (`layout: 'separate'`). */
+  zipped: boolean;
   conversations: number;
-  /** Messages written: every branch for JSON, the current branch for Markdown. */
+  /** Messages written: every branch for JSON (and Markdown or HTML with `branches: 'all'`), else the branch shown. */
   messages: number;
   /** Size of the file written. */
   bytes: number;
@@ -469,16 +487,35 @@ export interface HistoryExportResult {
   unreadable: Array<{ id: string; title: string | null }>;
 }
 
+/** A conversation an import could not add, and why. */
+export interface HistoryImportFailure {
+  /** The file (or `archive.zip › conversations.json`) it is in. */
+  file: string;
+  /** Its title, or its place in the file (`conversation 12`) when it has none. */
+  conversation: string;
+  /** Why, in words. */
+  reason: string;
+}
+
 /** What `history.import` did. */
 export interface HistoryImportResult {
   /** Conversations added, each with new ids. */
   imported: number;
-  /** Conversations skipped because an identical one (same title, start time and messages) is already here. */
+  /**
+   * Conversations skipped because they are already here: the same ChatGPT conversation (by its id), or an identical
+   * Phi Desk one (same title, start time and messages).
+   */
   skipped: number;
+  /** Conversations that could not be added, with the reason (a damaged entry, a file cut short…); the rest were. */
+  failed: HistoryImportFailure[];
   /** Messages added. */
   messages: number;
   /** The new ids of the conversations added, in file order. */
   conversationIds: string[];
+  /** Parts of messages that are not text (images, files, audio), written as "[image omitted]" and the like. */
+  omitted: number;
+  /** What the files were: Phi Desk exports, ChatGPT exports, or both. */
+  formats: Array<'phi-desk' | 'chatgpt'>;
 }
 
 /**

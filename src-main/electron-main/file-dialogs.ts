@@ -17,26 +17,41 @@ export function chooseModelFile(parent: BrowserWindow | undefined): Promise<stri
   });
 }
 
+/** What each export format is called in the save dialog, and its extension. */
+const HISTORY_FILTERS = {
+  json: { name: 'Phi Desk export (JSON)', extensions: ['json'] },
+  markdown: { name: 'Markdown', extensions: ['md'] },
+  html: { name: 'Web page (HTML)', extensions: ['html'] },
+  zip: { name: 'Zip archive', extensions: ['zip'] },
+} as const;
+
 /**
- * The native dialog for `history.choosePath`: a save dialog for an export (JSON or Markdown, in Documents by
- * default; it asks before replacing a file), an open dialog for an import. `null` when the user cancels.
+ * The native dialog for `history.choosePath`: a save dialog for an export (of `format`, in Documents by default; it
+ * asks before replacing a file), an open dialog for an import (several files may be chosen: ChatGPT splits its
+ * export). The chosen path(s), or `null` when the user cancels.
  */
 export async function chooseHistoryPath(
   parent: BrowserWindow | undefined,
   request: MethodParams['history.choosePath'],
-): Promise<string | null> {
-  const markdown = request.format === 'markdown';
-  const filters = markdown
-    ? [{ name: 'Markdown', extensions: ['md'] }]
-    : [{ name: 'Phi Desk export (JSON)', extensions: ['json'] }];
+): Promise<string | string[] | null> {
   if (request.purpose === 'import') {
-    return chooseFileToOpen(parent, { title: 'Import conversations', properties: ['openFile'], filters });
+    const options: Electron.OpenDialogOptions = {
+      title: 'Import conversations',
+      properties: ['openFile', 'multiSelections'],
+      filters: [
+        { name: 'Phi Desk or ChatGPT export', extensions: ['json', 'zip'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    };
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return result.canceled || result.filePaths.length === 0 ? null : result.filePaths;
   }
-  const name = request.suggestedName ?? (markdown ? 'conversation.md' : 'phi-desk-history.json');
+  const filter = HISTORY_FILTERS[request.format ?? 'json'];
+  const name = request.suggestedName ?? `phi-desk-history.${filter.extensions[0]}`;
   const options: Electron.SaveDialogOptions = {
-    title: markdown ? 'Export conversation as Markdown' : 'Export conversations',
+    title: 'Export conversations',
     defaultPath: path.join(app.getPath('documents'), name),
-    filters,
+    filters: [{ name: filter.name, extensions: [...filter.extensions] }],
     properties: ['showOverwriteConfirmation', 'createDirectory'],
   };
   const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);

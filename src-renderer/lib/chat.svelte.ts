@@ -22,6 +22,7 @@ import { DraftPreparer } from './draft-preparer';
 import { describeError, isCancellation, type Notice } from './errors';
 import { HistoryTransfer } from './history.svelte';
 import { LocalApiState, RemoteServersClient } from './openai-settings.svelte'; // issue 15
+import { ConversationSelection } from './conversation-selection.svelte';
 import type { LiveReply } from './live-reply.svelte';
 import { OpenConversation, type ReplyPlacement, type SelectionMemory } from './open-conversation.svelte';
 import { ReplyStream, type StreamCallOptions } from './reply-stream.svelte';
@@ -74,6 +75,8 @@ export class ChatState {
   readonly deletions = new UndoDeletions({ restore: (conversationId) => this.list.restore(conversationId) });
   /** Export and import of conversation history. */
   readonly history: HistoryTransfer;
+  /** The sidebar's multi-selection (to export several conversations). */
+  readonly selection = new ConversationSelection();
   /** The composer's text: one draft per conversation, saved as the user types (`drafts.get`, `drafts.save`). */
   readonly composer: ComposerDraft;
   /** The OpenAI-compatible local API's status (Settings → Local API; issue 15). */

@@ -5,7 +5,7 @@ import { groupByDate } from './date-groups';
 export type RowPart = 'open' | 'menu';
 
 /** What a conversation's options menu offers. */
-export type MenuAction = 'pin' | 'rename' | 'archive' | 'delete';
+export type MenuAction = 'pin' | 'rename' | 'export' | 'archive' | 'delete';
 
 /** One row of the sidebar's virtual list: a date group's heading, or a conversation. */
 export type SidebarRow =

@@ -1,6 +1,7 @@
 import type { EngineBenchResult } from './engine/engine-bench';
 import type { ModelFacts } from './engine/model-facts';
 import type { StoreBenchResult } from './store/store-bench';
+import type { HistoryBenchResult } from './history/history-bench';
 
 /** One line of the benchmark table and of the JSON summary. */
 export interface ScenarioRow {
@@ -80,6 +81,45 @@ export function storeRows(result: StoreBenchResult): ScenarioRow[] {
     row('streamingBatchP95Us', 'streaming write per batch p95', 'µs', result.streamingBatch.p95Us, '< 1 ms (1% of a second at 10 writes/s)', result.streamingBatch.p95Us < 1000),
     row('bytesPerMessage', 'database size per message', 'bytes', result.bytesPerMessage, '—', null),
   ];
+}
+
+/**
+ * The history rows (issue 11): throughput of each export and import at the larger size, and the growth of peak RSS
+ * from the smaller size to the larger one (streamed work: it must stay flat).
+ */
+export function historyRows(result: HistoryBenchResult): ScenarioRow[] {
+  const [small, large] = result.sizes;
+  const rows: ScenarioRow[] = [];
+  const size = (count: number): string => `${count >= 1000 ? `${count / 1000}k` : count} msgs`;
+  for (const scenario of [...new Set(result.runs.map((run) => run.scenario))]) {
+    const atSmall = result.runs.find((run) => run.scenario === scenario && run.size === small);
+    const atLarge = result.runs.find((run) => run.scenario === scenario && run.size === large);
+    if (!atSmall || !atLarge) continue;
+    const id = scenario.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase());
+    const fast = scenario === 'export json' || scenario === 'export markdown';
+    rows.push({
+      id: `${id}MessagesPerSecond`,
+      scenario: `${scenario} (${size(large)})`,
+      unit: 'msg/s',
+      figure: atLarge.messagesPerSecond,
+      baseline: null,
+      ratio: null,
+      target: fast ? '> 50,000 msg/s' : '—',
+      pass: fast ? atLarge.messagesPerSecond > 50_000 : null,
+    });
+    const growth = (atLarge.peakRss - atSmall.peakRss) / MiB;
+    rows.push({
+      id: `${id}PeakRssGrowthMiB`,
+      scenario: `${scenario} peak RSS ${Math.round(atSmall.peakRss / MiB)} → ${Math.round(atLarge.peakRss / MiB)} MiB (${size(small)} → ${size(large)})`,
+      unit: 'MiB',
+      figure: round1(growth),
+      baseline: null,
+      ratio: null,
+      target: '< 50 MiB growth',
+      pass: growth < 50,
+    });
+  }
+  return rows;
 }
 
 /** A plain-text table. */

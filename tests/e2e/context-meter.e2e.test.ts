@@ -131,10 +131,7 @@ describe('the context meter', () => {
     // Tall enough to show every message at once: the list puts only the rows near the view in the page.
     await s.page.setViewportSize({ width: 1280, height: 4000 });
     const chat = await ChatPage.open(s.page, s.app.url);
-    await chat.page.getByRole('button', { name: 'Export and import…', exact: true }).click();
-    const dialog = chat.dialog('Export and import');
-    await dialog.getByRole('textbox', { name: 'Import from' }).fill(file);
-    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const dialog = await chat.importFiles([file]);
     await dialog.getByRole('status').getByText('Imported 1 conversation (24 messages).').waitFor();
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 

@@ -40,7 +40,7 @@ describe('a 10 MB paste', () => {
       'Too long to send: 10,000,000 characters, and a message can have at most 1,000,000 (9,000,000 too many). ' +
         'It stays here, but only its first 1,000,000 characters are saved as a draft.',
     );
-    expect(await chat.messageBox.evaluate((box: { value: string }) => box.value.length)).toBe(PASTE.length);
+    expect(await chat.messageBox.evaluate((box) => (box as HTMLTextAreaElement).value.length)).toBe(PASTE.length);
     expect(await chat.sendButton.isDisabled()).toBe(true);
     await chat.messageBox.press('Enter'); // Enter does not send it either
     expect(s.engine.requests).toHaveLength(1);
@@ -59,7 +59,7 @@ describe('a 10 MB paste', () => {
 
     await s.page.reload();
     await chat.waitUntilLoaded();
-    await expect.poll(() => chat.messageBox.evaluate((box: { value: string }) => box.value.length)).toBe(MAX_MESSAGE_LENGTH);
+    await expect.poll(() => chat.messageBox.evaluate((box) => (box as HTMLTextAreaElement).value.length)).toBe(MAX_MESSAGE_LENGTH);
     expect(await chat.messageBox.inputValue()).toBe(PASTE.slice(0, MAX_MESSAGE_LENGTH));
     expect(
       await chat.alerts.filter({ hasText: /^Only the first/ }).textContent(),

@@ -37,11 +37,10 @@ describe('how the window looks', () => {
     const fill = await colourOf(s.page, '--accent');
     expect(fill).toMatch(/^rgb/);
 
-    await s.page.getByRole('button', { name: 'Export and import…' }).click();
-    const history = chat.dialog('Export and import');
-    await history.waitFor();
+    const history = await chat.openHistoryDialog();
     const close = history.getByRole('button', { name: 'Close', exact: true });
-    await expectMainAction(history.getByRole('button', { name: 'Export', exact: true }), close, fill);
+    await expectMainAction(history.getByRole('button', { name: 'Download', exact: true }), close, fill);
+    await history.getByLabel('Files to import').setInputFiles([{ name: 'h.json', mimeType: 'application/json', buffer: Buffer.from('{}') }]);
     await expectMainAction(history.getByRole('button', { name: 'Import', exact: true }), close, fill);
     await close.click();
     await history.waitFor({ state: 'hidden' });

@@ -159,7 +159,7 @@ describe('the sidebar', () => {
     const item = (name: string) => menu.getByRole('menuitem', { name, exact: true });
     expect(await options.getAttribute('aria-haspopup')).toBe('menu');
     const row = chat.conversationList.locator('li').filter({ has: page!.getByRole('button', { name: 'Options for Newer' }) });
-    const rowHeight = await row.evaluate((li) => li.offsetHeight);
+    const rowHeight = await row.evaluate((li) => (li as HTMLElement).offsetHeight);
 
     await options.focus();
     await page!.keyboard.press('Enter');
@@ -168,8 +168,8 @@ describe('the sidebar', () => {
     expect(await options.getAttribute('aria-controls')).toBe(await menu.getAttribute('id'));
     expect(await chat.isFocused(item('Pin'))).toBe(true);
     // Over the list, not in it: the row keeps its height.
-    expect(await row.evaluate((li) => li.offsetHeight)).toBe(rowHeight);
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Pin', 'Rename', 'Archive', 'Delete']);
+    expect(await row.evaluate((li) => (li as HTMLElement).offsetHeight)).toBe(rowHeight);
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Pin', 'Rename', 'Export…', 'Archive', 'Delete']);
 
     const expectFocus = async (name: string): Promise<void> => {
       await expect.poll(() => chat.isFocused(item(name))).toBe(true);
@@ -210,6 +210,7 @@ describe('the sidebar', () => {
     await expect.poll(() => chat.isFocused(options)).toBe(true);
     // Archive by keyboard: the row leaves the list and focus goes to the one left.
     await page!.keyboard.press('Enter');
+    await page!.keyboard.press('ArrowDown');
     await page!.keyboard.press('ArrowDown');
     await page!.keyboard.press('ArrowDown');
     await expectFocus('Archive');

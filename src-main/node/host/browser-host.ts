@@ -7,6 +7,10 @@ import { APP_VERSION } from './app-version';
 import { BrowserPages } from './browser-pages';
 import { composeApp, type ComposedApp } from './compose';
 import { startLoopbackServer } from './loopback-server';
+import { TransferArea } from '../history/transfers';
+
+/** The browser host's staging folder for history downloads and uploads, inside the data folder. */
+export const TRANSFERS_FOLDER = 'transfers';
 
 /** The built renderer inside this checkout (`npm run build:renderer` writes it). */
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
@@ -25,6 +29,8 @@ export interface BrowserHostOptions {
   engine?: ChatEngine;
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** The largest history file the window may upload to import (tests); 8 GB by default. */
+  maxUploadBytes?: number;
   /** Folder with the built renderer; `dist/renderer` by default. */
   rendererDir?: string;
   /** Model load progress, 0..1. */
@@ -56,6 +62,10 @@ export interface BrowserHost {
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const engine = options.engine ?? createAppEngine({ dataDir: path.resolve(options.dataDir) });
   const pages = new BrowserPages();
+  // History files cross HTTP here: exports to download, uploads to import (see history-routes.ts).
+  const transfers = new TransferArea(path.join(path.resolve(options.dataDir), TRANSFERS_FOLDER), {
+    ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
+  });
   let app: ComposedApp;
   try {
     app = composeApp({
@@ -64,6 +74,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       host: 'browser',
       version: APP_VERSION,
       windows: pages,
+      history: { transfers },
       ...(options.models ? { models: options.models } : {}),
     });
   } catch (error) {
@@ -81,6 +92,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const server = await startLoopbackServer({
       app,
       pages,
+      transfers,
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
@@ -96,7 +108,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       app,
       pages,
       close() {
-        closing ??= server.close().finally(() => app.dispose());
+        closing ??= server.close().finally(() => app.dispose().finally(() => transfers.close()));
         return closing;
       },
     };

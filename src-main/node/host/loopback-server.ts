@@ -10,6 +10,8 @@ import { MAX_MESSAGE_LENGTH } from '../../common/schemas';
 import { pageKind, type BrowserPages } from './browser-pages';
 import type { ComposedApp } from './compose';
 import { createWebSocketTransport } from './ws-transport';
+import type { TransferArea } from '../history/transfers';
+import { serveHistoryRoute } from './history-routes';
 
 /** Loopback only: the browser host is never reachable from another machine. */
 export const HOST_ADDRESS = '127.0.0.1';
@@ -47,7 +49,8 @@ export function contentSecurityPolicy(port: number): string {
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src ws://${HOST_ADDRESS}:${port} ws://localhost:${port}`,
+    // 'self': uploads of history files to import (POST /history/upload) go to this same host.
+    `connect-src 'self' ws://${HOST_ADDRESS}:${port} ws://localhost:${port}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
@@ -64,6 +67,8 @@ export interface LoopbackServerOptions {
   token?: string;
   /** Told of every connection and the page it serves (`windows.showConversation` reaches the chat pages). */
   pages?: BrowserPages;
+  /** The staging folder for history downloads and uploads (`history-routes.ts`); without it those routes are 404. */
+  transfers?: TransferArea;
 }
 
 export interface LoopbackServer {
@@ -89,8 +94,8 @@ export class LoopbackServerError extends Error {
 }
 
 /**
- * Serve the renderer (the chat page at `/`, the quick prompt at `/quick`) and the RPC (WebSocket at `/rpc`) on
- * 127.0.0.1. Every request must carry a Host header naming
+ * Serve the renderer (the chat page at `/`, the quick prompt at `/quick`), the RPC (WebSocket at `/rpc`) and, with
+ * `transfers`, history downloads and uploads (`history-routes.ts`) on 127.0.0.1. Every request must carry a Host header naming
  * this loopback server (a DNS-rebinding defence); the WebSocket must also come from our own Origin and present the
  * per-launch token.
  */
@@ -132,8 +137,10 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       response.end(text);
     };
     if (!allowedHosts().has(request.headers.host ?? '')) return fail(421, 'Wrong Host header.');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return fail(405, 'Method not allowed.');
     const url = new URL(request.url ?? '/', `http://${HOST_ADDRESS}:${port}`);
+    const transfers = options.transfers;
+    if (transfers && serveHistoryRoute(request, response, url, { transfers, tokenMatches, allowedOrigins, securityHeaders })) return;
+    if (request.method !== 'GET' && request.method !== 'HEAD') return fail(405, 'Method not allowed.');
     let relative: string;
     try {
       relative = decodeURIComponent(url.pathname);

@@ -114,7 +114,7 @@ export const DATABASE_DAMAGED_NOTICE: AppNotice = {
   level: 'error',
   text:
     'The conversation database is damaged, so Phi Desk is keeping it read-only: you can still read and export your ' +
-    'conversations, but new messages and changes cannot be saved. Export what you need (Export and import…), then ' +
+    'conversations, but new messages and changes cannot be saved. Export what you need (Export all… in the sidebar), then ' +
     'quit and start Phi Desk again: it will restore the newest backup and copy into it every conversation that can ' +
     'still be read from the damaged file (which is kept).',
 };

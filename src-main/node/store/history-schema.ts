@@ -16,6 +16,9 @@ export const EXPORT_FORMAT = 'phi-desk-export';
 /** The file version this app writes and reads. */
 export const EXPORT_VERSION = 1;
 
+/** The longest origin key (`chatgpt:<id>`); the database's CHECK (migration 009) holds the same bound. */
+export const MAX_ORIGIN_LENGTH = 300;
+
 const FileId = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 const Timestamp = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15));
 const Count = v.pipe(v.number(), v.finite(), v.minValue(0));
@@ -45,7 +48,7 @@ const ExportedMessageSchema = v.object({
   error: v.nullable(bounded(TEXT_LIMITS.error)),
 });
 
-const ExportedConversationSchema = v.object({
+export const ExportedConversationSchema = v.object({
   id: FileId,
   title: v.pipe(v.string(), v.minLength(1, 'a title cannot be empty'), v.maxLength(TEXT_LIMITS.title)),
   createdAt: Timestamp,
@@ -57,6 +60,11 @@ const ExportedConversationSchema = v.object({
   model: v.nullable(bounded(TEXT_LIMITS.model)),
   /** Where it was started (added after version 1 first shipped, so optional: absent reads as `chat`). */
   source: v.optional(v.picklist(['chat', 'quick'])),
+  /**
+   * Where an imported conversation came from (`chatgpt:<its id>`): importing it again anywhere finds it already there.
+   * Optional, absent for a conversation written in Phi Desk (added after version 1 first shipped).
+   */
+  origin: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ORIGIN_LENGTH))),
   /** The tip of the branch shown; `null` only for a conversation without messages. */
   currentLeafId: v.nullable(FileId),
   /** Every message of every branch, in write order: a parent comes before its children. */

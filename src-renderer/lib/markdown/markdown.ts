@@ -2,7 +2,7 @@ import DOMPurify from 'dompurify';
 import { Marked, type Token, type Tokens, type TokensList } from 'marked';
 import { externalLinkUrl } from '../../../src-main/common/external-links';
 import { addCodeBlockFrames } from './code-block';
-import { escapeHtml, highlightCode } from './highlight';
+import { escapeHtml, highlightCode } from '../../../src-main/common/markdown/highlight';
 import { mathExtension, PENDING_MATH_CLASS, renderMath } from './math';
 
 /**

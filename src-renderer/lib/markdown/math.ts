@@ -1,6 +1,7 @@
 import katex from 'katex';
-import type { MarkedExtension, TokenizerAndRendererExtension, Tokens } from 'marked';
-import { escapeHtml } from './highlight';
+import type { MarkedExtension } from 'marked';
+import { mathSyntax, type MathToken } from '../../../src-main/common/markdown/math-syntax';
+import { escapeHtml } from '../../../src-main/common/markdown/highlight';
 
 /**
  * TeX math in messages: `$…$` inline, `$$…$$` displayed (on lines of its own, or inline in a sentence).
@@ -17,61 +18,13 @@ export const DISPLAY_MATH_CLASS = 'math-display';
 /** A displayed formula still being written (its closing `$$` not there yet): shown as its source, not typeset. */
 export const PENDING_MATH_CLASS = 'math-pending';
 
-/**
- * `$…$` in a sentence. Dollar amounts are not math: the opening `$` is followed by a non-space, the closing one
- * preceded by a non-space and not followed by a digit, and neither side may be another `$`. So `$5 and $10` and
- * `costs $5-$10` stay text, while `$x^2$` and `$a + b$` are math.
- */
-const INLINE_MATH = /^\$(?![\s$])((?:\\[\s\S]|[^\\\n$])*?[^\\\s$]|[^\\\s$])\$(?![\d$])/;
-/** `$$…$$` inside a sentence (displayed, but part of the paragraph). */
-const INLINE_DISPLAY_MATH = /^\$\$(?!\$)((?:\\[\s\S]|[^\\$])+?)\$\$/;
-/** `$$…$$` as a block: the opening `$$` starts a line and the closing one ends a line. */
-const BLOCK_MATH = /^ {0,3}\$\$((?:\\[\s\S]|[^\\$])+?)\$\$[ \t]*(?:\n+|$)/;
-/** Where a math block could start inside a run of text (so a paragraph stops there). */
-const BLOCK_MATH_START = /^ {0,3}\$\$/m;
-
-interface MathToken extends Tokens.Generic {
-  type: 'math' | 'inlineMath';
-  text: string;
-  display: boolean;
-}
-
-const blockMath: TokenizerAndRendererExtension = {
-  name: 'math',
-  level: 'block',
-  start: (src) => BLOCK_MATH_START.exec(src)?.index,
-  tokenizer(src): MathToken | undefined {
-    const match = BLOCK_MATH.exec(src);
-    if (!match) return undefined;
-    return { type: 'math', raw: match[0], text: (match[1] ?? '').trim(), display: true };
-  },
-  renderer: (token) => mathHtml(token as MathToken, 'div'),
-};
-
-const inlineMath: TokenizerAndRendererExtension = {
-  name: 'inlineMath',
-  level: 'inline',
-  start: (src) => {
-    const index = src.indexOf('$');
-    return index === -1 ? undefined : index;
-  },
-  tokenizer(src): MathToken | undefined {
-    const display = INLINE_DISPLAY_MATH.exec(src);
-    if (display) return { type: 'inlineMath', raw: display[0], text: (display[1] ?? '').trim(), display: true };
-    const inline = INLINE_MATH.exec(src);
-    if (inline) return { type: 'inlineMath', raw: inline[0], text: inline[1] ?? '', display: false };
-    return undefined;
-  },
-  renderer: (token) => mathHtml(token as MathToken, 'span'),
-};
-
 function mathHtml(token: MathToken, tag: 'div' | 'span'): string {
   const className = token.display ? DISPLAY_MATH_CLASS : INLINE_MATH_CLASS;
   return `<${tag} class="${className}">${escapeHtml(token.text)}</${tag}>`;
 }
 
 /** The Marked extension that recognises math (see {@link renderMath} for the typesetting). */
-export const mathExtension: MarkedExtension = { extensions: [blockMath, inlineMath] };
+export const mathExtension: MarkedExtension = mathSyntax(mathHtml);
 
 /**
  * Typeset every math element under `root` with KaTeX, in place. A formula KaTeX cannot read is shown as its source

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 
 /** One message as the user sees it. `status` is the message's state (`complete`, `streaming`, `stopped`, …). */
@@ -217,6 +218,40 @@ export class ChatPage {
   /** The "Archived" toggle at the foot of the sidebar. */
   get archivedToggle(): Locator {
     return this.conversationList.getByRole('button', { name: /^Archived/ });
+  }
+
+  // ---- export and import ----
+
+  /** The "Export and import" dialog. */
+  get historyDialog(): Locator {
+    return this.dialog('Export and import');
+  }
+
+  /** Open the dialog from the sidebar's "Export all…" (or "Import…"). */
+  async openHistoryDialog(from: 'Export all…' | 'Import…' = 'Export all…'): Promise<Locator> {
+    await this.conversationList.getByRole('button', { name: from, exact: true }).click();
+    await this.historyDialog.waitFor();
+    return this.historyDialog;
+  }
+
+  /**
+   * Export as the browser host does it: press Download and take the browser's download. Resolves with the file's
+   * suggested name and its text once it is saved to `saveAs`.
+   */
+  async downloadExport(saveAs: string): Promise<{ name: string; text: string }> {
+    const download = this.page.waitForEvent('download');
+    await this.historyDialog.getByRole('button', { name: 'Download', exact: true }).click();
+    const done = await download;
+    await done.saveAs(saveAs);
+    return { name: done.suggestedFilename(), text: await readFile(saveAs, 'utf8') };
+  }
+
+  /** Import files through the dialog's file input (the browser uploads them) and wait for the outcome. */
+  async importFiles(files: string[] | Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<Locator> {
+    const dialog = await this.openHistoryDialog('Import…');
+    await dialog.getByLabel('Files to import').setInputFiles(files);
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    return dialog;
   }
 
   /** The open confirmation dialog (e.g. "Delete conversation?"). */

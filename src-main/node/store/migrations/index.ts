@@ -9,6 +9,7 @@ import { migration006Drafts } from './006-drafts';
 import { migration007ConversationSource } from './007-conversation-source';
 import { migration008DeletedConversations } from './008-deleted-conversations';
 import { migration009ConversationEngine } from './009-conversation-engine';
+import { migration010ConversationOrigin } from './010-conversation-origin';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007ConversationSource,
   migration008DeletedConversations,
   migration009ConversationEngine,
+  migration010ConversationOrigin,
 ];
 
 /** The schema version this build of the app reads and writes. */

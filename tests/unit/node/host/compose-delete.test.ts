@@ -85,7 +85,7 @@ describe('deleting a conversation with an undo', () => {
       failure(client.call('chat.regenerate', { messageId: reply.id })),
       failure(client.call('chat.measure', { conversationId: gone.id, text: '' })),
       failure(client.call('chat.prepare', { conversationId: gone.id, text: '' })),
-      failure(client.call('history.export', { path: path.join(data.dir, 'one.json'), format: 'json', conversationId: gone.id })),
+      failure(client.call('history.export', { path: path.join(data.dir, 'one.json'), format: 'json', scope: { kind: 'conversations', ids: [gone.id] } })),
     ]);
     for (const refusal of refusals) expect(refusal.code).toBe('NOT_FOUND');
     expect(harness.pushes.slice(pushesBefore)).toContainEqual({ type: 'onConversationsChanged' });

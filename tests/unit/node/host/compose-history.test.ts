@@ -6,8 +6,8 @@ import type { HistoryProgressEvents } from '../../../../src-main/common/contract
 import { RpcError } from '../../../../src-main/common/contract';
 import type { RpcClient } from '../../../../src-main/common/rpc';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
-import { readExportFile } from '../../../../src-main/node/services/history-read';
 import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
+import { expectValidExport } from '../../../fixtures/export-schema';
 import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 import { edit, lines, regenerate, send, startHarness, tempDataDir, type Harness } from './compose-harness';
 
@@ -95,13 +95,17 @@ function allShapes(harness: Harness) {
 
 async function exportJson(client: RpcClient, file: string, extra: { conversationId?: string; overwrite?: boolean } = {}) {
   const events: HistoryProgressEvents[] = [];
-  const result = await client.call('history.export', { path: file, format: 'json', ...extra }, { onEvent: (e) => events.push(e) });
+  const { conversationId, ...rest } = extra;
+  const scope = conversationId === undefined ? {} : { scope: { kind: 'conversations' as const, ids: [conversationId] } };
+  const result = await client.call('history.export', { path: file, format: 'json', ...scope, ...rest }, { onEvent: (e) => events.push(e) });
+  const document = readFileSync(file, 'utf8');
+  expectValidExport(JSON.parse(document));
   return { result, events };
 }
 
 async function importFile(client: RpcClient, file: string) {
   const events: HistoryProgressEvents[] = [];
-  const result = await client.call('history.import', { path: file }, { onEvent: (e) => events.push(e) });
+  const result = await client.call('history.import', { paths: [file] }, { onEvent: (e) => events.push(e) });
   return { result, events };
 }
 
@@ -114,11 +118,14 @@ async function failure(promise: Promise<unknown>): Promise<RpcError> {
   return error as RpcError;
 }
 
-function expectMonotonicProgress(events: HistoryProgressEvents[], total: number): void {
+function expectMonotonicProgress(events: HistoryProgressEvents[], total: number, unit: 'messages' | 'bytes' = 'messages'): void {
   expect(events.length).toBeGreaterThanOrEqual(2);
-  expect(events[0]).toEqual({ type: 'onProgress', done: 0, total });
-  expect(events.at(-1)).toEqual({ type: 'onProgress', done: total, total });
-  for (let i = 1; i < events.length; i += 1) expect(events[i]!.done).toBeGreaterThan(events[i - 1]!.done);
+  expect(events[0]).toEqual({ type: 'onProgress', done: 0, total, unit, conversations: 0, messages: 0 });
+  expect(events.at(-1)).toMatchObject({ type: 'onProgress', done: total, total, unit });
+  for (let i = 1; i < events.length; i += 1) {
+    expect(events[i]!.done).toBeGreaterThanOrEqual(events[i - 1]!.done);
+    expect(events[i]!.messages).toBeGreaterThanOrEqual(events[i - 1]!.messages);
+  }
 }
 
 describe('history export and import', () => {
@@ -127,17 +134,19 @@ describe('history export and import', () => {
     const { trip } = await seed(a.client);
     const file = path.join(out.dir, 'history.json');
     const exported = await exportJson(a.client, file);
-    expect(exported.result).toMatchObject({ path: file, format: 'json', conversations: 2, messages: 9 });
+    expect(exported.result).toMatchObject({ path: file, download: null, format: 'json', zipped: false, conversations: 2, messages: 9 });
     expect(exported.result.bytes).toBe(readFileSync(file).length);
     expectMonotonicProgress(exported.events, 9);
+    expect(exported.events.at(-1)).toMatchObject({ conversations: 2, messages: 9 });
     const document = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(document).toMatchObject({ format: 'phi-desk-export', version: 1, exportedAt: expect.any(Number) });
     expect(readdirSync(out.dir)).toEqual(['history.json']);
 
     const b = boot(target.dir);
     const imported = await importFile(b.client, file);
-    expect(imported.result).toMatchObject({ imported: 2, skipped: 0, messages: 9 });
-    expectMonotonicProgress(imported.events, 9);
+    expect(imported.result).toMatchObject({ imported: 2, skipped: 0, failed: [], messages: 9, omitted: 0, formats: ['phi-desk'] });
+    expectMonotonicProgress(imported.events, readFileSync(file).length, 'bytes');
+    expect(imported.events.at(-1)).toMatchObject({ conversations: 2, messages: 9 });
 
     // Identical trees, branches, current leaves, options, times, statuses and stats; only the ids are new.
     expect(allShapes(b)).toEqual(allShapes(a));
@@ -183,27 +192,29 @@ describe('history export and import', () => {
     expect((await a.client.call('conversations.list', { archived: true })).map((c) => c.title)).toEqual(['Zebra facts']);
   });
 
-  it('exports one conversation as JSON, or its current branch as readable Markdown', async () => {
+  it('exports one conversation as JSON, or its current branch as readable Markdown with front matter', async () => {
     const a = boot(source.dir);
     const { trip } = await seed(a.client);
     const one = await exportJson(a.client, path.join(out.dir, 'trip.json'), { conversationId: trip });
-    expect(one.result).toMatchObject({ conversations: 1, messages: 7 });
+    expect(one.result).toMatchObject({ conversations: 1, messages: 7, fileName: 'Trip plans.json' });
 
     const md = path.join(out.dir, 'trip.md');
     const events: HistoryProgressEvents[] = [];
     const result = await a.client.call(
       'history.export',
-      { path: md, format: 'markdown', conversationId: trip },
+      { path: md, format: 'markdown', scope: { kind: 'conversations', ids: [trip] } },
       { onEvent: (event) => events.push(event) },
     );
     const branch = (await a.client.call('conversations.get', { id: trip })).messages;
     expect(result).toMatchObject({ format: 'markdown', conversations: 1, messages: branch.length });
-    expectMonotonicProgress(events, branch.length);
+    expectMonotonicProgress(events, 7); // the progress counts every branch of what is taken
     const text = readFileSync(md, 'utf8');
-    expect(text).toMatch(/^# Trip plans\n/);
+    expect(text).toMatch(/^---\ntitle: "Trip plans"\n/);
+    expect(text).toContain('\n# Trip plans\n');
     expect(text).toContain('> System prompt: You plan trips.');
     expect(text).toContain('## You\n');
     expect(text).toContain('## Assistant\n');
+    expect(text).toContain('*This conversation has 3 branches; this is the one shown in the app.*');
     let at = 0;
     for (const message of branch) {
       const found = text.indexOf(message.content, at);
@@ -212,13 +223,9 @@ describe('history export and import', () => {
     }
     expect(text).toContain('Where should we go in spring?');
     expect(text).not.toContain('Where in autumn?'); // another branch
-
-    const refused = await failure(a.client.call('history.export', { path: md.replace('.md', '2.md'), format: 'markdown' }));
-    expect(refused.code).toBe('BAD_REQUEST');
-    expect(refused.details).toEqual(['a Markdown export is of one conversation: give conversationId']);
   });
 
-  describe('refuses a bad import file in words, importing nothing', () => {
+  describe('a file that is not an export is refused in words, importing nothing', () => {
     let importer: Harness | undefined;
     beforeEach(() => (importer = undefined));
 
@@ -227,13 +234,57 @@ describe('history export and import', () => {
       writeFileSync(file, content);
       importer ??= boot(target.dir);
       const b = importer;
-      const error = await failure(b.client.call('history.import', { path: file }));
+      const error = await failure(b.client.call('history.import', { paths: [file] }));
       expect(error.code).toBe('BAD_REQUEST');
       expect(error.message).toContain(file);
       expect(b.app.store.history.conversationIds()).toEqual([]);
       return error;
     }
 
+    it('not JSON, or JSON cut short before its first conversation', async () => {
+      const text = await refusal('# Trip plans\n\nNot an export.');
+      expect(text.message).toMatch(/is not valid JSON — it may be cut short or not an export/);
+      expect(text.details).toMatchObject({ reason: 'NOT_JSON' });
+      const cut = await refusal('{"format": "phi-desk-export", "vers');
+      expect(cut.details).toMatchObject({ reason: 'NOT_JSON' });
+    });
+
+    it('a JSON file that is not an export, one from a newer version, one with its header after its conversations', async () => {
+      expect((await refusal('{"hello": "world"}')).message).toMatch(/is not a Phi Desk export .* nor ChatGPT's conversations\.json/);
+      expect((await refusal('"just a string"')).details).toMatchObject({ reason: 'NOT_AN_EXPORT' });
+      const newer = await refusal('{"format": "phi-desk-export", "version": 2, "conversations": []}');
+      expect(newer.message).toMatch(/is a version 2 export; this Phi Desk reads version 1\. Update Phi Desk/);
+      expect(newer.details).toMatchObject({ reason: 'VERSION' });
+      const late = await refusal('{"format": "phi-desk-export", "conversations": [], "version": 1}');
+      expect(late.message).toMatch(/lists its conversations before its "version"/);
+    });
+
+    it('a missing file, a folder, a relative path', async () => {
+      const b = boot(target.dir);
+      const missing = await failure(b.client.call('history.import', { paths: [path.join(out.dir, 'none.json')] }));
+      expect(missing.message).toMatch(/There is no file at .*none\.json/);
+      const folder = await failure(b.client.call('history.import', { paths: [out.dir] }));
+      expect(folder.message).toMatch(/is a folder/);
+      const relative = await failure(b.client.call('history.import', { paths: ['history.json'] }));
+      expect(relative.code).toBe('BAD_REQUEST');
+      expect(String(relative.details)).toMatch(/must be a full \(absolute\) path/);
+    });
+
+    it('one bad file among good ones refuses them all before anything is added', async () => {
+      const a = boot(source.dir);
+      await seed(a.client);
+      const good = path.join(out.dir, 'good.json');
+      await exportJson(a.client, good);
+      const bad = path.join(out.dir, 'notes.txt');
+      writeFileSync(bad, 'shopping list');
+      const b = boot(target.dir);
+      const error = await failure(b.client.call('history.import', { paths: [good, bad] }));
+      expect(error.message).toContain(bad);
+      expect(b.app.store.history.conversationIds()).toEqual([]);
+    });
+  });
+
+  describe('a damaged export: what can be read is added, the rest reported, nothing half added', () => {
     async function goodExport(): Promise<string> {
       const a = boot(source.dir);
       await seed(a.client);
@@ -242,44 +293,50 @@ describe('history export and import', () => {
       return readFileSync(file, 'utf8');
     }
 
-    it('a truncated file', async () => {
+    async function importText(text: string) {
+      const file = path.join(out.dir, 'damaged.json');
+      writeFileSync(file, text);
+      const b = boot(target.dir);
+      const { result } = await importFile(b.client, file);
+      return { b, result, file };
+    }
+
+    it('a truncated file: the conversations before the cut are added whole, the cut one is not, and the report says so', async () => {
       const good = await goodExport();
-      const error = await refusal(good.slice(0, Math.floor(good.length * 0.7)));
-      expect(error.message).toMatch(/is not valid JSON — it may be cut short/);
-      expect(error.details).toMatchObject({ reason: 'NOT_JSON' });
+      // Cut inside the second conversation ("Zebra facts", after "Trip plans").
+      const cut = good.indexOf('"title":"Zebra facts"') + 40;
+      const { b, result, file } = await importText(good.slice(0, cut));
+      expect(result).toMatchObject({ imported: 1, skipped: 0, messages: 7 });
+      expect(result.failed).toEqual([
+        {
+          file,
+          conversation: 'the conversations after the first 1',
+          reason: expect.stringMatching(/^they could not be read: it ends early, after [\d,]+ bytes: the file is cut short$/),
+        },
+      ]);
+      expect(allShapes(b).map((conversation) => conversation.title)).toEqual(['Trip plans']);
+      expect(allShapes(b)[0]!.messages).toHaveLength(7);
     });
 
-    it('a JSON file that is not an export, and one from a newer version', async () => {
-      expect((await refusal('{"hello": "world"}')).message).toMatch(/is not a Phi Desk export/);
-      const newer = await refusal('{"format": "phi-desk-export", "version": 2, "conversations": []}');
-      expect(newer.message).toMatch(/is a version 2 export; this Phi Desk reads version 1\. Update Phi Desk/);
-      expect(newer.details).toMatchObject({ reason: 'VERSION' });
-    });
-
-    it('a wrong field, naming where it is', async () => {
+    it('a wrong field: that conversation is reported with where the field is, the others are added', async () => {
       const good = JSON.parse(await goodExport()) as { conversations: Array<{ messages: Array<{ role: string }> }> };
-      good.conversations[1]!.messages[0]!.role = 'system';
-      const error = await refusal(JSON.stringify(good));
-      expect(error.message).toMatch(/is not a valid Phi Desk export: conversations\.1\.messages\.0\.role: /);
-      expect(error.details).toMatchObject({ reason: 'INVALID' });
+      good.conversations[0]!.messages[0]!.role = 'system';
+      const { b, result, file } = await importText(JSON.stringify(good));
+      expect(result).toMatchObject({ imported: 1, messages: 2 });
+      expect(result.failed).toEqual([
+        { file, conversation: 'Trip plans', reason: expect.stringMatching(/^it is not valid: messages\.0\.role: /) },
+      ]);
+      expect(b.app.store.history.conversationIds()).toHaveLength(1);
     });
 
-    it('a broken tree: a reply to a message that is not there (nothing of the earlier, sound conversation is added)', async () => {
+    it('a broken tree: a reply to a message that is not there is reported, nothing of it added', async () => {
       const good = JSON.parse(await goodExport()) as { conversations: Array<{ messages: Array<{ parentId: string | null }> }> };
       good.conversations[1]!.messages[1]!.parentId = 'nowhere';
-      const error = await refusal(JSON.stringify(good));
-      expect(error.message).toMatch(/conversations\.1 \("Zebra facts"\): message ".+" follows "nowhere", which is not earlier/);
-    });
-
-    it('a missing file and a folder', async () => {
-      const b = boot(target.dir);
-      const missing = await failure(b.client.call('history.import', { path: path.join(out.dir, 'none.json') }));
-      expect(missing.message).toMatch(/There is no file at .*none\.json/);
-      const folder = await failure(b.client.call('history.import', { path: out.dir }));
-      expect(folder.message).toMatch(/is a folder/);
-      const relative = await failure(b.client.call('history.import', { path: 'history.json' }));
-      expect(relative.code).toBe('BAD_REQUEST');
-      expect(String(relative.details)).toMatch(/must be a full \(absolute\) path/);
+      const { result } = await importText(JSON.stringify(good));
+      expect(result.imported).toBe(1);
+      expect(result.failed).toEqual([
+        expect.objectContaining({ conversation: 'Zebra facts', reason: expect.stringMatching(/follows "nowhere", which is not earlier/) }),
+      ]);
     });
   });
 
@@ -383,19 +440,8 @@ describe('history export and import', () => {
       },
     });
     const chosen = await desktop.client.call('history.choosePath', { purpose: 'import' });
-    expect(chosen).toEqual({ path: '/home/me/history.json' });
+    expect(chosen).toEqual({ path: '/home/me/history.json', paths: ['/home/me/history.json'] });
     expect(asked).toEqual([{ purpose: 'import' }]);
-  });
-});
-
-describe('the import size bound', () => {
-  it('refuses a file over the limit before reading it', async () => {
-    const file = path.join(out.dir, 'big.json');
-    writeFileSync(file, JSON.stringify({ format: 'phi-desk-export', version: 1, exportedAt: 0, conversations: [], pad: 'x'.repeat(4096) }));
-    const error = await failure(readExportFile(file, 1024));
-    expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
-    expect(error.message).toMatch(/big\.json is 0\.0 MB; Phi Desk imports files up to 0\.0 MB/);
-    expect((await readExportFile(file, 1024 * 1024)).conversations).toEqual([]);
   });
 });
 
@@ -415,24 +461,24 @@ describe('special files are refused at once (issue 12)', () => {
     const b = boot(target.dir);
     // More refusals than libuv has pool threads (4): a blocking open would have used them all up.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const error = await failure(within(2000, 'importing a named pipe', b.client.call('history.import', { path: pipe })));
+      const error = await failure(within(2000, 'importing a named pipe', b.client.call('history.import', { paths: [pipe] })));
       expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NOT_FOUND' } });
       expect(error.message).toBe(`${pipe} is not a regular file (a named pipe). Choose an export file.`);
     }
-    const imported = await within(5000, 'a real import after them', b.client.call('history.import', { path: good }));
+    const imported = await within(5000, 'a real import after them', b.client.call('history.import', { paths: [good] }));
     expect(imported.imported).toBe(2);
   });
 
   it('/dev/zero: refused as a device, not read', async () => {
     const b = boot(target.dir);
-    const error = await failure(within(2000, 'importing /dev/zero', b.client.call('history.import', { path: '/dev/zero' })));
+    const error = await failure(within(2000, 'importing /dev/zero', b.client.call('history.import', { paths: ['/dev/zero'] })));
     expect(error.message).toBe('/dev/zero is not a regular file (a character device). Choose an export file.');
     expect(b.app.store.history.conversationIds()).toEqual([]);
   });
 
-  it('the size cap counts the bytes read, not the size the file claims (a /proc file claims 0)', async () => {
-    const error = await failure(readExportFile('/proc/self/status', 16));
-    expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
-    expect(error.message).toBe('/proc/self/status is larger than 0.0 MB; Phi Desk imports files up to 0.0 MB.');
+  it('a /proc file (it claims 0 bytes) is read for what it is: not an export', async () => {
+    const b = boot(target.dir);
+    const error = await failure(within(2000, 'importing /proc/self/status', b.client.call('history.import', { paths: ['/proc/self/status'] })));
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'NOT_JSON' } });
   });
 });

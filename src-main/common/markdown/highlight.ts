@@ -29,7 +29,8 @@ import yaml from 'highlight.js/lib/languages/yaml';
 /**
  * Syntax highlighting for code blocks: highlight.js's core with the languages a chat about code mostly shows (the
  * full bundle is ~1 MB; these are a tenth of it). Output is class-based (`hljs-keyword` spans), so it needs no inline
- * styles under the CSP; the colours are in `styles/code-highlight.css`.
+ * styles under the CSP; the colours are in the renderer's `styles/code-highlight.css` (and in the HTML export's own
+ * stylesheet: the main process highlights an export's code with this same module).
  */
 const LANGUAGES = {
   bash, c, cpp, csharp, css, diff, go, ini, java, javascript, json, kotlin, latex, markdown, php, plaintext, python,

@@ -4,20 +4,24 @@ import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RpcError } from '../../common/contract';
 
-/** Text is collected into chunks this big before each write, so a big export is many mid-sized writes. */
-const CHUNK_CHARS = 256 * 1024;
+/** Text and bytes are collected into chunks this big before each write, so a big export is many mid-sized writes. */
+const CHUNK_BYTES = 256 * 1024;
 
 /**
- * A file written in full or not at all: text goes to a temporary file beside the target (same folder, so the final
+ * A file written in full or not at all: text and bytes go to a temporary file beside the target (same folder, so the final
  * `rename` is atomic and cannot cross disks), which is flushed to disk and renamed over the target by {@link commit}.
  * {@link discard} (or any failure) removes the temporary file, so a full disk or a cancel leaves nothing behind.
  */
-export class AtomicTextFile {
+export class AtomicFile {
   readonly target: string;
   readonly #temporary: string;
   readonly #handle: FileHandle;
-  #pending: string[] = [];
-  #pendingChars = 0;
+  /** Pieces not yet written: text is kept as text and encoded once per chunk (far cheaper than per piece). */
+  #pending: Array<string | Buffer> = [];
+  /** Their size: bytes of buffers, UTF-16 units of text (a close enough measure to decide when to flush). */
+  #pendingSize = 0;
+  /** The chunk being written now (see {@link #flush}). */
+  #writing: Promise<void> = Promise.resolve();
   #bytes = 0;
   #settled = false;
 
@@ -32,7 +36,7 @@ export class AtomicTextFile {
    * @throws RpcError `BAD_REQUEST` (`details.reason`: `NO_FOLDER`, `UNWRITABLE`, `EXISTS`) or `STORE_FAILED`
    * (`DISK_FULL`, `IO`), each with a sentence naming the path.
    */
-  static async create(target: string, options: { overwrite: boolean }): Promise<AtomicTextFile> {
+  static async create(target: string, options: { overwrite: boolean }): Promise<AtomicFile> {
     const folder = dirname(target);
     const existing = await stat(target).catch(() => null);
     if (existing?.isDirectory()) throw badPath(`${target} is a folder; give the name of a file to write.`, 'UNWRITABLE');
@@ -42,7 +46,7 @@ export class AtomicTextFile {
     const temporary = join(folder, `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
     try {
       const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-      return new AtomicTextFile(target, temporary, handle);
+      return new AtomicFile(target, temporary, handle);
     } catch (error) {
       throw fileWriteError(error, target);
     }
@@ -53,17 +57,18 @@ export class AtomicTextFile {
     return this.#bytes;
   }
 
-  /** Append text; it reaches the disk in chunks. Awaiting each call keeps memory bounded. */
-  async write(text: string): Promise<void> {
-    this.#pending.push(text);
-    this.#pendingChars += text.length;
-    if (this.#pendingChars >= CHUNK_CHARS) await this.#flush();
+  /** Append text (as UTF-8) or bytes; they reach the disk in chunks. Awaiting each call keeps memory bounded. */
+  async write(data: string | Buffer): Promise<void> {
+    this.#pending.push(data);
+    this.#pendingSize += data.length;
+    if (this.#pendingSize >= CHUNK_BYTES) await this.#flush();
   }
 
   /** Flush, sync and rename into place; returns the file's size. On failure the temporary file is removed. */
   async commit(): Promise<number> {
     try {
       await this.#flush();
+      await this.#writing;
       await this.#handle.sync();
       await this.#handle.close();
       await rename(this.#temporary, this.target);
@@ -79,26 +84,47 @@ export class AtomicTextFile {
   async discard(): Promise<void> {
     if (this.#settled) return;
     this.#settled = true;
+    await this.#writing.catch(() => {});
     await this.#handle.close().catch(() => {});
     await unlink(this.#temporary).catch(() => {});
   }
 
   async #flush(): Promise<void> {
     if (this.#pending.length === 0) return;
-    const buffer = Buffer.from(this.#pending.join(''), 'utf8');
-    this.#pending = [];
-    this.#pendingChars = 0;
-    try {
-      let offset = 0;
-      while (offset < buffer.length) {
-        const { bytesWritten } = await this.#handle.write(buffer, offset, buffer.length - offset);
-        offset += bytesWritten;
+    const parts: Buffer[] = [];
+    let text: string[] = [];
+    for (const piece of this.#pending) {
+      if (typeof piece === 'string') {
+        text.push(piece);
+        continue;
       }
-      this.#bytes += buffer.length;
+      if (text.length > 0) parts.push(Buffer.from(text.join(''), 'utf8'));
+      text = [];
+      parts.push(piece);
+    }
+    if (text.length > 0) parts.push(Buffer.from(text.join(''), 'utf8'));
+    const buffer = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.#pending = [];
+    this.#pendingSize = 0;
+    // One chunk on its way to the disk while the next is made: the writer waits only when it is a whole chunk ahead,
+    // so memory stays at two chunks and the export does not stand idle on each write.
+    try {
+      await this.#writing;
     } catch (error) {
       await this.discard();
       throw fileWriteError(error, this.target);
     }
+    this.#writing = this.#writeAll(buffer);
+    this.#writing.catch(() => {}); // awaited by the next flush, commit or discard
+  }
+
+  async #writeAll(buffer: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < buffer.length) {
+      const { bytesWritten } = await this.#handle.write(buffer, offset, buffer.length - offset);
+      offset += bytesWritten;
+    }
+    this.#bytes += buffer.length;
   }
 }
 
