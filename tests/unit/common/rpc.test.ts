@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError, type PushEvents } from '../../../src-main/common/contract';
 import { OversizeMessage, RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
-import { createMemoryTransportPair, type MemoryTransportPair } from '../../../src-main/common/transports/memory';
+import { createMemoryTransportPair, type MemoryTransportPair } from '../../support/memory-transport';
 import type { Conversation, Message } from '../../../src-main/common/types';
 
 const conversation = (id: string, title = 'New chat'): Conversation => ({

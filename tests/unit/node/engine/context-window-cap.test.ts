@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_WINDOW_TOKENS } from '../../../../src-main/common/schemas';
 import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
-import { TINY_SHAPE } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE } from '../../../support/synthetic-model/synthetic-phi2';
 import { estimateModelMemory, readModelShape } from '../../../../src-main/node/models';
 import { ModelService } from '../../../../src-main/node/services/model-service';
 import { getSyntheticModelPath } from '../../../fixtures/models';

@@ -6,7 +6,7 @@ import { IsolatedEngine } from '../../../../src-main/node/engine/process/isolate
 import { parseHostMessage, parseWorkerMessage, type WorkerMessage } from '../../../../src-main/node/engine/process/protocol';
 import type { WorkerPort } from '../../../../src-main/node/engine/process/worker-port';
 import { serveEngine } from '../../../../src-main/node/engine/process/worker-server';
-import { ScriptedEngine, type ScriptedEngineOptions } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine, type ScriptedEngineOptions } from '../../../support/scripted-engine';
 import { waitForStatus } from './support/engine-test-helpers';
 
 // The host and worker halves of the engine-process protocol, joined in memory (messages still go through a

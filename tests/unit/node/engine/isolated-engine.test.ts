@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
-import { writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { writeGguf } from '../../../support/synthetic-model/gguf-writer';
 import type { GenerateRequest } from '../../../../src-main/node/engine/port';
 import { createAppEngine } from '../../../../src-main/node/engine/process/create-engine';
 import type { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
-import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../support/synthetic-model/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { ask, engineError, waitForStatus } from './support/engine-test-helpers';
 

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { RpcError } from '../../../../src-main/common/contract';
 import { RpcClient } from '../../../../src-main/common/rpc';
 import { createWebSocketTransport } from '../../../../src-main/node/host/ws-transport';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { startBrowserHost, type BrowserHost } from '../../../../src-main/node/host/browser-host';
 import { LoopbackServerError } from '../../../../src-main/node/host/loopback-server';
 import { getTinyModelPath } from '../../../fixtures/models';

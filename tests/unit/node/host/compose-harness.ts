@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChatSendEvents, PushEvents } from '../../../../src-main/common/contract';
 import { RpcClient, serveRpc } from '../../../../src-main/common/rpc';
-import { createMemoryTransportPair } from '../../../../src-main/common/transports/memory';
+import { createMemoryTransportPair } from '../../../support/memory-transport';
 import type { Message } from '../../../../src-main/common/types';
 import type { ChatEngine } from '../../../../src-main/node/engine/port';
 import { composeApp, type ComposedApp, type ComposeOptions } from '../../../../src-main/node/host/compose';

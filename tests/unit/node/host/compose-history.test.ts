@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryProgressEvents } from '../../../../src-main/common/contract';
 import { RpcError } from '../../../../src-main/common/contract';
 import type { RpcClient } from '../../../../src-main/common/rpc';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { readExportFile } from '../../../../src-main/node/services/history-read';
 import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
 import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppNotice } from '../../../../src-main/common/types';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { composeApp, DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { StoreError } from '../../../../src-main/node/store/store-error';
 import { corruptBTrees, holdWriteLock } from '../store/temp-store';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import type { ConversationStore } from '../../../../src-main/node/store/conversation-store';
 import { edit, lines, regenerate, send, startHarness, tempDataDir, type Harness } from './compose-harness';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../../src-main/node/engine/port';
-import { TINY_SHAPE } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE } from '../../../support/synthetic-model/synthetic-phi2';
 import {
   availableMemoryBytes,
   checkModelMemory,

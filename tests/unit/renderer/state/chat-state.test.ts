@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
 import { RpcClient, serveRpc } from '../../../../src-main/common/rpc';
-import { createMemoryTransportPair } from '../../../../src-main/common/transports/memory';
+import { createMemoryTransportPair } from '../../../support/memory-transport';
 import { ChatState } from '../../../../src-renderer/lib/chat.svelte';
 import { appendNumbered, numbers, range, useAppSession } from './state-harness';
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineStatus } from '../../../../src-main/common/types';
-import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import type { EngineStatus } from '../../../src-main/common/types';
+import { EngineError, type GenerateRequest } from '../../../src-main/node/engine/port';
+import { ScriptedEngine } from '../../support/scripted-engine';
 
 let dir: string;
 beforeAll(async () => {
