@@ -1,10 +1,10 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import type { PushEvents } from '../common/contract';
 import { APP_ORIGIN, IPC_CHANNEL } from '../common/ipc-channel';
-import { serveRpc, type Handlers, type RpcServer } from '../common/rpc';
+import { serveApp, type AppServer, type Handlers } from '../common/app-rpc';
 
 interface Session {
-  server: RpcServer;
+  server: AppServer;
   deliver(message: unknown): void;
   end(): void;
 }
@@ -53,7 +53,7 @@ export class IpcPort {
   #openSession(contents: WebContents): Session {
     const messageListeners = new Set<(message: unknown) => void>();
     const closeListeners = new Set<() => void>();
-    const server = serveRpc(
+    const server = serveApp(
       {
         send: (message) => {
           if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);

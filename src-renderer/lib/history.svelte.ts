@@ -1,6 +1,6 @@
 import { RpcError } from '../../src-main/common/contract';
 import { plural } from '../../src-main/common/plural';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { AppInfo, HistoryExportResult, HistoryImportResult, HistoryProgress } from '../../src-main/common/types';
 import { suggestedFileName, type ExportChoice } from './export-file-name';
 
@@ -21,10 +21,10 @@ export class HistoryTransfer {
   /** The export failed because the file exists: the window offers to replace it. */
   fileExists = $state(false);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   #abort: AbortController | null = null;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
-import type { Handlers } from '../../common/rpc';
+import type { Handlers } from '../../common/app-rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import { ChatService } from '../services/chat-service';
