@@ -23,17 +23,14 @@ import {
   type WorkerEngineOptions,
 } from './engine-contract';
 import { describeExit, type EngineProcess, type EngineProcessExit, type EngineProcessLauncher } from './engine-process';
+import { CrashRecovery, type CrashRecoveryOptions } from './crash-recovery';
 import { StreamedReply } from './streamed-reply';
 
-export interface IsolatedEngineOptions {
+export interface IsolatedEngineOptions extends CrashRecoveryOptions {
   /** Starts an engine process (a fork in the browser host and tests, a utility process in Electron). */
   launch: EngineProcessLauncher;
   /** Options for the `LlamaEngine` inside the process. */
   engine?: WorkerEngineOptions;
-  /** Restarts allowed within `restartWindowMs` before giving up until the next `load`. Default 3. */
-  maxRestarts?: number;
-  /** Default 60 000. */
-  restartWindowMs?: number;
   /**
    * After an abort, how long to wait for the engine's own answer (which carries exact stats) before answering from
    * here with the text so far — the engine may be deep in native work, e.g. tokenizing a huge paste. Default 500.
@@ -63,12 +60,12 @@ export interface IsolatedEngineOptions {
 export class IsolatedEngine implements ChatEngine {
   private readonly statusEmitter = new EngineStatusEmitter();
   private worker: Worker | null = null;
-  private lastGoodModel: string | null = null;
-  private crashNote: string | null = null;
-  private readonly crashTimes: number[] = [];
+  private readonly recovery: CrashRecovery;
   private disposing: Promise<void> | null = null;
 
-  constructor(private readonly options: IsolatedEngineOptions) {}
+  constructor(private readonly options: IsolatedEngineOptions) {
+    this.recovery = new CrashRecovery(this.statusEmitter, options, () => this.reloadPending());
+  }
 
   status(): EngineStatus {
     return this.statusEmitter.get();
@@ -86,8 +83,7 @@ export class IsolatedEngine implements ChatEngine {
   async load(modelPath: string, options: LoadOptions = {}): Promise<void> {
     this.assertUsable();
     const path = resolve(modelPath);
-    this.crashNote = null;
-    this.crashTimes.length = 0; // a user's load is a fresh start
+    this.recovery.freshStart();
     await this.request(options.signal, (worker, signal) => this.sendLoad(worker, path, false, signal, options.onProgress), {
       abandoned: () => {
         throw new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.');
@@ -236,8 +232,7 @@ export class IsolatedEngine implements ChatEngine {
     } finally {
       worker.loads.delete(load);
     }
-    this.lastGoodModel = modelPath;
-    this.crashNote = null;
+    this.recovery.loaded(modelPath);
   }
 
   private ensureWorker(): Worker {
@@ -264,7 +259,7 @@ export class IsolatedEngine implements ChatEngine {
     startTimer.unref();
     client.onPush((event) => {
       if (event.type === 'log') this.options.onLog?.(event.level, event.message);
-      else if (worker === this.worker) this.showStatus(event.status);
+      else if (worker === this.worker) this.recovery.show(event.status);
     });
     client.onProtocolError((error) => this.log('error', `Ignored a malformed message from the engine process: ${error.message}`));
     process.onExit((exit) => {
@@ -289,33 +284,10 @@ export class IsolatedEngine implements ChatEngine {
 
   /** Restarts the process after a crash and loads the last good model again, unless it keeps crashing. */
   private recover(how: string, crashedLoad: LoadInFlight | null): void {
-    const now = Date.now();
-    const window = this.options.restartWindowMs ?? 60_000;
-    this.crashTimes.push(now);
-    while ((this.crashTimes[0] ?? now) < now - window) this.crashTimes.shift();
-    const model = this.lastGoodModel;
-    if (this.crashTimes.length > (this.options.maxRestarts ?? 3)) {
-      this.crashNote = null;
-      this.showStatus({
-        ...NO_MODEL_STATUS,
-        state: 'error',
-        modelPath: model,
-        modelName: model === null ? null : basename(model),
-        error: `The engine process stopped ${this.crashTimes.length} times in a short while (last: ${how}). Load a model to try again.`,
-      });
-      return;
-    }
-    const what = crashedLoad ? `Loading ${basename(crashedLoad.modelPath)} crashed the engine` : 'The engine stopped';
-    this.crashNote = model
-      ? `${what} (${how}); it restarted and is loading ${basename(model)} again.`
-      : `${what} (${how}); it restarted. Load a model to continue.`;
+    const model = this.recovery.crashed(how, crashedLoad?.modelPath ?? null);
+    if (model === 'give up') return;
     const worker = this.ensureWorker();
-    if (!model) {
-      this.showStatus({ ...NO_MODEL_STATUS, state: 'error', error: this.crashNote });
-      return;
-    }
-    // Say what happened at once; the new process's own statuses (loading… ready) follow.
-    this.showStatus({ ...NO_MODEL_STATUS, state: 'loading', modelPath: model, modelName: basename(model), loadProgress: 0 });
+    if (model === null) return;
     const reloaded = this.request(undefined, (current) => this.sendLoad(current, model, true).then(() => true), {
       abandoned: () => false,
       ended: () => false, // it crashed again: its own recovery says so
@@ -331,19 +303,6 @@ export class IsolatedEngine implements ChatEngine {
       worker.loads.delete(reload);
       if (ok) this.log('warn', `The engine process restarted and loaded ${basename(model)} again.`);
     });
-  }
-
-  /** Shows a status from the process, with the crash note on it while recovering from a crash. */
-  private showStatus(status: EngineStatus): void {
-    const note = this.crashNote;
-    if (note && status.state === 'ready') this.crashNote = null;
-    if (!note || status.state === 'ready' || status.error) return this.statusEmitter.set(status);
-    if (status.state === 'noModel') {
-      // A new process starts with nothing loaded: while the last good model is being reloaded, keep showing that.
-      if (this.reloadPending()) return;
-      return this.statusEmitter.set({ ...status, state: 'error', error: note });
-    }
-    this.statusEmitter.set({ ...status, error: note });
   }
 
   /** Whether the last good model is being loaded again after a crash. */
