@@ -10,7 +10,10 @@ export const NO_MODEL_STATUS: Readonly<EngineStatus> = Object.freeze({
   error: null,
 });
 
-/** Holds an engine's current status and tells subscribers about every change. */
+/**
+ * Holds an engine's current status and tells subscribers about every change (a status equal to the current one is
+ * none: e.g. a new engine process saying it has no model, while the host already shows none).
+ */
 export class EngineStatusEmitter {
   private current: EngineStatus = { ...NO_MODEL_STATUS };
   private readonly listeners = new Set<(status: EngineStatus) => void>();
@@ -21,6 +24,7 @@ export class EngineStatusEmitter {
   }
 
   set(status: EngineStatus): void {
+    if (sameStatus(status, this.current)) return;
     this.current = { ...status };
     for (const listener of [...this.listeners]) {
       try {
@@ -42,4 +46,15 @@ export class EngineStatusEmitter {
   clear(): void {
     this.listeners.clear();
   }
+}
+
+function sameStatus(a: EngineStatus, b: EngineStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.modelPath === b.modelPath &&
+    a.modelName === b.modelName &&
+    a.loadProgress === b.loadProgress &&
+    a.contextSize === b.contextSize &&
+    a.error === b.error
+  );
 }
