@@ -9,7 +9,7 @@ import { PHI2_CATALOG, type ModelCatalogEntry } from './catalog';
  * not push the machine into swap or get the process killed halfway through.
  */
 
-/** The dimensions that decide a model's memory use (from its GGUF metadata, see `readModelShape`). */
+/** The dimensions that decide a model's memory use (from its GGUF metadata, see `modelShape`). */
 export interface ModelShape {
   /** `general.architecture`, e.g. `phi2`. */
   architecture: string;
