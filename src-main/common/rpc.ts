@@ -1,5 +1,7 @@
 import * as v from 'valibot';
 import { ERROR_CODES, RpcError, type ErrorCode } from './contract';
+import { formatBytes } from './byte-format';
+import { Emitter } from './emitter';
 import { describeIssues, excerpt } from './issues';
 
 /**
@@ -82,10 +84,9 @@ function toWireError(error: unknown): WireError {
 }
 
 function oversizeError({ bytes, limit }: OversizeMessage, hint: string | undefined): WireError {
-  const megabytes = (count: number): string => `${(count / 1e6).toFixed(1)} MB`;
   return {
     code: 'BAD_REQUEST',
-    message: `This request is ${megabytes(bytes)}, more than the ${megabytes(limit)} the app reads at once${hint ? `: ${hint}` : ''}.`,
+    message: `This request is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} the app reads at once${hint ? `: ${hint}` : ''}.`,
     details: { reason: 'TOO_LARGE', bytes, limit },
   };
 }
@@ -314,8 +315,8 @@ export class RpcClient<C extends RpcContract> {
   readonly #transport: Transport;
   readonly #answers: AnswerSchemas<C>;
   readonly #pending = new Map<number, Pending>();
-  readonly #pushListeners = new Set<(event: C['push']) => void>();
-  readonly #errorListeners = new Set<(error: RpcError) => void>();
+  readonly #pushes = new Emitter<C['push']>();
+  readonly #protocolErrors = new Emitter<RpcError>();
   readonly #unsubscribe: () => void;
   readonly #unsubscribeClose: (() => void) | undefined;
   #nextId = 1;
@@ -362,14 +363,12 @@ export class RpcClient<C extends RpcContract> {
 
   /** Subscribe to push events; returns an unsubscribe function. */
   onPush(listener: (event: C['push']) => void): () => void {
-    this.#pushListeners.add(listener);
-    return () => void this.#pushListeners.delete(listener);
+    return this.#pushes.on(listener);
   }
 
   /** Subscribe to protocol errors the server could not tie to a request, and answers that fail their schemas. */
   onProtocolError(listener: (error: RpcError) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => void this.#errorListeners.delete(listener);
+    return this.#protocolErrors.on(listener);
   }
 
   /** Number of calls waiting for an answer. */
@@ -413,7 +412,7 @@ export class RpcClient<C extends RpcContract> {
     switch (message.t) {
       case 'push': {
         if (!this.#passes(this.#answers.push, message.event, 'a push event')) return;
-        for (const listener of this.#pushListeners) listener(message.event as C['push']);
+        this.#pushes.emit(message.event as C['push']);
         return;
       }
       case 'err':
@@ -452,6 +451,6 @@ export class RpcClient<C extends RpcContract> {
   }
 
   #emitProtocolError(error: RpcError): void {
-    for (const listener of this.#errorListeners) listener(error);
+    this.#protocolErrors.emit(error);
   }
 }

@@ -1,6 +1,7 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import type { PushEvents } from '../common/contract';
 import { APP_ORIGIN, IPC_CHANNEL } from '../common/ipc-channel';
+import { Emitter } from '../common/emitter';
 import { serveApp, type AppServer, type Handlers } from '../common/app-rpc';
 
 interface Session {
@@ -51,33 +52,23 @@ export class IpcPort {
   }
 
   #openSession(contents: WebContents): Session {
-    const messageListeners = new Set<(message: unknown) => void>();
-    const closeListeners = new Set<() => void>();
+    const messages = new Emitter<unknown>();
+    const closes = new Emitter<void>();
     const server = serveApp(
       {
         send: (message) => {
           if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
         },
-        onMessage: (listener) => {
-          messageListeners.add(listener);
-          return () => void messageListeners.delete(listener);
-        },
-        onClose: (listener) => {
-          closeListeners.add(listener);
-          return () => void closeListeners.delete(listener);
-        },
+        onMessage: (listener) => messages.on(listener),
+        onClose: (listener) => closes.on(listener),
       },
       this.#handlers,
       { onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error) },
     );
     return {
       server,
-      deliver: (message) => {
-        for (const listener of messageListeners) listener(message);
-      },
-      end: () => {
-        for (const listener of [...closeListeners]) listener();
-      },
+      deliver: (message) => messages.emit(message),
+      end: () => closes.emit(),
     };
   }
 

@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { EngineStatus, StopReason } from '../../src-main/common/types';
-import { anySignal, delay } from '../../src-main/node/engine/abort';
+import { anySignal, delay } from '../../src-main/common/abort';
 import { fitContextWindow, measureContextWindow, toPromptMeasure, type ContextWindowOptions } from '../../src-main/node/engine/context-window';
 import { inspectModelFile } from '../../src-main/node/engine/model-file';
 import { formatPhi2Prompt } from '../../src-main/node/engine/phi2-format';

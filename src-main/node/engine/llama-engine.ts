@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Token } from 'node-llama-cpp';
 import type { EngineStatus, StopReason } from '../../common/types';
-import { anySignal, raceAbort, settle } from './abort';
+import { anySignal, raceAbort, settle } from '../../common/abort';
 import type { ChatFormat } from './chat-format';
 import {
   fitContextWindow,

@@ -1,3 +1,4 @@
+import { Emitter } from '../../common/emitter';
 import type { EngineStatus } from '../../common/types';
 
 /** The status of an engine with nothing loaded. */
@@ -16,7 +17,7 @@ export const NO_MODEL_STATUS: Readonly<EngineStatus> = Object.freeze({
  */
 export class EngineStatusEmitter {
   private current: EngineStatus = { ...NO_MODEL_STATUS };
-  private readonly listeners = new Set<(status: EngineStatus) => void>();
+  private readonly changes = new Emitter<EngineStatus>();
 
   /** A copy of the current status. */
   get(): EngineStatus {
@@ -26,25 +27,16 @@ export class EngineStatusEmitter {
   set(status: EngineStatus): void {
     if (sameStatus(status, this.current)) return;
     this.current = { ...status };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener({ ...status });
-      } catch (error) {
-        // One faulty subscriber must not break loading for the others; its error still surfaces, asynchronously.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    // One faulty subscriber must not break loading for the others (the emitter sees to it).
+    this.changes.emit({ ...status });
   }
 
   subscribe(listener: (status: EngineStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.on(listener);
   }
 
   clear(): void {
-    this.listeners.clear();
+    this.changes.clear();
   }
 }
 

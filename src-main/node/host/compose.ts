@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
+import { Emitter } from '../../common/emitter';
 import type { Handlers } from '../../common/app-rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
@@ -112,10 +113,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
   }
   const { engine } = options;
-  const listeners = new Set<(event: PushEvents) => void>();
-  const push = (event: PushEvents): void => {
-    for (const listener of listeners) listener(event);
-  };
+  const pushes = new Emitter<PushEvents>();
+  const push = (event: PushEvents): void => pushes.emit(event);
   const conversationsChanged = (): void => push({ type: 'onConversationsChanged' });
 
   const notices = new NoticeBoard((notice) => push({ type: 'onNotice', notice }));
@@ -187,10 +186,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       notices,
       backups,
       settings,
-      onPush(listener) {
-        listeners.add(listener);
-        return () => void listeners.delete(listener);
-      },
+      onPush: (listener) => pushes.on(listener),
       push,
       attachWindows(host) {
         windowHost = host;
@@ -199,7 +195,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
         disposed ??= (async () => {
           unsubscribeStatus();
           offDamage();
-          listeners.clear();
+          pushes.clear();
           const hurry = new AbortController();
           try {
             const graceful = (async () => {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { contextWindowFor } from '../engine/context-window';
-import { formatBytes } from './byte-format';
+import { formatBytes } from '../../common/byte-format';
 import { PHI2_CATALOG, type ModelCatalogEntry } from './catalog';
 
 /**

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { RpcError } from '../../common/contract';
+import { formatBytes } from '../../common/byte-format';
 import { describeIssues } from '../../common/issues';
 import { FileOpenError, readRegularFile } from '../files/regular-file';
 import {
@@ -69,8 +70,8 @@ function readFailure(path: string, error: unknown, maxBytes: number): RpcError {
   }
   switch (error.problem) {
     case 'TOO_LARGE': {
-      const size = error.facts.bytes === undefined ? `larger than ${megabytes(maxBytes)}` : megabytes(error.facts.bytes);
-      return refuse(`${path} is ${size}; Phi Desk imports files up to ${megabytes(maxBytes)}.`, 'TOO_LARGE');
+      const size = error.facts.bytes === undefined ? `larger than ${formatBytes(maxBytes)}` : formatBytes(error.facts.bytes);
+      return refuse(`${path} is ${size}; Phi Desk imports files up to ${formatBytes(maxBytes)}.`, 'TOO_LARGE');
     }
     case 'NOT_REGULAR':
       if (error.facts.kind === 'a folder') return refuse(`${path} is a folder; choose an export file.`, 'NOT_FOUND');
@@ -86,6 +87,3 @@ function refuse(message: string, reason: string, issues?: string[]): RpcError {
   return new RpcError('BAD_REQUEST', message, issues ? { reason, issues } : { reason });
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
-}

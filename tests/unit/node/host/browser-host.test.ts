@@ -175,7 +175,7 @@ describe('browser host', () => {
     expect(pasted).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE', limit: 6_065_536 } });
     expect((pasted as RpcError & { details: { bytes: number } }).details.bytes).toBeGreaterThan(10_000_000);
     expect((pasted as RpcError).message).toBe(
-      'This request is 10.0 MB, more than the 6.1 MB the app reads at once: a message may have at most 1,000,000 characters.',
+      'This request is 10.0 MB, more than the 6.07 MB the app reads at once: a message may have at most 1,000,000 characters.',
     );
     expect(deltas.length).toBeLessThan(40); // answered while the reply was still streaming
 

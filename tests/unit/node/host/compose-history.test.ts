@@ -394,7 +394,7 @@ describe('the import size bound', () => {
     writeFileSync(file, JSON.stringify({ format: 'phi-desk-export', version: 1, exportedAt: 0, conversations: [], pad: 'x'.repeat(4096) }));
     const error = await failure(readExportFile(file, 1024));
     expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
-    expect(error.message).toMatch(/big\.json is 0\.0 MB; Phi Desk imports files up to 0\.0 MB/);
+    expect(error.message).toMatch(/big\.json is 4\.\d\d kB; Phi Desk imports files up to 1\.02 kB/);
     expect((await readExportFile(file, 1024 * 1024)).conversations).toEqual([]);
   });
 });
@@ -433,6 +433,6 @@ describe('special files are refused at once (issue 12)', () => {
   it('the size cap counts the bytes read, not the size the file claims (a /proc file claims 0)', async () => {
     const error = await failure(readExportFile('/proc/self/status', 16));
     expect(error).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE' } });
-    expect(error.message).toBe('/proc/self/status is larger than 0.0 MB; Phi Desk imports files up to 0.0 MB.');
+    expect(error.message).toBe('/proc/self/status is larger than 16 bytes; Phi Desk imports files up to 16 bytes.');
   });
 });
