@@ -3,6 +3,7 @@ import type { PushEvents } from '../common/contract';
 import { APP_ORIGIN, IPC_CHANNEL } from '../common/ipc-channel';
 import { Emitter } from '../common/emitter';
 import { serveApp, type AppServer, type Handlers } from '../common/app-rpc';
+import type { AppLog } from '../node/logs/app-log';
 
 interface Session {
   server: AppServer;
@@ -18,9 +19,12 @@ interface Session {
 export class IpcPort {
   readonly #sessions = new Map<number, Session>();
   readonly #handlers: Handlers;
+  readonly #log: AppLog | undefined;
 
-  constructor(handlers: Handlers) {
+  /** `log`: where a handler's bug (a failure that is not a contract error) is written. */
+  constructor(handlers: Handlers, log?: AppLog) {
     this.#handlers = handlers;
+    this.#log = log;
     ipcMain.on(IPC_CHANNEL, this.#receive);
   }
 
@@ -63,7 +67,7 @@ export class IpcPort {
         onClose: (listener) => closes.on(listener),
       },
       this.#handlers,
-      { onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error) },
+      { onInternalError: (method, error) => this.#log?.write('error', `${method} failed`, error) },
     );
     return {
       server,

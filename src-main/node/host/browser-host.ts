@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ChatEngine, LoadOptions } from '../engine/port';
 import type { ModelHostOptions } from '../services/model-service';
 import { createAppEngine } from '../engine/process/create-engine';
+import { openAppLog, type AppLog } from '../logs/app-log';
 import { APP_VERSION } from './app-version';
 import { BrowserPages } from './browser-pages';
 import { composeApp, type ComposedApp } from './compose';
@@ -34,6 +35,8 @@ export interface BrowserHostOptions {
    * for it, everything opened is closed (within the app's dispose deadline), and the start rejects with the reason.
    */
   signal?: AbortSignal;
+  /** The app's log; default: `logs/phi-desk.log` in the data folder, errors also printed on stderr. */
+  log?: AppLog;
 }
 
 export interface BrowserHost {
@@ -44,6 +47,8 @@ export interface BrowserHost {
   readonly app: ComposedApp;
   /** The pages connected (chat pages, quick prompts) and what the quick prompt asked of its "window". */
   readonly pages: BrowserPages;
+  /** The app's log. */
+  readonly log: AppLog;
   /** Close every connection and the server, then dispose the engine and close the database. */
   close(): Promise<void>;
 }
@@ -54,7 +59,17 @@ export interface BrowserHost {
  * so far is closed again before the error is thrown.
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const engine = options.engine ?? createAppEngine({ dataDir: path.resolve(options.dataDir) });
+  const log =
+    options.log ??
+    openAppLog(options.dataDir, {
+      // The terminal is the browser host's own window: an error's first line shows there too.
+      echo: (line, level) => {
+        if (level === 'error') process.stderr.write(`${line.split('\n')[0]}\n`);
+      },
+    });
+  const engine =
+    options.engine ??
+    createAppEngine({ dataDir: path.resolve(options.dataDir), onLog: (level, message) => log.write(level, message) });
   const pages = new BrowserPages();
   let app: ComposedApp;
   try {
@@ -81,6 +96,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const server = await startLoopbackServer({
       app,
       pages,
+      log,
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
@@ -95,6 +111,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       token: server.token,
       app,
       pages,
+      log,
       close() {
         closing ??= server.close().finally(() => app.dispose());
         return closing;

@@ -4,6 +4,7 @@ import { Emitter } from '../../common/emitter';
 import type { Handlers } from '../../common/app-rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
+import { logFileFor } from '../logs/app-log';
 import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
 import { DraftService } from '../services/draft-service';
@@ -158,7 +159,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
     });
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
-    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
+    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir) };
     let windowHost = options.windows ?? NO_WINDOWS;
     const windows = new WindowService(() => windowHost, store.conversations, () => settings.get());
     const history = new HistoryService(store, {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveApp, type AppServer } from '../../common/app-rpc';
+import type { AppLog } from '../logs/app-log';
 import { MAX_MESSAGE_LENGTH } from '../../common/schemas';
 import { pageKind, type BrowserPages } from './browser-pages';
 import type { ComposedApp } from './compose';
@@ -64,6 +65,8 @@ export interface LoopbackServerOptions {
   token?: string;
   /** Told of every connection and the page it serves (`windows.showConversation` reaches the chat pages). */
   pages?: BrowserPages;
+  /** Where a handler's bug (a failure that is not a contract error) is written. */
+  log?: AppLog;
 }
 
 export interface LoopbackServer {
@@ -176,7 +179,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     if (!tokenMatches(url.searchParams.get('token'))) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => {
       const session = serveApp(createWebSocketTransport(ws, { maxMessageBytes: MAX_REQUEST_BYTES }), options.app.handlers, {
-        onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error),
+        onInternalError: (method, error) => options.log?.write('error', `${method} failed`, error),
       });
       sessions.set(ws, session);
       options.pages?.add(session, pageKind(url.searchParams.get('page')));
