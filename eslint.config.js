@@ -10,6 +10,8 @@ import tseslint from 'typescript-eslint';
  */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 const nativeOrNodeOnly = ['electron', 'better-sqlite3', 'node-llama-cpp', 'ws', 'vite', 'esbuild'];
+/** Every layer: test support (the synthetic model writer, the scripted engine…) lives under tests/, never in the product. */
+const noTestSupport = { regex: '(^|/)tests(/|$)', message: 'Product code never imports tests/ (test support lives there).' };
 const layer = (message, { modules = [], paths = [] }) => ({
   'no-restricted-imports': [
     'error',
@@ -18,6 +20,7 @@ const layer = (message, { modules = [], paths = [] }) => ({
       patterns: [
         ...(modules.length ? [{ group: modules.map((name) => `${name}/*`), message }] : []),
         ...paths.map((regex) => ({ regex, message })),
+        noTestSupport,
       ],
     },
   ],

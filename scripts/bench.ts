@@ -14,7 +14,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultThreadCount } from '../src-main/node/engine/llama-engine';
-import { TINY_SHAPE } from '../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE } from '../tests/support/synthetic-model/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
 import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
 import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';

@@ -5,8 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PHI2_SHAPE, TINY_SHAPE, writeSyntheticPhi2Model } from '../src-main/node/engine/synthetic-phi2';
-import { formatBytes } from '../src-main/node/models/byte-format';
+import { PHI2_SHAPE, TINY_SHAPE, writeSyntheticPhi2Model } from '../tests/support/synthetic-model/synthetic-phi2';
+import { formatBytes } from '../src-main/common/byte-format';
 
 const USAGE = 'usage: tsx scripts/make-model.ts --out <file.gguf> [--shape tiny|phi2] [--seed N]';
 const SHAPES = { tiny: TINY_SHAPE, phi2: PHI2_SHAPE } as const;

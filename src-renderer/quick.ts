@@ -1,6 +1,6 @@
 import './styles/global.css';
 import { mount } from 'svelte';
-import { RpcClient } from '../src-main/common/rpc';
+import { connectApp } from '../src-main/common/app-rpc';
 import QuickApp from './components/QuickApp.svelte';
 import { ConnectionState } from './lib/connection.svelte';
 import { QuickPromptState } from './lib/quick-prompt.svelte';
@@ -12,7 +12,7 @@ const target = document.getElementById('app');
 if (!target) throw new Error('The page has no #app element.');
 const transport = connectTransport();
 const connection = new ConnectionState(transport);
-const quick = new QuickPromptState(new RpcClient(transport), {
+const quick = new QuickPromptState(connectApp(transport), {
   // The desktop app's quick window loads hidden at start: it reads the clipboard when shown, not now.
   shownOnLoad: transport.kind === 'websocket',
   // Browser host only (the desktop app opens its chat window itself): open the chat page on the conversation.

@@ -1,20 +1,15 @@
 import * as v from 'valibot';
-import {
-  ERROR_CODES,
-  RpcError,
-  type ErrorCode,
-  type EventOf,
-  type MethodName,
-  type PushEvents,
-  type ResultOf,
-} from './contract';
-import { excerpt } from './issues';
-import { MAX_MESSAGE_LENGTH, parseParams, schemas, type MethodInput, type MethodParams } from './schemas';
+import { ERROR_CODES, RpcError, type ErrorCode } from './contract';
+import { formatBytes } from './byte-format';
+import { Emitter } from './emitter';
+import { describeIssues, excerpt } from './issues';
 
 /**
  * The RPC core: requests with ids, typed errors, cancellation and per-request event streams, over any transport
- * that can send and receive plain JSON-safe values. Used unchanged over Electron IPC, a WebSocket and an
- * in-memory pair.
+ * that can send and receive plain structured-clone-safe values. It knows no contract: each link passes its own in
+ * (its methods' types, and the schemas its server parses params with). Two links use it: the renderer and the host
+ * (the app contract, `app-rpc.ts`, over Electron IPC, a WebSocket or an in-memory pair) and the host and its engine
+ * process (`EngineContract`, over the process's IPC channel).
  *
  * Wire messages (protocol 1):
  *   client → server  {t:'req', id, method, params}   {t:'cancel', id}
@@ -88,13 +83,10 @@ function toWireError(error: unknown): WireError {
   return { code: 'INTERNAL', message: `Internal error: ${message}` };
 }
 
-function oversizeError({ bytes, limit }: OversizeMessage): WireError {
-  const megabytes = (count: number): string => `${(count / 1e6).toFixed(1)} MB`;
+function oversizeError({ bytes, limit }: OversizeMessage, hint: string | undefined): WireError {
   return {
     code: 'BAD_REQUEST',
-    message:
-      `This request is ${megabytes(bytes)}, more than the ${megabytes(limit)} the app reads at once: a message may ` +
-      `have at most ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')} characters.`,
+    message: `This request is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} the app reads at once${hint ? `: ${hint}` : ''}.`,
     details: { reason: 'TOO_LARGE', bytes, limit },
   };
 }
@@ -104,27 +96,70 @@ function fromWireError(error: WireError): RpcError {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Contracts
+
+/**
+ * One method of a contract: its params as the handler receives them (parsed), as a caller may pass them (`input`,
+ * when parsing fills in defaults; else the same), its result, and the events it streams while it runs (`never`: none).
+ */
+export interface MethodSpec {
+  params: unknown;
+  input?: unknown;
+  result: unknown;
+  events: unknown;
+}
+
+/** A contract's types: its methods by name, and the events its server pushes unasked. */
+export interface RpcContract {
+  methods: Record<string, MethodSpec>;
+  push: unknown;
+}
+
+export type MethodOf<C extends RpcContract> = keyof C['methods'] & string;
+export type ParamsOf<C extends RpcContract, K extends MethodOf<C>> = C['methods'][K]['params'];
+export type InputOf<C extends RpcContract, K extends MethodOf<C>> = C['methods'][K] extends { input: infer I }
+  ? I
+  : ParamsOf<C, K>;
+export type ResultOf<C extends RpcContract, K extends MethodOf<C>> = C['methods'][K]['result'];
+export type EventOf<C extends RpcContract, K extends MethodOf<C>> = C['methods'][K]['events'];
+
+/**
+ * A contract's runtime half. The server parses every request's params with `params` before a handler runs (its
+ * peer may be untrusted). A client whose server is a separate program of ours (the engine process) may also check
+ * what comes back: a stream or push event that fails its schema is reported as a protocol error and never reaches
+ * the caller; a result that fails is reported too, and the call rejects with `INTERNAL`.
+ */
+export interface ContractSchemas<C extends RpcContract> {
+  readonly params: { readonly [K in MethodOf<C>]: v.GenericSchema<unknown, ParamsOf<C, K>> };
+  readonly results?: { readonly [K in MethodOf<C>]?: v.GenericSchema<unknown, ResultOf<C, K>> };
+  readonly events?: { readonly [K in MethodOf<C>]?: v.GenericSchema<unknown, EventOf<C, K>> };
+  readonly push?: v.GenericSchema<unknown, C['push']>;
+  /** Said after the size in the answer to an oversized request (what the limit means for this contract). */
+  readonly oversizeHint?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Server
 
 /** What a handler gets besides its params. */
-export interface HandlerContext<K extends MethodName> {
+export interface HandlerContext<E> {
   /** Aborted when the caller cancels or disconnects. */
   signal: AbortSignal;
   /** Stream an event to the caller of this request. */
-  emit(event: EventOf<K>): void;
+  emit(event: E): void;
 }
 
-export type Handler<K extends MethodName> = (
-  params: MethodParams[K],
-  context: HandlerContext<K>,
-) => Promise<ResultOf<K>> | ResultOf<K>;
+export type ContractHandler<C extends RpcContract, K extends MethodOf<C>> = (
+  params: ParamsOf<C, K>,
+  context: HandlerContext<EventOf<C, K>>,
+) => Promise<ResultOf<C, K>> | ResultOf<C, K>;
 
 /** One handler per contract method: the compiler makes sure none is missing. */
-export type Handlers = { [K in MethodName]: Handler<K> };
+export type ContractHandlers<C extends RpcContract> = { [K in MethodOf<C>]: ContractHandler<C, K> };
 
-export interface RpcServer {
+export interface RpcServer<P = unknown> {
   /** Send a push event to this peer. */
-  push(event: PushEvents): void;
+  push(event: P): void;
   /** Abort every request in flight and stop listening. */
   close(): void;
   /** Requests currently running (for tests and diagnostics). */
@@ -134,17 +169,22 @@ export interface RpcServer {
 export interface ServeOptions {
   /** Called for handler failures that are not `RpcError`s (bugs), for logging. */
   onInternalError?: (method: string, error: unknown) => void;
-  /** The most requests one peer may have running at once; more get `BUSY`. */
+  /** The most requests one peer may have running at once; more get `BUSY`. Default 64. */
   maxInFlight?: number;
 }
 
 /**
  * Serve `handlers` to one peer over `transport`. Every message is checked against the wire schema and every
- * request's params against the contract schema before a handler runs; a malformed or oversized message
+ * request's params against the contract's schema before a handler runs; a malformed or oversized message
  * ({@link OversizeMessage}) gets a typed error and the connection stays usable — other requests in flight on it,
  * streams included, go on undisturbed.
  */
-export function serveRpc(transport: Transport, handlers: Handlers, options: ServeOptions = {}): RpcServer {
+export function serveRpc<C extends RpcContract>(
+  transport: Transport,
+  contract: ContractSchemas<C>,
+  handlers: ContractHandlers<C>,
+  options: ServeOptions = {},
+): RpcServer<C['push']> {
   const maxInFlight = options.maxInFlight ?? 64;
   const running = new Map<number, AbortController>();
   let closed = false;
@@ -164,7 +204,7 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
       reject(id, { code: 'BAD_REQUEST', message: `Request id ${id} is already in use.` });
       return;
     }
-    if (!Object.hasOwn(schemas, method)) {
+    if (!Object.hasOwn(contract.params, method)) {
       reject(id, { code: 'UNKNOWN_METHOD', message: `Unknown method "${excerpt(method)}".` });
       return;
     }
@@ -172,21 +212,18 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
       reject(id, { code: 'BUSY', message: 'Too many requests at once.' });
       return;
     }
-    const name = method as MethodName;
-    const parsed = parseParams(name, rawParams ?? {});
-    if (!parsed.ok) {
-      reject(id, {
-        code: 'BAD_REQUEST',
-        message: `Invalid params for ${name}: ${parsed.issues.join('; ')}`,
-        details: parsed.issues,
-      });
+    const name = method as MethodOf<C>;
+    const parsed = v.safeParse(contract.params[name], rawParams ?? {});
+    if (!parsed.success) {
+      const issues = describeIssues(parsed.issues);
+      reject(id, { code: 'BAD_REQUEST', message: `Invalid params for ${name}: ${issues.join('; ')}`, details: issues });
       return;
     }
     const controller = new AbortController();
     running.set(id, controller);
-    const handler = handlers[name] as Handler<MethodName>;
+    const handler = handlers[name];
     try {
-      const result = await handler(parsed.value as never, {
+      const result = await handler(parsed.output, {
         signal: controller.signal,
         emit: (event) => {
           if (running.get(id) === controller) send({ t: 'evt', id, event });
@@ -210,7 +247,7 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
   const unsubscribe = transport.onMessage((raw) => {
     if (closed) return;
     if (raw instanceof OversizeMessage) {
-      const error = oversizeError(raw);
+      const error = oversizeError(raw, contract.oversizeHint);
       if (v.is(RequestId, raw.id) && !running.has(raw.id)) reject(raw.id, error);
       else send({ t: 'err', error });
       return;
@@ -252,48 +289,60 @@ export function serveRpc(transport: Transport, handlers: Handlers, options: Serv
 // ---------------------------------------------------------------------------------------------------------------
 // Client
 
-export interface CallOptions<K extends MethodName> {
+export interface CallOptions<E> {
   /**
    * Aborting sends a cancel across the wire. The call still settles with the server's answer: a method that
    * keeps partial work (like `chat.send`) resolves with it; others reject with `ABORTED`.
    */
   signal?: AbortSignal;
   /** Receives this request's stream events, in order. */
-  onEvent?: (event: EventOf<K>) => void;
+  onEvent?: (event: E) => void;
 }
 
 interface Pending {
+  method: string;
   resolve(value: unknown): void;
   reject(error: RpcError): void;
   onEvent?: (event: never) => void;
   cleanup(): void;
 }
 
+/** What a client checks of its server's answers: see {@link ContractSchemas}. */
+export type AnswerSchemas<C extends RpcContract> = Pick<ContractSchemas<C>, 'results' | 'events' | 'push'>;
+
 /** The caller's side: typed calls, push subscriptions, protocol errors surfaced to a listener. */
-export class RpcClient {
+export class RpcClient<C extends RpcContract> {
   readonly #transport: Transport;
+  readonly #answers: AnswerSchemas<C>;
   readonly #pending = new Map<number, Pending>();
-  readonly #pushListeners = new Set<(event: PushEvents) => void>();
-  readonly #errorListeners = new Set<(error: RpcError) => void>();
+  readonly #pushes = new Emitter<C['push']>();
+  readonly #protocolErrors = new Emitter<RpcError>();
   readonly #unsubscribe: () => void;
   readonly #unsubscribeClose: (() => void) | undefined;
   #nextId = 1;
   #closed = false;
 
-  constructor(transport: Transport) {
+  /** `answers`: schemas to check the server's results and events with (none: they are taken as they come). */
+  constructor(transport: Transport, answers: AnswerSchemas<C> = {}) {
     this.#transport = transport;
+    this.#answers = answers;
     this.#unsubscribe = transport.onMessage((raw) => this.#receive(raw));
     this.#unsubscribeClose = transport.onClose?.(() => this.#fail('The connection closed.'));
   }
 
   /** Call `method` with `params`; resolves with its result or rejects with an `RpcError`. */
-  call<K extends MethodName>(method: K, params: MethodInput[K], options: CallOptions<K> = {}): Promise<ResultOf<K>> {
+  call<K extends MethodOf<C>>(
+    method: K,
+    params: InputOf<C, K>,
+    options: CallOptions<EventOf<C, K>> = {},
+  ): Promise<ResultOf<C, K>> {
     if (this.#closed) return Promise.reject(new RpcError('DISCONNECTED', 'The connection is closed.'));
     const id = this.#nextId++;
-    return new Promise<ResultOf<K>>((resolve, reject) => {
+    return new Promise<ResultOf<C, K>>((resolve, reject) => {
       const { signal } = options;
       const onAbort = (): void => void this.#trySend({ t: 'cancel', id });
       const pending: Pending = {
+        method,
         resolve: resolve as (value: unknown) => void,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -313,15 +362,13 @@ export class RpcClient {
   }
 
   /** Subscribe to push events; returns an unsubscribe function. */
-  onPush(listener: (event: PushEvents) => void): () => void {
-    this.#pushListeners.add(listener);
-    return () => void this.#pushListeners.delete(listener);
+  onPush(listener: (event: C['push']) => void): () => void {
+    return this.#pushes.on(listener);
   }
 
-  /** Subscribe to protocol errors the server could not tie to a request. */
+  /** Subscribe to protocol errors the server could not tie to a request, and answers that fail their schemas. */
   onProtocolError(listener: (error: RpcError) => void): () => void {
-    this.#errorListeners.add(listener);
-    return () => void this.#errorListeners.delete(listener);
+    return this.#protocolErrors.on(listener);
   }
 
   /** Number of calls waiting for an answer. */
@@ -329,9 +376,9 @@ export class RpcClient {
     return this.#pending.size;
   }
 
-  /** Stop listening; every pending call rejects with `DISCONNECTED`. */
-  close(): void {
-    this.#fail('The client was closed.');
+  /** Stop listening; every pending call rejects with `DISCONNECTED` (`reason` is its message). */
+  close(reason = 'The client was closed.'): void {
+    this.#fail(reason);
   }
 
   #trySend(message: unknown): boolean {
@@ -363,28 +410,47 @@ export class RpcClient {
     }
     const message = parsed.output;
     switch (message.t) {
-      case 'push':
-        for (const listener of this.#pushListeners) listener(message.event as PushEvents);
+      case 'push': {
+        if (!this.#passes(this.#answers.push, message.event, 'a push event')) return;
+        this.#pushes.emit(message.event as C['push']);
         return;
+      }
       case 'err':
         this.#emitProtocolError(fromWireError(message.error));
         return;
-      case 'evt':
-        this.#pending.get(message.id)?.onEvent?.(message.event as never);
+      case 'evt': {
+        const pending = this.#pending.get(message.id);
+        if (!pending?.onEvent) return;
+        if (!this.#passes(this.#answers.events?.[pending.method as MethodOf<C>], message.event, `a ${pending.method} event`)) return;
+        pending.onEvent(message.event as never);
         return;
+      }
       case 'res': {
         const pending = this.#pending.get(message.id);
         if (!pending) return;
         this.#pending.delete(message.id);
         pending.cleanup();
-        if (message.ok) pending.resolve(message.result);
-        else pending.reject(fromWireError(message.error));
+        if (!message.ok) pending.reject(fromWireError(message.error));
+        else if (this.#passes(this.#answers.results?.[pending.method as MethodOf<C>], message.result, `a ${pending.method} result`)) {
+          pending.resolve(message.result);
+        } else pending.reject(new RpcError('INTERNAL', `The server's answer to ${pending.method} does not match the contract.`));
         return;
       }
     }
   }
 
+  /** Whether `value` passes `schema` (or there is none); if not, says so to the protocol-error listeners. */
+  #passes(schema: v.GenericSchema | undefined, value: unknown, what: string): boolean {
+    if (!schema) return true;
+    const parsed = v.safeParse(schema, value);
+    if (parsed.success) return true;
+    this.#emitProtocolError(
+      new RpcError('BAD_REQUEST', `The server sent ${what} that does not match the contract: ${describeIssues(parsed.issues, 2).join('; ')}`),
+    );
+    return false;
+  }
+
   #emitProtocolError(error: RpcError): void {
-    for (const listener of this.#errorListeners) listener(error);
+    this.#protocolErrors.emit(error);
   }
 }

@@ -367,6 +367,8 @@ export interface AppInfo {
   host: 'electron' | 'browser';
   /** Where conversations are stored (a folder), shown so a user can find and back up their data. */
   dataDir: string;
+  /** The app's log file (errors and facts about the app, never what anyone wrote), for a bug report. */
+  logFile: string;
 }
 
 // ---- models (issue 3: model manager) ----

@@ -17,6 +17,7 @@ import type { DesktopPort, Rect } from '../node/desktop/desktop-port';
 import type { TrayEntry } from '../node/desktop/tray-menu';
 import type { IpcPort } from './ipc-port';
 import { createChatWindow, createQuickWindow, type WindowContext } from './windows';
+import { logFileFor } from '../node/logs/app-log';
 
 export interface ElectronDesktopOptions {
   context: WindowContext;
@@ -190,6 +191,10 @@ export class ElectronDesktopPort implements DesktopPort {
 
   openDataFolder(): void {
     void shell.openPath(this.#options.dataDir);
+  }
+
+  showLogs(): void {
+    shell.showItemInFolder(logFileFor(this.#options.dataDir));
   }
 
   quit(): void {

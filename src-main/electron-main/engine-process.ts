@@ -4,12 +4,11 @@ import {
   keepStderrTail,
   type EngineProcessLauncher,
 } from '../node/engine/process/engine-process';
-import type { HostMessage } from '../node/engine/process/protocol';
 
 /**
  * Starts the engine worker (dist/electron/engine-worker.js, built by scripts/build-electron.ts) as an Electron
  * utility process: a Node process of its own, so llama.cpp aborting or running out of memory never takes the app
- * down. It speaks the same protocol as the forked worker of the browser host, over `process.parentPort`.
+ * down. It speaks the same engine contract as the forked worker of the browser host, over `process.parentPort`.
  */
 export function utilityProcessLauncher(entry: string): EngineProcessLauncher {
   return () => {
@@ -20,7 +19,7 @@ export function utilityProcessLauncher(entry: string): EngineProcessLauncher {
     });
     const stderrTail = keepStderrTail(child.stderr, true);
     // Messages posted before the process has spawned are held here and sent in order once it has.
-    let queue: HostMessage[] | null = [];
+    let queue: unknown[] | null = [];
     child.once('spawn', () => {
       for (const message of queue ?? []) child.postMessage(message);
       queue = null;

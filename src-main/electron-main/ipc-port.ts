@@ -1,10 +1,12 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import type { PushEvents } from '../common/contract';
 import { APP_ORIGIN, IPC_CHANNEL } from '../common/ipc-channel';
-import { serveRpc, type Handlers, type RpcServer } from '../common/rpc';
+import { Emitter } from '../common/emitter';
+import { serveApp, type AppServer, type Handlers } from '../common/app-rpc';
+import type { AppLog } from '../node/logs/app-log';
 
 interface Session {
-  server: RpcServer;
+  server: AppServer;
   deliver(message: unknown): void;
   end(): void;
 }
@@ -17,9 +19,12 @@ interface Session {
 export class IpcPort {
   readonly #sessions = new Map<number, Session>();
   readonly #handlers: Handlers;
+  readonly #log: AppLog | undefined;
 
-  constructor(handlers: Handlers) {
+  /** `log`: where a handler's bug (a failure that is not a contract error) is written. */
+  constructor(handlers: Handlers, log?: AppLog) {
     this.#handlers = handlers;
+    this.#log = log;
     ipcMain.on(IPC_CHANNEL, this.#receive);
   }
 
@@ -51,33 +56,23 @@ export class IpcPort {
   }
 
   #openSession(contents: WebContents): Session {
-    const messageListeners = new Set<(message: unknown) => void>();
-    const closeListeners = new Set<() => void>();
-    const server = serveRpc(
+    const messages = new Emitter<unknown>();
+    const closes = new Emitter<void>();
+    const server = serveApp(
       {
         send: (message) => {
           if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
         },
-        onMessage: (listener) => {
-          messageListeners.add(listener);
-          return () => void messageListeners.delete(listener);
-        },
-        onClose: (listener) => {
-          closeListeners.add(listener);
-          return () => void closeListeners.delete(listener);
-        },
+        onMessage: (listener) => messages.on(listener),
+        onClose: (listener) => closes.on(listener),
       },
       this.#handlers,
-      { onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error) },
+      { onInternalError: (method, error) => this.#log?.write('error', `${method} failed`, error) },
     );
     return {
       server,
-      deliver: (message) => {
-        for (const listener of messageListeners) listener(message);
-      },
-      end: () => {
-        for (const listener of [...closeListeners]) listener();
-      },
+      deliver: (message) => messages.emit(message),
+      end: () => closes.emit(),
     };
   }
 

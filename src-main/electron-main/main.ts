@@ -13,6 +13,7 @@ import { IpcPort } from './ipc-port';
 import { utilityProcessLauncher } from './engine-process';
 import { chooseHistoryPath, chooseModelFile } from './file-dialogs';
 import { configureSession, guardAllWebContents } from './security';
+import { openAppLog } from '../node/logs/app-log';
 
 // The bundle lives in dist/electron/; the renderer in dist/renderer/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -71,11 +72,16 @@ if (!app.requestSingleInstanceLock()) {
     .then(() => {
       configureSession(session.defaultSession, process.platform);
       const dataDir = app.getPath('userData');
+      const log = openAppLog(dataDir);
       const nativeBinding = sqliteBinding();
       composed = composeApp({
         dataDir,
         // llama.cpp runs in a utility process of its own (dist/electron/engine-worker.js): a crash there is survivable.
-        engine: createAppEngine({ dataDir, launch: utilityProcessLauncher(path.join(here, 'engine-worker.js')) }),
+        engine: createAppEngine({
+          dataDir,
+          launch: utilityProcessLauncher(path.join(here, 'engine-worker.js')),
+          onLog: (level, message) => log.write(level, message),
+        }),
         host: 'electron',
         version: app.getVersion(),
         ...(nativeBinding ? { nativeBinding } : {}),
@@ -86,7 +92,7 @@ if (!app.requestSingleInstanceLock()) {
         secrets: new FileSecretStore(path.join(dataDir, SECRETS_FILE), { encryptor: safeStorage }),
       });
       const app_ = composed;
-      ipcPort = new IpcPort(app_.handlers);
+      ipcPort = new IpcPort(app_.handlers, log);
       const ipc = ipcPort;
       app_.onPush((event) => ipc.push(event));
       serveRendererFiles(rendererDir);
@@ -116,7 +122,7 @@ if (!app.requestSingleInstanceLock()) {
       // The model named at launch, else the one chosen last time, else none: the window offers to download Phi-2 or
       // pick a file. Failures reach the window in words; the app stays usable for reading history.
       const model = modelFromCommandLine();
-      if (model) app_.models.useFile(model).catch((error: unknown) => console.error('[phi-desk] model load failed:', error));
+      if (model) app_.models.useFile(model).catch((error: unknown) => log.write('error', 'Loading the model named at launch failed', error));
       else void app_.models.loadSaved();
     })
     .catch((error: unknown) => {

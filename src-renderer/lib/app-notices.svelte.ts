@@ -1,13 +1,13 @@
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { AppNotice } from '../../src-main/common/types';
 
 /** Things the app must tell the user once (database restored from a backup, replies interrupted by a crash). */
 export class AppNoticesState {
   list = $state.raw<AppNotice[]>([]);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,4 +1,4 @@
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { AppSettings, QuickStatus } from '../../src-main/common/types';
 
 type Patch = Partial<Omit<AppSettings, 'modelPath' | 'remoteServers'>>;
@@ -13,9 +13,9 @@ export class AppSettingsState {
   /** The global shortcut, tray and login item as the app has them (issue 10); `null` until it has answered. */
   desktop = $state.raw<QuickStatus | null>(null);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,5 +1,5 @@
 import { mount, type Component } from 'svelte';
-import { RpcClient } from '../../src-main/common/rpc';
+import { connectApp } from '../../src-main/common/app-rpc';
 import { ChatState, type ChatStateOptions } from './chat.svelte';
 import { ConnectionState } from './connection.svelte';
 import { ModelsStore } from './models.svelte';
@@ -16,7 +16,7 @@ export function boot(root: Component<RootProps>, options: ChatStateOptions = {})
   if (!target) throw new Error('The page has no #app element.');
   const transport = connectTransport();
   const connection = new ConnectionState(transport);
-  const client = new RpcClient(transport);
+  const client = connectApp(transport);
   const chat = new ChatState(client, options);
   const models = new ModelsStore(client);
   mount(root, { target, props: { chat, connection, models } });

@@ -1,6 +1,6 @@
 import { createContext } from 'svelte';
 import type { PushEvents } from '../../src-main/common/contract';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import { MAX_MESSAGE_LENGTH } from '../../src-main/common/schemas';
 import type {
   BranchPosition,
@@ -96,11 +96,11 @@ export class ChatState {
   /** Which shown messages the model no longer sees (the latest reply's context window). */
   readonly contextView: ContextView;
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #drafts: DraftPreparer;
 
-  constructor(client: RpcClient, options: ChatStateOptions = {}) {
+  constructor(client: AppClient, options: ChatStateOptions = {}) {
     this.#client = client;
     this.list = new ConversationListState(client);
     this.composer = new ComposerDraft(

@@ -1,4 +1,4 @@
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { Conversation } from '../../src-main/common/types';
 
 /**
@@ -19,10 +19,10 @@ export class ConversationListState {
   /** The sidebar shows only conversations started in the quick prompt (issue 10). */
   showQuick = $state(false);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   #version = 0;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,7 +1,7 @@
 import { RpcError } from '../../src-main/common/contract';
 import { exportFileName } from '../../src-main/common/export-file-name';
 import { plural } from '../../src-main/common/plural';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { MethodInput } from '../../src-main/common/schemas';
 import type {
   AppInfo,
@@ -60,10 +60,10 @@ export class HistoryTransfer {
   /** The export failed because the file exists: the window offers to replace it. */
   fileExists = $state(false);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   #abort: AbortController | null = null;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

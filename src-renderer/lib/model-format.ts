@@ -1,19 +1,6 @@
-import { plural } from '../../src-main/common/plural';
+import { formatBytes } from '../../src-main/common/byte-format';
 
-/** Byte counts, speeds and times for the model manager, in decimal units as Hugging Face lists sizes. */
-
-/** `1.79 GB`, `512 kB`, `12 bytes`. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1000) return plural(Number.isFinite(bytes) ? Math.max(0, Math.round(bytes)) : 0, 'byte');
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${units[unit]}`;
-}
+/** Speeds and times for the model manager (byte counts: `formatBytes`, in decimal units as Hugging Face lists sizes). */
 
 /** `4.20 MB/s`. */
 export function formatSpeed(bytesPerSecond: number): string {

@@ -1,6 +1,6 @@
 import { getContext, hasContext, setContext } from 'svelte';
 import { RpcError, type PushEvents } from '../../src-main/common/contract';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { ModelDownload, ModelsState } from '../../src-main/common/types';
 
 /**
@@ -17,10 +17,10 @@ export class ModelsStore {
   /** The user asked to see the model panel while a model is loaded ("Change model"). */
   panelOpen = $state(false);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,5 +1,5 @@
 import { RpcError } from '../../src-main/common/contract';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { BranchPosition, Conversation, ConversationDetail, Message } from '../../src-main/common/types';
 import type { LiveContext } from './context-view';
 import type { ReplyStarted } from './reply-stream.svelte';
@@ -60,7 +60,7 @@ export class OpenConversation {
   /** What the model sees of the reply streaming now, once the app has said (`onContext`). */
   liveContext = $state.raw<LiveContext | null>(null);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   readonly #memory: SelectionMemory | undefined;
   readonly #onConversation: (conversation: Conversation) => void;
   readonly #onShow: (conversationId: string | null) => void;
@@ -71,7 +71,7 @@ export class OpenConversation {
   /** The fetch of the newest page in flight, if any. */
   #load: object | null = null;
 
-  constructor(client: RpcClient, options: OpenConversationOptions = {}) {
+  constructor(client: AppClient, options: OpenConversationOptions = {}) {
     this.#client = client;
     this.#memory = options.memory;
     this.#onConversation = options.onConversation ?? (() => {});

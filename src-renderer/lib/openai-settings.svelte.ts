@@ -1,4 +1,4 @@
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { MethodInput } from '../../src-main/common/schemas';
 import type { LocalApiStatus, RemoteProbeResult, RemoteServer } from '../../src-main/common/types';
 
@@ -9,9 +9,9 @@ import type { LocalApiStatus, RemoteProbeResult, RemoteServer } from '../../src-
 export class LocalApiState {
   /** `null` until the app has answered. */
   status = $state.raw<LocalApiStatus | null>(null);
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 
@@ -31,9 +31,9 @@ export class LocalApiState {
 
 /** The calls behind Settings → Models (the servers themselves arrive with the settings, `remoteServers`). */
 export class RemoteServersClient {
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,7 +1,7 @@
 import { clipContext } from '../../src-main/common/clipboard-context';
 import type { PushEvents } from '../../src-main/common/contract';
 import { MAX_QUICK_CONTENT_HEIGHT } from '../../src-main/common/schemas';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { AppSettings, EngineStatus, Message } from '../../src-main/common/types';
 import { AppSettingsState } from './app-settings.svelte';
 import { describeError, isCancellation, type Notice } from './errors';
@@ -87,7 +87,7 @@ export class QuickPromptState {
   /** The app settings (the theme is applied to the page from them). */
   readonly appSettings: AppSettingsState;
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   readonly #pageClipboard: PageClipboard;
   readonly #openChatPage: (conversationId: string) => void;
   readonly #shownOnLoad: boolean;
@@ -97,7 +97,7 @@ export class QuickPromptState {
   #continued = false;
   readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(client: RpcClient, options: QuickPromptOptions = {}) {
+  constructor(client: AppClient, options: QuickPromptOptions = {}) {
     this.#client = client;
     this.appSettings = new AppSettingsState(client);
     this.#pageClipboard = options.pageClipboard ?? (() => navigator.clipboard.readText());

@@ -1,4 +1,4 @@
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { SearchResults } from '../../src-main/common/types';
 import { describeError } from './errors';
 import { searchDateBounds, type DateFilter } from './search-dates';
@@ -24,11 +24,11 @@ export class SearchState {
   /** Why the last search failed, in words. */
   error = $state<string | null>(null);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #version = 0;
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

@@ -1,3 +1,4 @@
+import { Emitter } from '../../src-main/common/emitter';
 import type { Transport } from '../../src-main/common/rpc';
 
 /** Which channel the renderer talks to the app over. */
@@ -59,16 +60,16 @@ function bridgeTransport(bridge: PhiDeskBridge): RendererTransport {
 function webSocketTransport(url: string): RendererTransport {
   const socket = new WebSocket(url);
   const queue: string[] = [];
-  const messageListeners = new Set<(message: unknown) => void>();
-  const openListeners = new Set<() => void>();
-  const closeListeners = new Set<(info: { everOpened: boolean }) => void>();
+  const messages = new Emitter<unknown>();
+  const opens = new Emitter<void>();
+  const closes = new Emitter<{ everOpened: boolean }>();
   let everOpened = false;
   let closed = false;
 
   socket.addEventListener('open', () => {
     everOpened = true;
     for (const frame of queue.splice(0)) socket.send(frame);
-    for (const listener of [...openListeners]) listener();
+    opens.emit();
   });
   socket.addEventListener('message', (event: MessageEvent<unknown>) => {
     if (typeof event.data !== 'string') return;
@@ -78,14 +79,14 @@ function webSocketTransport(url: string): RendererTransport {
     } catch {
       return; // The RPC client reports protocol errors; a frame that is not even JSON is dropped.
     }
-    for (const listener of [...messageListeners]) listener(message);
+    messages.emit(message);
   });
   // An `error` is always followed by `close`; only `close` ends the connection.
   socket.addEventListener('close', () => {
     if (closed) return;
     closed = true;
     queue.length = 0;
-    for (const listener of [...closeListeners]) listener({ everOpened });
+    closes.emit({ everOpened });
   });
 
   return {
@@ -98,19 +99,16 @@ function webSocketTransport(url: string): RendererTransport {
       if (socket.readyState === WebSocket.CONNECTING) queue.push(frame);
       else socket.send(frame);
     },
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => void messageListeners.delete(listener);
-    },
+    onMessage: (listener) => messages.on(listener),
     onOpen(listener) {
-      if (everOpened) queueMicrotask(listener);
-      else openListeners.add(listener);
-      return () => void openListeners.delete(listener);
+      if (!everOpened) return opens.on(listener);
+      queueMicrotask(listener);
+      return () => undefined;
     },
     onClose(listener) {
-      if (closed) queueMicrotask(() => listener({ everOpened }));
-      else closeListeners.add(listener);
-      return () => void closeListeners.delete(listener);
+      if (!closed) return closes.on(listener);
+      queueMicrotask(() => listener({ everOpened }));
+      return () => undefined;
     },
   };
 }

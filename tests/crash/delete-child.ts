@@ -6,7 +6,7 @@
  *
  * Usage: node --import tsx tests/crash/delete-child.ts <data folder>
  */
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { send, startHarness } from '../unit/node/host/compose-harness';
 
 const [dataDir] = process.argv.slice(2);

@@ -43,7 +43,7 @@ describe('chatting with the real engine', () => {
     await expect.poll(() => chat.lastReplyText(), { timeout: 20_000 }).not.toBe('');
     const early = await chat.lastReplyText();
     await expect.poll(async () => (await chat.lastReplyText()).length, { timeout: 20_000 }).toBeGreaterThan(early.length);
-    expect((await chat.messages()).map((m) => [m.role, m.status])).toEqual([
+    await expect.poll(async () => (await chat.messages()).map((m) => [m.role, m.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'streaming'],
     ]);
@@ -51,9 +51,9 @@ describe('chatting with the real engine', () => {
     await chat.stop();
     await chat.waitForLastReplyStatus('stopped');
     await chat.stopButton.waitFor({ state: 'hidden' });
-    expect(await chat.replies.last().getByText('Stopped', { exact: true }).isVisible()).toBe(true);
+    await chat.replies.last().getByText('Stopped', { exact: true }).waitFor();
     // Focus stays in the composer, ready for the next message.
-    expect(await chat.messageBox.and(page.locator(':focus')).count()).toBe(1);
+    await expect.poll(() => chat.isFocused(chat.messageBox)).toBe(true);
 
     const shown = await chat.messages();
     const stoppedText = shown[1]?.text ?? '';
@@ -73,13 +73,12 @@ describe('chatting with the real engine', () => {
 
     await page.reload();
     await chat.waitUntilLoaded();
-    await chat.messageItems.nth(1).waitFor();
-    expect(await chat.messages()).toEqual([
+    await expect.poll(() => chat.messages()).toEqual([
       { role: 'user', status: 'complete', text: question },
       { role: 'assistant', status: 'stopped', text: stoppedText },
     ]);
-    expect(await chat.currentConversation.textContent()).toBe(question);
-    expect(await chat.conversations.count()).toBe(1);
+    await expect.poll(() => chat.currentConversation.textContent()).toBe(question);
+    await expect.poll(() => chat.conversations.count()).toBe(1);
     expect(errors).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { DATABASE_FILE } from '../../src-main/node/host/compose';
 import { openStore } from '../../src-main/node/store/open-store';
 import { conversation, corruptPages, pageOfRow, write } from '../fixtures/damaged-database';

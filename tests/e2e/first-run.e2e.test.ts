@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaEngine } from '../../src-main/node/engine/llama-engine';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { startBrowserHost } from '../../src-main/node/host/browser-host';
 import { getTinyModelPath } from '../fixtures/models';
 import { REPO, sha256, startModelServer, type ModelServer } from '../unit/node/models/model-server';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { RICH_REPLY } from '../fixtures/rich-reply';
 import { ChatPage } from './pages/chat-page';
 import { collectPageErrors, launchChromium } from './support/chromium';

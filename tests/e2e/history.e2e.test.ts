@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { chatGptConversation, richConversation } from '../fixtures/chatgpt-export';
 import { expectValidExport } from '../fixtures/export-schema';
 import { ChatPage } from './pages/chat-page';

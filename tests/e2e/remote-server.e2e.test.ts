@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalApiStatus } from '../../src-main/common/types';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { composeApp, type ComposedApp } from '../../src-main/node/host/compose';
 import { tempDataDir } from '../unit/node/host/compose-harness';
 import { ChatPage } from './pages/chat-page';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { DATABASE_FILE } from '../../src-main/node/host/compose';
 import { openStore } from '../../src-main/node/store/open-store';
 import { ChatPage } from './pages/chat-page';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../support/scripted-engine';
 import { ChatPage } from './pages/chat-page';
 import { collectPageErrors, launchChromium } from './support/chromium';
 import { manyConversations, seedConversations, type SeedConversation } from './support/seed-conversations';

@@ -28,7 +28,7 @@ export type MenuRole =
   | 'help';
 
 /** What the main process itself does for a menu item (the rest are roles, or commands for the chat window). */
-export type MenuAction = 'toggleQuick' | 'openDataFolder';
+export type MenuAction = 'toggleQuick' | 'openDataFolder' | 'showLogs';
 
 /**
  * One entry of the application menu, as plain data. A leaf does exactly one thing: a standard `role`, a `command`
@@ -123,6 +123,7 @@ export function appMenu(options: AppMenuOptions): MenuEntry[] {
   const help: MenuEntry[] = [
     { label: 'Keyboard shortcuts', command: 'showShortcuts', accelerator: 'CommandOrControl+/' },
     { label: 'Open the data folder', action: 'openDataFolder' },
+    { label: 'Show logs', action: 'showLogs' },
     ...(mac ? [] : [separator, { role: 'about' } satisfies MenuEntry]),
   ];
 

@@ -224,6 +224,7 @@ export class DesktopController implements WindowHost {
   /** A main-process menu item was chosen. */
   runMenuAction(action: MenuAction): void {
     if (action === 'toggleQuick') this.toggleQuick();
+    else if (action === 'showLogs') this.#port.showLogs();
     else this.#port.openDataFolder();
   }
 

@@ -65,5 +65,7 @@ export interface DesktopPort {
   push(event: PushEvents): void;
   /** Open the data folder in the system's file manager. */
   openDataFolder(): void;
+  /** Show the app's log file in the system's file manager. */
+  showLogs(): void;
   quit(): void;
 }

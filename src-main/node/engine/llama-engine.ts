@@ -1,27 +1,17 @@
-import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
-import {
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaModel,
-  type Token,
-} from 'node-llama-cpp';
+import type { Token } from 'node-llama-cpp';
 import type { EngineStatus, StopReason } from '../../common/types';
-import { anySignal, raceAbort, settle } from './abort';
-import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
+import { anySignal, raceAbort, settle } from '../../common/abort';
+import type { ChatFormat } from './chat-format';
 import {
-  contextWindowFor,
   fitContextWindow,
   measureContextWindow,
   toPromptMeasure,
   type ContextWindowInput,
   type ContextWindowOptions,
 } from './context-window';
-import { ConversationStates } from './conversation-states';
-import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache, sharedPrefix } from './kv-state-cache';
-import { acquireLlama, type LlamaLease } from './llama-runtime';
-import { inspectModelFile, type ModelFileInfo } from './model-file';
+import { disposeLoaded, loadCancelled, loadingStatus, ModelLoader, readyStatus, type LoadedModel } from './model-loader';
 import {
   EngineError,
   type ChatEngine,
@@ -35,10 +25,13 @@ import {
   type PromptMeasure,
   prefillSkipped,
 } from './port';
+import { Prefiller } from './prefiller';
 import { SerialQueue } from './serial-queue';
 import { PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
 import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
+import { keepCachedPrefix, startReply, type ReplyIterator, type ResolvedSettings } from './sequence-steps';
+import { StateSaveTimer } from './state-save-timer';
 import { ReplyTextFilter } from './stop-text-filter';
 import { TokenTextDecoder } from './token-text-decoder';
 
@@ -112,7 +105,6 @@ export function defaultThreadCount(cores: number = availableParallelism()): numb
   return Math.max(1, Math.floor(cores) - 1);
 }
 
-
 /**
  * The chat engine on node-llama-cpp: Phi-2 on the CPU, one request at a time, streaming, with KV-cache reuse.
  *
@@ -127,24 +119,42 @@ export function defaultThreadCount(cores: number = availableParallelism()): numb
  * conversation it came from, so any request that shares a prefix with the previous one (the same conversation, or
  * just the same system prompt) skips it. `timeToFirstTokenMs` counts from the `generate` call, queueing included:
  * the wait the user sees.
+ *
+ * This class is the hub: one request at a time through its queue, the status, and the reply itself. Loading and
+ * freeing models is `ModelLoader`'s, reading prompts ahead of their replies `Prefiller`'s, and saving the
+ * conversation's KV state while idle `StateSaveTimer`'s.
  */
 export class LlamaEngine implements ChatEngine {
   private readonly statusEmitter = new EngineStatusEmitter();
   private readonly queue = new SerialQueue();
   private readonly disposeController = new AbortController();
   private readonly settings: ResolvedSettings;
-  private lease: Promise<LlamaLease> | null = null;
+  private readonly loader: ModelLoader;
+  private readonly prefiller: Prefiller;
+  private readonly stateSaves: StateSaveTimer;
   private loaded: LoadedModel | null = null;
   private disposing: Promise<void> | null = null;
-  private readonly recentErrors: string[] = [];
-  private saveTimer: NodeJS.Timeout | undefined;
   /** Stops the running or waiting `prefill` (there is at most one). */
   private prefillController: AbortController | null = null;
-  /** The reply a `prefill` started, waiting for the `generate` of the same prompt (see `PrimedReply`). */
-  private primed: PrimedReply | null = null;
 
   constructor(private readonly options: LlamaEngineOptions = {}) {
     this.settings = { ...PHI2_DEFAULT_SETTINGS, ...definedOnly(options.defaults ?? {}) };
+    this.loader = new ModelLoader({
+      architectures: options.architectures,
+      maxContextSize: options.maxContextSize,
+      threads: Math.max(1, Math.floor(options.threads ?? defaultThreadCount())),
+      useMmap: options.useMmap,
+      kvCacheDir: options.kvCacheDir,
+      kvCacheBudgetBytes: options.kvCacheBudgetBytes,
+      onLog: options.onLog,
+    });
+    this.prefiller = new Prefiller(Math.max(1, options.prefillChunkTokens ?? 16));
+    this.stateSaves = new StateSaveTimer(
+      this.queue,
+      this.disposeController.signal,
+      options.kvSaveDelayMs ?? 2000,
+      () => this.loaded?.states,
+    );
   }
 
   status(): EngineStatus {
@@ -188,7 +198,7 @@ export class LlamaEngine implements ChatEngine {
     } finally {
       // After an abort, native work may still be finishing; the next request waits for it, this caller does not.
       void settle(background).then(release);
-      this.scheduleStateSave();
+      this.stateSaves.schedule();
     }
   }
 
@@ -225,7 +235,7 @@ export class LlamaEngine implements ChatEngine {
       release();
       // A conversation made ready for its next message is as complete as it gets before the user's next message:
       // save it now, while they read, rather than when they may be about to send. A draft leaves the schedule alone.
-      if (readying && result.outcome === 'done') this.scheduleStateSave(0);
+      if (readying && result.outcome === 'done') this.stateSaves.schedule(0);
     }
   }
 
@@ -272,60 +282,13 @@ export class LlamaEngine implements ChatEngine {
     };
     this.statusEmitter.set(loadingStatus(path, name));
     onProgress?.(0);
-
-    let model: LlamaModel | null = null;
     try {
-      const info = await inspectModelFile(path);
-      const architectures = this.options.architectures;
-      if (architectures && !architectures.includes(info.architecture)) {
-        throw new EngineError(
-          'MODEL_INVALID',
-          `${path} is a '${info.architecture}' model; this app runs ${architectures.join(' or ')} models.`,
-        );
-      }
-      const formatKind = chooseChatFormat(info);
-      if (formatKind === null) {
-        throw new EngineError(
-          'MODEL_INVALID',
-          `${path} is a '${info.architecture}' model without a chat template in its metadata; this app runs Phi-2 ` +
-            'models and models that carry their chat template.',
-        );
-      }
-      if (signal.aborted) throw loadCancelled(signal);
-      const llama = await this.getLlama();
-      this.recentErrors.length = 0;
-      // node-llama-cpp opens the file again by its path: `inspectModelFile` has just checked, on an open descriptor,
-      // that it is a regular GGUF file. Between that check and this open (milliseconds) the path could be swapped for
-      // a named pipe only by someone who can write to the model's folder — who could as well replace the model itself.
-      // Even then only this engine process would wait; the app's shutdown deadline kills it.
-      model = await llama.loadModel({
-        modelPath: path,
-        gpuLayers: 0,
-        useMmap: this.options.useMmap ?? false,
-        defaultContextFlashAttention: false,
-        loadSignal: signal,
-        onLoadProgress: reportProgress,
-      });
-      const context = await model.createContext({
-        contextSize: contextWindowFor(model.trainContextSize, this.options.maxContextSize),
-        // Measured: with flash attention on, Phi-2 on the CPU gets 2–8× slower as the context fills.
-        flashAttention: false,
-        threads: this.threadCount(),
-        sequences: 1,
-        createSignal: signal,
-      });
-      const kv = await this.openStateCache(path, context.contextSize);
-      reportProgress(1); // llama.cpp's own progress may still be in flight: end the bar at 100% before `ready`
+      this.loaded = await this.loader.load(path, signal, reportProgress);
       progressOpen = false;
-      const format = formatKind === 'phi2' ? phi2ChatFormat(model) : templateChatFormat(model);
-      const sequence = context.getSequence();
-      const states = new ConversationStates(sequence, kv, this.options.onLog);
-      this.loaded = { path, info, model, context, sequence, format, states };
       this.statusEmitter.set(readyStatus(this.loaded));
     } catch (error) {
       progressOpen = false;
-      await model?.dispose().catch(() => undefined);
-      const failure = signal.aborted ? loadCancelled(signal) : this.toLoadError(error, path);
+      const failure = error as EngineError;
       this.statusEmitter.set(
         previous
           ? readyStatus(previous)
@@ -335,7 +298,7 @@ export class LlamaEngine implements ChatEngine {
     }
     // Only now that the new model is in place is the old one freed (its conversation's state saved first).
     if (previous) {
-      await this.dropPrimed();
+      await this.prefiller.drop();
       await previous.states.save();
       await disposeLoaded(previous);
     }
@@ -359,7 +322,7 @@ export class LlamaEngine implements ChatEngine {
     const promptTokens = fitted.tokens;
     const contextInfo = fitted.info;
     options.onContext?.({ ...contextInfo });
-    const primed = await this.claimPrimed(promptTokens, settings);
+    const primed = await this.prefiller.claim(promptTokens, settings);
     await loaded.states.prepare(promptTokens, key ?? null);
 
     const stats = new StatsClock(requestedAt, promptTokens.length);
@@ -452,98 +415,8 @@ export class LlamaEngine implements ChatEngine {
       return { outcome: loaded ? 'superseded' : 'skipped', reusedTokens: 0, evaluatedTokens: 0 };
     }
     const settings = this.settingsFor(request);
-    let promptTokens: Token[];
-    try {
-      promptTokens = this.fit(loaded, request, settings.maxTokens).tokens;
-    } catch (error) {
-      if (error instanceof EngineError && error.code === 'CONTEXT_OVERFLOW') {
-        return prefillSkipped();
-      }
-      throw error;
-    }
-    if (this.primed && samePrimed(this.primed, promptTokens, settings)) {
-      return { outcome: 'done', reusedTokens: promptTokens.length, evaluatedTokens: 0 };
-    }
-    if (stillTyping) return this.prefillStablePart(loaded, request, settings, promptTokens, signal);
-    await this.dropPrimed();
-    await loaded.states.prepare(promptTokens, request.cacheKey ?? null);
-    const { sequence } = loaded;
-    // At least the last token is left to evaluate: the reply's first token is sampled from its logits.
-    const reusedTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
-    const chunk = this.prefillChunk();
-    let evaluatedTokens = await evaluateInSteps(sequence, promptTokens, promptTokens.length - chunk, chunk, signal);
-    let outcome: PrefillResult['outcome'] = 'done';
-    if (signal.aborted) outcome = 'superseded';
-    else {
-      // The last step, in the same batch as the prompt's last tokens (a small batch costs about as much as one
-      // token): the reply's first token is sampled and kept for the `generate` of the same prompt, which then
-      // starts with nothing left to evaluate — also when it arrives while this step runs.
-      const last = promptTokens.slice(sequence.nextTokenIndex);
-      const generated: Token[] = [];
-      const iterator = startReply(sequence, last, settings, generated);
-      try {
-        const first = await iterator.next();
-        this.primed = { promptTokens, settings, iterator, first, generated };
-        evaluatedTokens += last.length;
-      } catch (error) {
-        await iterator.return(undefined).catch(() => undefined);
-        throw error;
-      }
-    }
-    return { outcome, reusedTokens, evaluatedTokens };
-  }
-
-  /**
-   * While the last turn is being typed: evaluates the prompt tokens that typing one more letter would not change (the
-   * shared prefix of the prompt as it is and with a letter added), so the prompt's closing and a half-typed word are
-   * left for later. One step; nothing is sampled.
-   */
-  private async prefillStablePart(
-    loaded: LoadedModel,
-    request: GenerateRequest,
-    settings: ResolvedSettings,
-    promptTokens: Token[],
-    signal: AbortSignal,
-  ): Promise<PrefillResult> {
-    const last = request.turns.at(-1);
-    if (!last) return prefillSkipped();
-    let longer: Token[];
-    try {
-      const turns = [...request.turns.slice(0, -1), { ...last, content: `${last.content}x` }];
-      longer = this.fit(loaded, { ...request, turns }, settings.maxTokens).tokens;
-    } catch {
-      return prefillSkipped();
-    }
-    const target = promptTokens.slice(0, Math.min(sharedPrefix(promptTokens, longer), promptTokens.length - 1));
-    const { sequence } = loaded;
-    await this.dropPrimed();
-    await loaded.states.prepare(target, request.cacheKey ?? null);
-    const reusedTokens = await keepCachedPrefix(sequence, target, target.length);
-    const evaluatedTokens = await evaluateInSteps(sequence, target, target.length, this.prefillChunk(), signal);
-    return { outcome: signal.aborted ? 'superseded' : 'done', reusedTokens, evaluatedTokens };
-  }
-
-  /** Prompt tokens per `prefill` step. */
-  private prefillChunk(): number {
-    return Math.max(1, this.options.prefillChunkTokens ?? 16);
-  }
-
-  /** The primed reply if it answers exactly this prompt with these settings; otherwise it is dropped. */
-  private async claimPrimed(promptTokens: Token[], settings: ResolvedSettings): Promise<PrimedReply | null> {
-    const primed = this.primed;
-    if (primed && samePrimed(primed, promptTokens, settings)) {
-      this.primed = null;
-      return primed;
-    }
-    await this.dropPrimed();
-    return null;
-  }
-
-  /** Ends the primed reply, if any (before anything else touches the sequence). */
-  private async dropPrimed(): Promise<void> {
-    const primed = this.primed;
-    this.primed = null;
-    await primed?.iterator.return(undefined).catch(() => undefined);
+    const fit = (fitted: GenerateRequest): Token[] => this.fit(loaded, fitted, settings.maxTokens).tokens;
+    return this.prefiller.prefill(loaded, request, settings, fit, stillTyping, signal);
   }
 
   /** The request's sampling settings over the engine's defaults. */
@@ -577,18 +450,17 @@ export class LlamaEngine implements ChatEngine {
 
   private async disposeNow(): Promise<void> {
     this.disposeController.abort(new EngineError('DISPOSED', 'The engine was disposed.'));
-    clearTimeout(this.saveTimer);
+    this.stateSaves.cancel();
     const release = await this.queue.acquire(); // running work sees the abort and settles quickly
     try {
       const loaded = this.loaded;
       this.loaded = null;
-      await this.dropPrimed();
+      await this.prefiller.drop();
       if (loaded) {
         await loaded.states.save();
         await disposeLoaded(loaded);
       }
-      const lease = await this.lease?.catch(() => null);
-      await lease?.release();
+      await this.loader.release();
     } finally {
       release?.();
       this.statusEmitter.set({ ...NO_MODEL_STATUS });
@@ -596,70 +468,9 @@ export class LlamaEngine implements ChatEngine {
     }
   }
 
-  /** Saves the current conversation's state (if it changed) after `delayMs`, unless rescheduled meanwhile. */
-  private scheduleStateSave(delayMs = this.options.kvSaveDelayMs ?? 2000): void {
-    clearTimeout(this.saveTimer);
-    if (!this.loaded?.states.persistent || this.disposing) return;
-    this.saveTimer = setTimeout(() => {
-      void this.queue.acquire(this.disposeController.signal).then(async (release) => {
-        if (!release) return;
-        try {
-          if (this.loaded) await this.loaded.states.save();
-        } finally {
-          release();
-        }
-      });
-    }, delayMs);
-    this.saveTimer.unref();
-  }
-
-  private async openStateCache(modelPath: string, contextSize: number): Promise<KvStateCache | null> {
-    const dir = this.options.kvCacheDir;
-    if (!dir) return null;
-    const llama = await this.getLlama();
-    const identity = `ctx=${contextSize};fa=0;llama.cpp=${llama.llamaCppRelease.release}`;
-    try {
-      return await KvStateCache.open(dir, modelPath, identity, this.options.kvCacheBudgetBytes ?? DEFAULT_KV_CACHE_BUDGET_BYTES);
-    } catch (error) {
-      this.options.onLog?.('warn', `Saved conversation states are off: ${errorMessage(error)}`);
-      return null;
-    }
-  }
-
-  /** The shared llama.cpp runtime, held from the first load until `dispose`. */
-  private async getLlama() {
-    this.lease ??= acquireLlama((level, message) => this.onLlamaLog(level, message)).catch((error: unknown) => {
-      this.lease = null;
-      throw new EngineError('MODEL_LOAD_FAILED', `The llama.cpp runtime could not start: ${errorMessage(error)}`, {
-        cause: error,
-      });
-    });
-    return (await this.lease).llama;
-  }
-
-  private onLlamaLog(level: 'error' | 'warn', message: string): void {
-    if (level === 'error') {
-      this.recentErrors.push(message);
-      if (this.recentErrors.length > 5) this.recentErrors.shift();
-    }
-    this.options.onLog?.(level, message);
-  }
-
   /** Tokens kept free for the reply: the configured reserve, but never more than the reply may use. */
   private replyReserve(maxTokens: number): number {
     return Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens));
-  }
-
-  private threadCount(): number {
-    return Math.max(1, Math.floor(this.options.threads ?? defaultThreadCount()));
-  }
-
-  private toLoadError(error: unknown, path: string): EngineError {
-    if (error instanceof EngineError) return error;
-    const detail = this.recentErrors.length > 0 ? ` (llama.cpp: ${this.recentErrors.join('; ')})` : '';
-    return new EngineError('MODEL_LOAD_FAILED', `Could not load ${path}: ${errorMessage(error)}${detail}`, {
-      cause: error,
-    });
   }
 
   private assertUsable(): void {
@@ -667,129 +478,11 @@ export class LlamaEngine implements ChatEngine {
   }
 }
 
-interface LoadedModel {
-  path: string;
-  info: ModelFileInfo;
-  model: LlamaModel;
-  context: LlamaContext;
-  sequence: LlamaContextSequence;
-  /** How prompts are written for this model. */
-  format: ChatFormat;
-  /** Which conversation the sequence holds, with saved states of others (if a folder was given). */
-  states: ConversationStates;
-}
-
-/** Sampling settings with every default filled in (`seed` stays optional: random per reply). */
-type ResolvedSettings = Required<Omit<GenerationSettings, 'seed'>> & Pick<GenerationSettings, 'seed'>;
-
-type ReplyIterator = AsyncGenerator<Token, void, void | Token | Token[]>;
-
-/**
- * A reply a `prefill` started: its prompt is wholly in the KV cache and its first token sampled (the iterator waits
- * before evaluating it). A `generate` of the same prompt with the same settings continues it, with nothing left to
- * evaluate; anything else drops it first.
- */
-interface PrimedReply {
-  promptTokens: Token[];
-  settings: ResolvedSettings;
-  iterator: ReplyIterator;
-  first: IteratorResult<Token, void>;
-  /** The reply's tokens so far (the repeat penalty's closure reads them). */
-  generated: Token[];
-}
-
-function samePrimed(primed: PrimedReply, promptTokens: Token[], settings: ResolvedSettings): boolean {
-  const a = primed.settings;
-  return (
-    a.temperature === settings.temperature &&
-    a.topK === settings.topK &&
-    a.topP === settings.topP &&
-    a.repeatPenalty === settings.repeatPenalty &&
-    a.seed === settings.seed &&
-    primed.promptTokens.length === promptTokens.length &&
-    sharedPrefix(primed.promptTokens, promptTokens) === promptTokens.length
-  );
-}
-
-/**
- * Starts sampling a reply after `tokens` (the prompt's last token, or tokens not yet evaluated). A reply without a
- * fixed seed gets a random one. The repeat penalty looks at the last 64 tokens of `generated`.
- */
-function startReply(sequence: LlamaContextSequence, tokens: Token[], settings: ResolvedSettings, generated: Token[]): ReplyIterator {
-  return sequence.evaluate(tokens, {
-    temperature: settings.temperature,
-    topK: settings.topK,
-    topP: settings.topP,
-    seed: settings.seed ?? randomInt(0, 2 ** 31),
-    repeatPenalty:
-      settings.repeatPenalty === 1
-        ? undefined
-        : { penalty: settings.repeatPenalty, punishTokens: () => generated.slice(-64), maxPunishTokens: 64 },
-  });
-}
-
 /**
  * A conversation state is marked for saving after a `prefill` of an opened conversation only if it evaluated at least
  * this many tokens (see `MIN_RESTORE_GAIN_TOKENS`: a saved state spares no less).
  */
 const MIN_SAVED_PREFILL_TOKENS = 32;
-
-/**
- * Evaluates `tokens` from where the sequence stands up to index `end`, at most `chunk` per step, stopping between
- * steps once `signal` aborts. Returns how many tokens it evaluated.
- */
-async function evaluateInSteps(
-  sequence: LlamaContextSequence,
-  tokens: Token[],
-  end: number,
-  chunk: number,
-  signal: AbortSignal,
-): Promise<number> {
-  let evaluated = 0;
-  while (sequence.nextTokenIndex < end && !signal.aborted) {
-    const step = tokens.slice(sequence.nextTokenIndex, Math.min(sequence.nextTokenIndex + chunk, end));
-    await sequence.evaluateWithoutGeneratingNewTokens(step);
-    evaluated += step.length;
-  }
-  return evaluated;
-}
-
-/**
- * Keeps the longest prefix of `tokens` (at most `limit` tokens) the sequence holds and erases what follows it.
- * Returns how many tokens were kept.
- */
-async function keepCachedPrefix(sequence: LlamaContextSequence, tokens: Token[], limit: number): Promise<number> {
-  const reuse = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, limit);
-  if (sequence.nextTokenIndex > reuse) {
-    await sequence.eraseContextTokenRanges([{ start: reuse, end: sequence.nextTokenIndex }]);
-  }
-  return sequence.nextTokenIndex;
-}
-
-async function disposeLoaded(loaded: LoadedModel): Promise<void> {
-  await loaded.context.dispose();
-  await loaded.model.dispose();
-}
-
-function loadingStatus(path: string, name: string): EngineStatus {
-  return { state: 'loading', modelPath: path, modelName: name, loadProgress: 0, contextSize: null, error: null };
-}
-
-function readyStatus(loaded: LoadedModel): EngineStatus {
-  return {
-    state: 'ready',
-    modelPath: loaded.path,
-    modelName: loaded.info.name ?? basename(loaded.path),
-    loadProgress: null,
-    contextSize: loaded.context.contextSize,
-    error: null,
-  };
-}
-
-function loadCancelled(signal: AbortSignal): EngineError {
-  if (signal.reason instanceof EngineError && signal.reason.code === 'DISPOSED') return signal.reason;
-  return new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.', { cause: signal.reason });
-}
 
 /**
  * A cheap lower bound on a prompt's tokens: its UTF-8 bytes over the vocabulary's longest token. It lets a huge paste

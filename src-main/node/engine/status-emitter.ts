@@ -1,3 +1,4 @@
+import { Emitter } from '../../common/emitter';
 import type { EngineStatus } from '../../common/types';
 
 /** The status of an engine with nothing loaded. */
@@ -10,10 +11,13 @@ export const NO_MODEL_STATUS: Readonly<EngineStatus> = Object.freeze({
   error: null,
 });
 
-/** Holds an engine's current status and tells subscribers about every change. */
+/**
+ * Holds an engine's current status and tells subscribers about every change (a status equal to the current one is
+ * none: e.g. a new engine process saying it has no model, while the host already shows none).
+ */
 export class EngineStatusEmitter {
   private current: EngineStatus = { ...NO_MODEL_STATUS };
-  private readonly listeners = new Set<(status: EngineStatus) => void>();
+  private readonly changes = new Emitter<EngineStatus>();
 
   /** A copy of the current status. */
   get(): EngineStatus {
@@ -21,25 +25,28 @@ export class EngineStatusEmitter {
   }
 
   set(status: EngineStatus): void {
+    if (sameStatus(status, this.current)) return;
     this.current = { ...status };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener({ ...status });
-      } catch (error) {
-        // One faulty subscriber must not break loading for the others; its error still surfaces, asynchronously.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    // One faulty subscriber must not break loading for the others (the emitter sees to it).
+    this.changes.emit({ ...status });
   }
 
   subscribe(listener: (status: EngineStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.on(listener);
   }
 
   clear(): void {
-    this.listeners.clear();
+    this.changes.clear();
   }
+}
+
+function sameStatus(a: EngineStatus, b: EngineStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.modelPath === b.modelPath &&
+    a.modelName === b.modelName &&
+    a.loadProgress === b.loadProgress &&
+    a.contextSize === b.contextSize &&
+    a.error === b.error
+  );
 }

@@ -4,7 +4,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { formatBytes } from '../models/byte-format';
+import { formatBytes } from '../../common/byte-format';
 
 /**
  * The browser host's staging folder for history files crossing HTTP: an export made for the browser to download

@@ -1,5 +1,5 @@
 import type { MethodName } from '../../common/contract';
-import type { Handler, Handlers } from '../../common/rpc';
+import type { Handler, Handlers } from '../../common/app-rpc';
 import type { AppInfo } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import type { RemoteServers } from '../engine/remote/remote-servers';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ChatEngine, LoadOptions } from '../engine/port';
 import type { ModelHostOptions } from '../services/model-service';
 import { createAppEngine } from '../engine/process/create-engine';
+import { openAppLog, type AppLog } from '../logs/app-log';
 import { APP_VERSION } from './app-version';
 import { BrowserPages } from './browser-pages';
 import { composeApp, type ComposedApp } from './compose';
@@ -40,6 +41,8 @@ export interface BrowserHostOptions {
    * for it, everything opened is closed (within the app's dispose deadline), and the start rejects with the reason.
    */
   signal?: AbortSignal;
+  /** The app's log; default: `logs/phi-desk.log` in the data folder, errors also printed on stderr. */
+  log?: AppLog;
 }
 
 export interface BrowserHost {
@@ -50,6 +53,8 @@ export interface BrowserHost {
   readonly app: ComposedApp;
   /** The pages connected (chat pages, quick prompts) and what the quick prompt asked of its "window". */
   readonly pages: BrowserPages;
+  /** The app's log. */
+  readonly log: AppLog;
   /** Close every connection and the server, then dispose the engine and close the database. */
   close(): Promise<void>;
 }
@@ -60,7 +65,17 @@ export interface BrowserHost {
  * so far is closed again before the error is thrown.
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const engine = options.engine ?? createAppEngine({ dataDir: path.resolve(options.dataDir) });
+  const log =
+    options.log ??
+    openAppLog(options.dataDir, {
+      // The terminal is the browser host's own window: an error's first line shows there too.
+      echo: (line, level) => {
+        if (level === 'error') process.stderr.write(`${line.split('\n')[0]}\n`);
+      },
+    });
+  const engine =
+    options.engine ??
+    createAppEngine({ dataDir: path.resolve(options.dataDir), onLog: (level, message) => log.write(level, message) });
   const pages = new BrowserPages();
   // History files cross HTTP here: exports to download, uploads to import (see history-routes.ts).
   const transfers = new TransferArea(path.join(path.resolve(options.dataDir), TRANSFERS_FOLDER), {
@@ -93,6 +108,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       app,
       pages,
       transfers,
+      log,
       rendererDir: options.rendererDir ?? DEFAULT_RENDERER_DIR,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
@@ -107,6 +123,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       token: server.token,
       app,
       pages,
+      log,
       close() {
         closing ??= server.close().finally(() => app.dispose().finally(() => transfers.close()));
         return closing;

@@ -1,4 +1,4 @@
-import type { RpcServer } from '../../common/rpc';
+import type { AppServer } from '../../common/app-rpc';
 import type { QuickStatus } from '../../common/types';
 import { NO_DESKTOP_STATUS, type WindowHost } from './window-host';
 
@@ -19,16 +19,16 @@ export function pageKind(value: string | null): PageKind {
  * - the clipboard is read by the page (with the browser's permission), not here.
  */
 export class BrowserPages implements WindowHost {
-  readonly #sessions = new Map<RpcServer, PageKind>();
+  readonly #sessions = new Map<AppServer, PageKind>();
   #quickHides = 0;
 
   /** A connection opened for a page of this kind. */
-  add(session: RpcServer, kind: PageKind): void {
+  add(session: AppServer, kind: PageKind): void {
     this.#sessions.set(session, kind);
   }
 
   /** Its connection closed. */
-  remove(session: RpcServer): void {
+  remove(session: AppServer): void {
     this.#sessions.delete(session);
   }
 

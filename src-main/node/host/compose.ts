@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
-import type { Handlers } from '../../common/rpc';
+import { Emitter } from '../../common/emitter';
+import type { Handlers } from '../../common/app-rpc';
 import type { AppInfo } from '../../common/types';
 import { EngineLanes } from '../engine/engine-lanes';
 import type { ChatEngine } from '../engine/port';
 import type { RemoteTimeouts } from '../engine/remote/remote-http';
 import { RemoteServers } from '../engine/remote/remote-servers';
+import { logFileFor } from '../logs/app-log';
 import { saveApiExchange } from '../openai/api-history';
 import { LocalApiService } from '../openai/local-api-service';
 import { FileSecretStore, SECRETS_FILE, type SecretStore } from '../secrets/secret-store';
@@ -138,10 +140,8 @@ export function composeApp(options: ComposeOptions): ComposedApp {
     throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
   }
   const { engine } = options;
-  const listeners = new Set<(event: PushEvents) => void>();
-  const push = (event: PushEvents): void => {
-    for (const listener of listeners) listener(event);
-  };
+  const pushes = new Emitter<PushEvents>();
+  const push = (event: PushEvents): void => pushes.emit(event);
   const conversationsChanged = (): void => push({ type: 'onConversationsChanged' });
 
   const notices = new NoticeBoard((notice) => push({ type: 'onNotice', notice }));
@@ -221,7 +221,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
     });
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
-    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir };
+    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir) };
     let windowHost = options.windows ?? NO_WINDOWS;
     const windows = new WindowService(() => windowHost, store.conversations, () => settings.get());
     const history = new HistoryService(store, {
@@ -266,10 +266,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       localApi,
       remotes,
       lanes,
-      onPush(listener) {
-        listeners.add(listener);
-        return () => void listeners.delete(listener);
-      },
+      onPush: (listener) => pushes.on(listener),
       push,
       attachWindows(host) {
         windowHost = host;
@@ -278,7 +275,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
         disposed ??= (async () => {
           unsubscribeStatus();
           offDamage();
-          listeners.clear();
+          pushes.clear();
           const hurry = new AbortController();
           try {
             const graceful = (async () => {

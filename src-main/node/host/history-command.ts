@@ -5,7 +5,7 @@ import { RpcError, type HistoryProgressEvents } from '../../common/contract';
 import { plural } from '../../common/plural';
 import type { MethodParams } from '../../common/schemas';
 import type { HistoryExportResult, HistoryImportResult } from '../../common/types';
-import { formatBytes } from '../models/byte-format';
+import { formatBytes } from '../../common/byte-format';
 import { storeFailureMessage } from '../services/rpc-errors';
 import { HistoryService } from '../services/history-service';
 import { openStore } from '../store/open-store';

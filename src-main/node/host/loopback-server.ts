@@ -5,7 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { serveRpc, type RpcServer } from '../../common/rpc';
+import { serveApp, type AppServer } from '../../common/app-rpc';
+import type { AppLog } from '../logs/app-log';
 import { MAX_MESSAGE_LENGTH } from '../../common/schemas';
 import { pageKind, type BrowserPages } from './browser-pages';
 import type { ComposedApp } from './compose';
@@ -69,6 +70,8 @@ export interface LoopbackServerOptions {
   pages?: BrowserPages;
   /** The staging folder for history downloads and uploads (`history-routes.ts`); without it those routes are 404. */
   transfers?: TransferArea;
+  /** Where a handler's bug (a failure that is not a contract error) is written. */
+  log?: AppLog;
 }
 
 export interface LoopbackServer {
@@ -167,7 +170,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const sessions = new Map<WebSocket, RpcServer>();
+  const sessions = new Map<WebSocket, AppServer>();
   const offPush = options.app.onPush((event) => {
     for (const session of sessions.values()) session.push(event);
   });
@@ -182,8 +185,8 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     if (!allowedOrigins().has(request.headers.origin ?? '')) return refuse(403, 'Forbidden');
     if (!tokenMatches(url.searchParams.get('token'))) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = serveRpc(createWebSocketTransport(ws, { maxMessageBytes: MAX_REQUEST_BYTES }), options.app.handlers, {
-        onInternalError: (method, error) => console.error(`[phi-desk] ${method} failed:`, error),
+      const session = serveApp(createWebSocketTransport(ws, { maxMessageBytes: MAX_REQUEST_BYTES }), options.app.handlers, {
+        onInternalError: (method, error) => options.log?.write('error', `${method} failed`, error),
       });
       sessions.set(ws, session);
       options.pages?.add(session, pageKind(url.searchParams.get('page')));

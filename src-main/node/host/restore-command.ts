@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBytes } from '../models/byte-format';
+import { formatBytes } from '../../common/byte-format';
 import { describeSalvage, formatTime } from '../services/notice-board';
 import { backupFolderFor, listBackups, restoreBackup, type BackupInfo } from '../store/backups';
 import { IntegrityWalk } from '../store/integrity-walk';

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatBytes } from './byte-format';
+import { formatBytes } from '../../common/byte-format';
 import { ModelDownloadError } from './download-error';
 
 /** How many bytes a folder's file system can still take; injectable so tests can simulate a full disk. */

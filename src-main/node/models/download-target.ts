@@ -1,5 +1,5 @@
 import { plural } from '../../common/plural';
-import { formatBytes } from './byte-format';
+import { formatBytes } from '../../common/byte-format';
 import { resolveUrl } from './catalog';
 import { ModelDownloadError } from './download-error';
 import type { DownloadRequest } from './download-types';

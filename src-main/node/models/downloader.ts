@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { plural } from '../../common/plural';
-import { delay } from '../engine/abort';
+import { delay } from '../../common/abort';
 import { inspectModelFile } from '../engine/model-file';
 import { HUGGING_FACE_HUB, resolveUrl } from './catalog';
 import { freeBytesOnDisk, ensureFreeSpace, type FreeBytesFunction } from './disk-space';
 import { ModelDownloadError, toDownloadError } from './download-error';
 import { resolveDownloadTarget, type DownloadTarget } from './download-target';
 import { ACTIVE_STATES, type DownloadRequest, type DownloadStatus } from './download-types';
-import { ListenerSet } from './listener-set';
+import { Emitter } from '../../common/emitter';
 import {
   commitPart,
   downloadPaths,
@@ -90,8 +90,8 @@ const DISCARD_PART_ON: ReadonlySet<string> = new Set(['CHECKSUM_MISMATCH', 'SIZE
 export class ModelDownloader {
   private readonly jobs = new Map<string, Job>();
   private readonly queue: Job[] = [];
-  private readonly statusListeners = new ListenerSet<DownloadStatus>();
-  private readonly progressListeners = new ListenerSet<DownloadStatus>();
+  private readonly statusListeners = new Emitter<DownloadStatus>();
+  private readonly progressListeners = new Emitter<DownloadStatus>();
   private readonly fetchFn: FetchFunction;
   private readonly hubBaseUrl: string;
   private readonly policy: UrlPolicy;
@@ -122,12 +122,12 @@ export class ModelDownloader {
 
   /** Every state change of every download (queued, downloading, paused, verifying, done, error, cancelled). */
   onStatus(listener: (status: DownloadStatus) => void): () => void {
-    return this.statusListeners.add(listener);
+    return this.statusListeners.on(listener);
   }
 
   /** Byte progress while downloading, at most every `progressIntervalMs` per download, plus the final byte. */
   onProgress(listener: (status: DownloadStatus) => void): () => void {
-    return this.progressListeners.add(listener);
+    return this.progressListeners.on(listener);
   }
 
   /** The current status of one download, or `null` if it is unknown (see `restore`). */

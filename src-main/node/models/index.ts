@@ -31,4 +31,4 @@ export {
   type MemoryEstimate,
   type ModelShape,
 } from './model-memory';
-export { readModelShape } from './model-shape';
+export { modelShape } from './model-shape';

@@ -1,4 +1,4 @@
-import { formatBytes } from './byte-format';
+import { formatBytes } from '../../common/byte-format';
 import { ModelDownloadError } from './download-error';
 import { httpStatusError } from './remote-file-info';
 import type { PartWriter } from './part-writer';

@@ -11,7 +11,7 @@ import {
   PHI2_CATALOG,
   availableMemoryBytes,
   checkModelMemory,
-  readModelShape,
+  modelShape,
   type DownloadStatus,
   type ModelCatalogEntry,
   type ModelDownloaderOptions,
@@ -229,7 +229,7 @@ export class ModelService {
     if (current.state === 'ready' && current.modelPath === file) return; // already loaded: its memory is in use
     let shape;
     try {
-      shape = await readModelShape(file);
+      shape = modelShape(info);
     } catch (error) {
       throw rejection('INVALID', `${file} is not a usable model: ${(error as Error).message}`);
     }

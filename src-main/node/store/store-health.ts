@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { Emitter } from '../../common/emitter';
 import { StoreError } from './store-error';
 
 /** One {@link StoreHealth} per open database, shared by every part of the store that uses it. */
@@ -19,7 +20,8 @@ const healthOf = new WeakMap<Database, StoreHealth>();
 export class StoreHealth {
   readonly #db: Database;
   #damage: string | null = null;
-  readonly #listeners = new Set<(reason: string) => void>();
+  // A listener's failure (a notice that cannot be pushed) must not stop the others or the caller.
+  readonly #damaged = new Emitter<string>(() => undefined);
 
   private constructor(db: Database) {
     this.#db = db;
@@ -52,13 +54,7 @@ export class StoreHealth {
     } catch {
       // `assertWritable` refuses every write of the store anyway; query_only only guards the rest.
     }
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(reason);
-      } catch {
-        // A listener's failure (a notice that cannot be pushed) must not stop the others or the caller.
-      }
-    }
+    this.#damaged.emit(reason);
   }
 
   /** Call `listener` once the database is found damaged (at once if it already is). Returns an unsubscribe function. */
@@ -67,8 +63,7 @@ export class StoreHealth {
       listener(this.#damage);
       return () => {};
     }
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
+    return this.#damaged.on(listener);
   }
 
   /** @throws StoreError `DB_READ_ONLY` once the database is known to be damaged. */

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { RpcError } from '../../../src-main/common/contract';
-import { RpcClient } from '../../../src-main/common/rpc';
+import { connectApp, type AppClient as RpcClient } from '../../../src-main/common/app-rpc';
 import { createWebSocketTransport } from '../../../src-main/node/host/ws-transport';
 import type { Message } from '../../../src-main/common/types';
 import { DraftPreparer } from '../../../src-renderer/lib/draft-preparer';
@@ -39,7 +39,7 @@ export class AppClient {
       );
       socket.once('error', reject);
     });
-    return new AppClient(socket, new RpcClient(createWebSocketTransport(socket)));
+    return new AppClient(socket, connectApp(createWebSocketTransport(socket)));
   }
 
   /**

@@ -1,14 +1,14 @@
 import { mkdir, open, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { encodeGgufHeader } from '../../../src-main/node/engine/gguf-writer';
+import { encodeGgufHeader } from '../../support/synthetic-model/gguf-writer';
 import {
   describeSyntheticPhi2Model,
   PHI2_SHAPE,
   SYNTHETIC_MODEL_VERSION,
   writeSyntheticPhi2Model,
   type Phi2Shape,
-} from '../../../src-main/node/engine/synthetic-phi2';
+} from '../../support/synthetic-model/synthetic-phi2';
 
 /** Seed of the benchmark model (any fixed value; the weights only have to be the same every run). */
 export const BENCH_MODEL_SEED = 1;

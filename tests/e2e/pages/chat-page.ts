@@ -43,9 +43,12 @@ export class ChatPage {
     return this.page.getByRole('navigation', { name: 'Conversations' });
   }
 
-  /** The conversation buttons in the sidebar (the ones that open a conversation), in the order shown. */
+  /**
+   * The conversation buttons in the sidebar (the ones that open a conversation, named by its title), in the order
+   * shown; each row's other button is its options menu ("Options for …").
+   */
   get conversations(): Locator {
-    return this.conversationList.getByRole('listitem').locator('button.conversation');
+    return this.conversationList.getByRole('listitem').getByRole('button', { name: /^(?!Options for )/ });
   }
 
   /** The conversation marked as the open one (`aria-current`). */
@@ -200,7 +203,9 @@ export class ChatPage {
         .sort((a, b) => a.top - b.top)
         .map(({ item }) => {
           const heading = item.querySelector('h2, h3');
-          return heading ? `# ${heading.textContent ?? ''}` : (item.querySelector('button.conversation')?.textContent ?? '');
+          // The row's button that opens the conversation: the one without a menu.
+          const open = item.querySelector('button:not([aria-haspopup])');
+          return heading ? `# ${heading.textContent ?? ''}` : (open?.textContent ?? '');
         }),
     );
   }
@@ -314,7 +319,7 @@ export class ChatPage {
 
   /** The per-reply figures under a finished reply (tokens, tokens/s, time to first token, why it ended). */
   stats(message: Locator): Locator {
-    return message.locator('.stats');
+    return message.getByRole('note', { name: 'Reply figures' });
   }
 
   /** The model that wrote a finished reply, as shown under it (issue 15). */
@@ -329,7 +334,7 @@ export class ChatPage {
 
   /** The scrolling area of the messages. */
   get scroller(): Locator {
-    return this.page.locator('.scroller');
+    return this.page.getByRole('region', { name: 'Message history' });
   }
 
   // ---- focus and descriptions ----

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { ScriptedEngine, type ScriptedEngineOptions } from '../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine, type ScriptedEngineOptions } from '../../support/scripted-engine';
 import { collectPageErrors, launchChromium } from './chromium';
 import { startTestHost, type TestHost } from './test-host';
 

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, truncateS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TINY_SHAPE } from '../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE } from '../../support/synthetic-model/synthetic-phi2';
 import { ensureBenchModel } from '../../bench/engine/bench-model';
 import { processTree, readProcMemory, TreeMemorySampler } from '../../bench/engine/proc-memory';
 import { formatTable, storeRows } from '../../bench/report';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcError, type PushEvents } from '../../../src-main/common/contract';
-import { OversizeMessage, RpcClient, serveRpc, type Handlers, type RpcServer } from '../../../src-main/common/rpc';
-import { createMemoryTransportPair, type MemoryTransportPair } from '../../../src-main/common/transports/memory';
+import { connectApp, serveApp, type AppClient, type AppServer, type Handlers } from '../../../src-main/common/app-rpc';
+import { OversizeMessage } from '../../../src-main/common/rpc';
+import { createMemoryTransportPair, type MemoryTransportPair } from '../../support/memory-transport';
 import type { Conversation, Message } from '../../../src-main/common/types';
 
 const conversation = (id: string, title = 'New chat'): Conversation => ({
@@ -36,7 +37,7 @@ function notImplemented(): never {
 /** Handlers that behave like a tiny service, so the RPC layer is tested with realistic calls. */
 function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
-    'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp' }),
+    'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp', logFile: '/tmp/logs/phi-desk.log' }),
     'engine.getStatus': notImplemented,
     'conversations.list': () => [conversation('c1')],
     'conversations.create': (params) => conversation('new', params.title ?? 'New chat'),
@@ -98,13 +99,13 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
 }
 
 let pair: MemoryTransportPair;
-let server: RpcServer;
-let client: RpcClient;
+let server: AppServer;
+let client: AppClient;
 
 function connect(handlers: Handlers = makeHandlers()): void {
   pair = createMemoryTransportPair();
-  server = serveRpc(pair.server, handlers);
-  client = new RpcClient(pair.client);
+  server = serveApp(pair.server, handlers);
+  client = connectApp(pair.client);
 }
 
 /** Send a raw message from the client end and collect what the server answers. */
@@ -176,7 +177,7 @@ describe('RPC over an in-memory transport pair', () => {
     const sent: unknown[] = [];
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
-    serveRpc(
+    serveApp(
       { send: (message) => sent.push(message), onMessage: (listener) => ((deliver = listener), () => undefined) },
       makeHandlers({ 'conversations.list': async () => (await slow, [conversation('slow')]) }),
     );
@@ -205,7 +206,7 @@ describe('RPC over an in-memory transport pair', () => {
   it('hides internal error details but keeps the message', async () => {
     const errors: unknown[] = [];
     pair = createMemoryTransportPair();
-    server = serveRpc(
+    server = serveApp(
       pair.server,
       makeHandlers({
         'conversations.list': () => {
@@ -214,7 +215,7 @@ describe('RPC over an in-memory transport pair', () => {
       }),
       { onInternalError: (_method, error) => errors.push(error) },
     );
-    client = new RpcClient(pair.client);
+    client = connectApp(pair.client);
     const error = await client.call('conversations.list', {}).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INTERNAL', message: 'Internal error: boom' });
     expect(JSON.stringify(error)).not.toContain('at ');

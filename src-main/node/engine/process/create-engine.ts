@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { forkLauncher, type EngineProcessLauncher } from './engine-process';
 import { IsolatedEngine } from './isolated-engine';
-import type { WorkerEngineOptions } from './protocol';
+import type { WorkerEngineOptions } from './engine-contract';
 
 /** Where the engine keeps saved KV-cache states, under the app's data folder. */
 const KV_CACHE_FOLDER = 'kv-cache';

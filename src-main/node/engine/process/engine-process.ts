@@ -1,7 +1,6 @@
-import { fork } from 'node:child_process';
+import { fork, type Serializable } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { HostMessage } from './protocol';
 
 /** How an engine process ended. */
 export interface EngineProcessExit {
@@ -16,7 +15,8 @@ export interface EngineProcessExit {
 export interface EngineProcess {
   /** The OS process id, once known. */
   readonly pid: number | undefined;
-  send(message: HostMessage): void;
+  /** Sends one message of the engine link (see `engine-contract.ts`); dropped once the process has ended. */
+  send(message: unknown): void;
   onMessage(listener: (value: unknown) => void): void;
   /** Called once when the process has ended, for whatever reason. */
   onExit(listener: (exit: EngineProcessExit) => void): void;
@@ -68,7 +68,7 @@ export function forkLauncher(options: ForkLauncherOptions = {}): EngineProcessLa
         return child.pid;
       },
       send: (message) => {
-        if (child.connected) child.send(message);
+        if (child.connected) child.send(message as Serializable);
       },
       onMessage: (listener) => child.on('message', listener),
       onExit: (listener) => {
@@ -99,6 +99,17 @@ export function keepStderrTail(stream: NodeJS.ReadableStream | null, forward: bo
     tail.splice(0, Math.max(0, tail.length - STDERR_LINES));
   });
   return () => (partial.trim() ? [...tail, partial.trim()] : [...tail]);
+}
+
+/** "killed by SIGKILL" or "exit code 134", with llama.cpp's failed assert when it printed one. */
+export function describeExit(exit: EngineProcessExit, stderr: string[]): string {
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
+  const assert = stderr.findLast((line) => /GGML_ASSERT|GGML_ABORT|error|terminate/i.test(line));
+  return assert ? `${how}: ${shorten(assert.replace(/^.*?\/(?=[\w.-]+:\d+:)/, ''))}` : how;
+}
+
+function shorten(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 297)}…` : text;
 }
 
 /** The file URL of tsx's loader, resolved from this package (tsx is how the project runs TypeScript from source). */

@@ -5,8 +5,8 @@
  * trips an assert takes down this process and never the app.
  */
 import { LlamaEngine } from '../llama-engine';
-import { connectToHost } from './worker-port';
-import { serveEngine } from './worker-server';
+import { connectToHost } from './host-transport';
+import { serveEngine } from './engine-server';
 
 // Ctrl+C in a terminal signals the whole process group: the host decides when this process ends (it sends `dispose`,
 // and if the host itself dies the IPC channel closes and the worker leaves on its own).

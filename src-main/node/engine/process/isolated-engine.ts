@@ -1,4 +1,5 @@
 import { basename, resolve } from 'node:path';
+import { RpcClient, type Transport } from '../../../common/rpc';
 import type { EngineStatus } from '../../../common/types';
 import {
   EngineError,
@@ -14,27 +15,22 @@ import {
   prefillSkipped,
 } from '../port';
 import { EngineStatusEmitter, NO_MODEL_STATUS } from '../status-emitter';
-import type { EngineProcess, EngineProcessExit, EngineProcessLauncher } from './engine-process';
 import {
-  abortedHere,
-  describeExit,
+  ENGINE_CONTRACT,
+  fromWireEngineError,
   plainRequest,
-  withHostTiming,
-  type Pending,
-  type PendingGenerate,
-  type PendingLoad,
-} from './pending-requests';
-import { parseWorkerMessage, type HostMessage, type WorkerEngineOptions, type WorkerMessage } from './protocol';
+  type EngineContract,
+  type WorkerEngineOptions,
+} from './engine-contract';
+import { describeExit, type EngineProcess, type EngineProcessExit, type EngineProcessLauncher } from './engine-process';
+import { CrashRecovery, type CrashRecoveryOptions } from './crash-recovery';
+import { StreamedReply } from './streamed-reply';
 
-export interface IsolatedEngineOptions {
+export interface IsolatedEngineOptions extends CrashRecoveryOptions {
   /** Starts an engine process (a fork in the browser host and tests, a utility process in Electron). */
   launch: EngineProcessLauncher;
   /** Options for the `LlamaEngine` inside the process. */
   engine?: WorkerEngineOptions;
-  /** Restarts allowed within `restartWindowMs` before giving up until the next `load`. Default 3. */
-  maxRestarts?: number;
-  /** Default 60 000. */
-  restartWindowMs?: number;
   /**
    * After an abort, how long to wait for the engine's own answer (which carries exact stats) before answering from
    * here with the text so far — the engine may be deep in native work, e.g. tokenizing a huge paste. Default 500.
@@ -64,13 +60,12 @@ export interface IsolatedEngineOptions {
 export class IsolatedEngine implements ChatEngine {
   private readonly statusEmitter = new EngineStatusEmitter();
   private worker: Worker | null = null;
-  private nextId = 1;
-  private lastGoodModel: string | null = null;
-  private crashNote: string | null = null;
-  private readonly crashTimes: number[] = [];
+  private readonly recovery: CrashRecovery;
   private disposing: Promise<void> | null = null;
 
-  constructor(private readonly options: IsolatedEngineOptions) {}
+  constructor(private readonly options: IsolatedEngineOptions) {
+    this.recovery = new CrashRecovery(this.statusEmitter, options, () => this.reloadPending());
+  }
 
   status(): EngineStatus {
     return this.statusEmitter.get();
@@ -88,51 +83,71 @@ export class IsolatedEngine implements ChatEngine {
   async load(modelPath: string, options: LoadOptions = {}): Promise<void> {
     this.assertUsable();
     const path = resolve(modelPath);
-    this.crashNote = null;
-    this.crashTimes.length = 0; // a user's load is a fresh start
-    return new Promise<void>((resolveLoad, rejectLoad) => {
-      const id = this.nextId++;
-      const pending: PendingLoad = {
-        kind: 'load',
-        modelPath: path,
-        internal: false,
-        onProgress: options.onProgress,
-        resolve: resolveLoad,
-        reject: rejectLoad,
-      };
-      this.submit(id, pending, { type: 'load', id, modelPath: path }, options.signal);
+    this.recovery.freshStart();
+    await this.request(options.signal, (worker, signal) => this.sendLoad(worker, path, false, signal, options.onProgress), {
+      abandoned: () => {
+        throw new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.');
+      },
+      ended: (how) => {
+        if (how === null) throw new EngineError('DISPOSED', 'The engine was disposed.');
+        throw new EngineError(
+          'MODEL_LOAD_FAILED',
+          `Loading ${basename(path)} crashed the engine process (${how}). The file is probably damaged or not a model ` +
+            'this app can run.',
+        );
+      },
+      failed: (error) => {
+        throw fromWireEngineError(error, 'MODEL_LOAD_FAILED');
+      },
     });
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
     const requestedAt = performance.now();
     this.assertUsable();
-    return new Promise<GenerateResult>((resolveGenerate, rejectGenerate) => {
-      const id = this.nextId++;
-      const pending: PendingGenerate = {
-        kind: 'generate',
-        request,
-        requestedAt,
-        firstTextAt: null,
-        text: '',
-        deltas: 0,
-        context: null,
-        onText: options.onText,
-        onContext: options.onContext,
-        resolve: resolveGenerate,
-        reject: rejectGenerate,
-      };
-      this.submit(id, pending, { type: 'generate', id, request: plainRequest(request) }, options.signal);
-    });
+    const reply = new StreamedReply(request, options, requestedAt);
+    try {
+      return await this.request(
+        options.signal,
+        async (worker, signal) => {
+          const result = await worker.client.call(
+            'generate',
+            { request: plainRequest(request) },
+            {
+              signal,
+              onEvent: (event) => (event.type === 'text' ? reply.onText(event.delta) : reply.onContext(event.info)),
+            },
+          );
+          return reply.withHostTiming(result);
+        },
+        {
+          abandoned: () => reply.abortedHere(),
+          ended: (how) => {
+            if (how === null) return reply.abortedHere();
+            throw new EngineError(
+              'GENERATION_FAILED',
+              `The engine process stopped unexpectedly while writing the reply (${how}). The text so far is kept; ` +
+                'the engine is restarting.',
+            );
+          },
+          failed: (error) => {
+            throw fromWireEngineError(error, 'GENERATION_FAILED');
+          },
+        },
+      );
+    } finally {
+      reply.close();
+    }
   }
 
   /** The process's `prefill`; `skipped` if the process ends before answering. Never throws. */
   async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposing) return prefillSkipped();
-    return new Promise<PrefillResult>((resolvePrefill) => {
-      const id = this.nextId++;
-      const message = { type: 'prefill' as const, id, request: plainRequest(request), stillTyping: options.stillTyping ?? false };
-      this.submit(id, { kind: 'prefill', resolve: resolvePrefill }, message, undefined);
+    const params = { request: plainRequest(request), stillTyping: options.stillTyping ?? false };
+    return this.request(undefined, (worker) => worker.client.call('prefill', params), {
+      abandoned: prefillSkipped,
+      ended: prefillSkipped,
+      failed: prefillSkipped,
     });
   }
 
@@ -142,10 +157,11 @@ export class IsolatedEngine implements ChatEngine {
    */
   async measure(request: GenerateRequest): Promise<PromptMeasure | null> {
     if (this.disposing || this.status().state !== 'ready') return null;
-    return new Promise<PromptMeasure | null>((resolveMeasure) => {
-      const id = this.nextId++;
-      const message = { type: 'measure' as const, id, request: plainRequest(request) };
-      this.submit(id, { kind: 'measure', resolve: resolveMeasure }, message, undefined);
+    const none = (): null => null;
+    return this.request(undefined, (worker) => worker.client.call('measure', { request: plainRequest(request) }), {
+      abandoned: none,
+      ended: none,
+      failed: none,
     });
   }
 
@@ -154,62 +170,86 @@ export class IsolatedEngine implements ChatEngine {
     return this.disposing;
   }
 
-  /** Sends a request to the (possibly new) process once it is up, and wires its abort signal. */
-  private submit(id: number, pending: Pending, message: HostMessage, signal: AbortSignal | undefined): void {
+  /**
+   * Sends one request to the (possibly new) engine process once it is up, and answers the caller:
+   * - with the process's answer, or `failed(error)` when that is an error;
+   * - aborted before the process has it: `abandoned()` at once, and it is never sent;
+   * - aborted after: the process is asked to stop (its own answer carries exact figures); if it has not answered
+   *   within `abortGraceMs` (it may be deep in native work, e.g. tokenizing a huge paste), `abandoned()` from here;
+   * - the process ended first: `ended(how)`, `how` saying how it crashed, or `null` when the engine was disposed.
+   * Each outcome may throw: the caller's promise then rejects with it.
+   */
+  private request<T>(
+    signal: AbortSignal | undefined,
+    send: (worker: Worker, signal: AbortSignal | undefined) => Promise<T>,
+    outcomes: { abandoned: () => T; ended: (how: string | null) => T; failed: (error: unknown) => T },
+  ): Promise<T> {
     const worker = this.ensureWorker();
-    worker.pending.set(id, pending);
-    if (signal) {
-      if (signal.aborted) return this.abandon(worker, id, pending);
-      const onAbort = (): void => this.abort(worker, id, pending);
-      signal.addEventListener('abort', onAbort, { once: true });
-      pending.cleanup = () => signal.removeEventListener('abort', onAbort);
-    }
-    void worker.ready.then(
-      () => {
-        if (worker.pending.get(id) !== pending) return;
-        pending.sent = true;
-        worker.process.send(message);
-      },
-      () => undefined, // the process died before it was up: onExit has answered every pending request
-    );
+    return new Promise<T>((resolveRequest, rejectRequest) => {
+      let settled = false;
+      let sent = false;
+      let grace: NodeJS.Timeout | undefined;
+      const settle = (answer: () => T): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        clearTimeout(grace);
+        try {
+          resolveRequest(answer());
+        } catch (error) {
+          rejectRequest(error);
+        }
+      };
+      const onFailure = (error: unknown): void =>
+        settle(() => (worker.ended ? outcomes.ended(worker.ended.how) : outcomes.failed(error)));
+      const onAbort = (): void => {
+        if (!sent) return settle(outcomes.abandoned); // the process never saw it: nothing to stop there
+        grace = setTimeout(() => settle(outcomes.abandoned), this.options.abortGraceMs ?? 500);
+        grace.unref();
+      };
+      if (signal?.aborted) return settle(outcomes.abandoned);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.ready.then(() => {
+        if (settled) return;
+        sent = true;
+        send(worker, signal).then((value) => settle(() => value), onFailure);
+      }, onFailure);
+    });
   }
 
-  private abort(worker: Worker, id: number, pending: Pending): void {
-    if (worker.pending.get(id) !== pending) return;
-    if (!pending.sent) return this.abandon(worker, id, pending); // the process never saw it: nothing to stop there
-    worker.process.send({ type: 'abort', id });
-    const grace = setTimeout(() => this.abandon(worker, id, pending), this.options.abortGraceMs ?? 500);
-    grace.unref();
-    const previous = pending.cleanup;
-    pending.cleanup = () => {
-      previous?.();
-      clearTimeout(grace);
-    };
-  }
-
-  /** Answers an aborted request from here, without waiting for the process (which then answers no one). */
-  private abandon(worker: Worker, id: number, pending: Pending): void {
-    if (worker.pending.get(id) !== pending) return;
-    worker.pending.delete(id);
-    pending.cleanup?.();
-    if (pending.sent) worker.process.send({ type: 'abort', id });
-    if (pending.kind === 'generate') pending.resolve(abortedHere(pending));
-    else if (pending.kind === 'load') {
-      pending.reject(new EngineError('MODEL_LOAD_FAILED', 'Loading the model was cancelled.'));
+  /** Loads `modelPath` in `worker`'s process; while it runs, a crash knows which load it interrupted. */
+  private async sendLoad(
+    worker: Worker,
+    modelPath: string,
+    internal: boolean,
+    signal?: AbortSignal,
+    onProgress?: (progress: number) => void,
+  ): Promise<void> {
+    const load = { modelPath, internal };
+    worker.loads.add(load);
+    try {
+      await worker.client.call('load', { modelPath }, { signal, onEvent: (event) => onProgress?.(event.progress) });
+    } finally {
+      worker.loads.delete(load);
     }
+    this.recovery.loaded(modelPath);
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const process = this.options.launch();
-    let markReady!: () => void;
-    let markFailed!: (error: Error) => void;
-    const ready = new Promise<void>((resolveReady, rejectReady) => {
-      markReady = resolveReady;
-      markFailed = rejectReady;
-    });
-    ready.catch(() => undefined);
-    const worker: Worker = { process, ready, markReady, markFailed, pending: new Map(), up: false };
+    const client = new RpcClient<EngineContract>(processTransport(process), ENGINE_CONTRACT);
+    let markExited!: () => void;
+    const worker: Worker = {
+      process,
+      client,
+      ready: client.call('init', this.options.engine ?? {}).then(() => void (worker.up = true)),
+      up: false,
+      exited: new Promise<void>((resolveExit) => (markExited = resolveExit)),
+      ended: null,
+      loads: new Set(),
+    };
+    worker.ready.catch(() => undefined);
     this.worker = worker;
     const startTimer = setTimeout(() => {
       if (worker.up) return;
@@ -217,206 +257,57 @@ export class IsolatedEngine implements ChatEngine {
       process.kill();
     }, this.options.startTimeoutMs ?? 30_000);
     startTimer.unref();
-    process.onMessage((value) => this.onMessage(worker, value));
+    client.onPush((event) => {
+      if (event.type === 'log') this.options.onLog?.(event.level, event.message);
+      else if (worker === this.worker) this.recovery.show(event.status);
+    });
+    client.onProtocolError((error) => this.log('error', `Ignored a malformed message from the engine process: ${error.message}`));
     process.onExit((exit) => {
       clearTimeout(startTimer);
       this.onExit(worker, exit);
+      markExited();
     });
-    process.send({ type: 'init', options: this.options.engine ?? {} });
     return worker;
   }
 
-  private onMessage(worker: Worker, value: unknown): void {
-    const parsed = parseWorkerMessage(value);
-    if ('problem' in parsed) {
-      this.log('error', `Ignored a malformed message from the engine process: ${parsed.problem}`);
-      return;
-    }
-    const message = parsed.message;
-    switch (message.type) {
-      case 'ready':
-        worker.up = true;
-        worker.markReady();
-        return;
-      case 'status':
-        if (worker === this.worker) this.showStatus(message.status);
-        return;
-      case 'log':
-        this.options.onLog?.(message.level, message.message);
-        return;
-      default:
-        this.onReply(worker, message);
-    }
-  }
-
-  private onReply(worker: Worker, message: Exclude<WorkerMessage, { type: 'ready' | 'status' | 'log' }>): void {
-    const pending = worker.pending.get(message.id);
-    if (!pending) return; // answered here already (abandoned after an abort)
-    switch (message.type) {
-      case 'loadProgress':
-        if (pending.kind === 'load') pending.onProgress?.(message.progress);
-        return;
-      case 'context':
-        if (pending.kind === 'generate') {
-          pending.context = message.info;
-          pending.onContext?.(message.info);
-        }
-        return;
-      case 'text':
-        if (pending.kind === 'generate') {
-          pending.firstTextAt ??= performance.now();
-          pending.text += message.delta;
-          pending.deltas++;
-          pending.onText?.(message.delta);
-        }
-        return;
-    }
-    worker.pending.delete(message.id);
-    pending.cleanup?.();
-    switch (message.type) {
-      case 'loaded':
-        if (pending.kind === 'load') {
-          this.lastGoodModel = pending.modelPath;
-          this.crashNote = null;
-          pending.resolve();
-        }
-        return;
-      case 'result':
-        if (pending.kind === 'generate') pending.resolve(withHostTiming(message.result, pending));
-        return;
-      case 'prefilled':
-        if (pending.kind === 'prefill') pending.resolve(message.result);
-        return;
-      case 'measured':
-        if (pending.kind === 'measure') pending.resolve(message.result);
-        return;
-      case 'failed':
-        if (pending.kind === 'prefill') pending.resolve(prefillSkipped());
-        else if (pending.kind === 'measure') pending.resolve(null);
-        else if (pending.kind !== 'dispose') pending.reject(new EngineError(message.code, message.message));
-        return;
-      case 'disposed':
-        if (pending.kind === 'dispose') pending.resolve();
-        return;
-    }
-  }
-
+  /** The process has ended: every request still waiting on it gets its `ended` outcome; after a crash, recover. */
   private onExit(worker: Worker, exit: EngineProcessExit): void {
-    worker.markFailed(new Error('The engine process ended.'));
     if (this.worker === worker) this.worker = null;
-    const pendings = [...worker.pending.values()];
-    worker.pending.clear();
-    for (const pending of pendings) pending.cleanup?.();
-
-    if (this.disposing) {
-      for (const pending of pendings) {
-        if (pending.kind === 'dispose') pending.resolve();
-        else if (pending.kind === 'generate') pending.resolve(abortedHere(pending));
-        else if (pending.kind === 'prefill') pending.resolve(prefillSkipped());
-        else if (pending.kind === 'measure') pending.resolve(null);
-        else pending.reject(new EngineError('DISPOSED', 'The engine was disposed.'));
-      }
-      return;
-    }
-
-    const how = describeExit(exit, worker.process.stderrTail());
-    let crashedLoad: PendingLoad | null = null;
-    for (const pending of pendings) {
-      if (pending.kind === 'load') {
-        crashedLoad ??= pending.internal ? crashedLoad : pending;
-        if (!pending.internal) {
-          pending.reject(
-            new EngineError(
-              'MODEL_LOAD_FAILED',
-              `Loading ${basename(pending.modelPath)} crashed the engine process (${how}). The file is probably ` +
-                'damaged or not a model this app can run.',
-            ),
-          );
-        }
-      } else if (pending.kind === 'generate') {
-        pending.reject(
-          new EngineError(
-            'GENERATION_FAILED',
-            `The engine process stopped unexpectedly while writing the reply (${how}). The text so far is kept; ` +
-              'the engine is restarting.',
-          ),
-        );
-      } else if (pending.kind === 'prefill') {
-        pending.resolve(prefillSkipped());
-      } else if (pending.kind === 'measure') {
-        pending.resolve(null);
-      } else {
-        pending.resolve();
-      }
-    }
+    const how = this.disposing ? null : describeExit(exit, worker.process.stderrTail());
+    worker.ended = { how };
+    const crashedLoad = [...worker.loads].find((load) => !load.internal) ?? null;
+    worker.client.close('The engine process ended.');
+    if (how === null) return;
     this.log('error', `The engine process stopped unexpectedly (${how}).`);
     this.recover(how, crashedLoad);
   }
 
   /** Restarts the process after a crash and loads the last good model again, unless it keeps crashing. */
-  private recover(how: string, crashedLoad: PendingLoad | null): void {
-    const now = Date.now();
-    const window = this.options.restartWindowMs ?? 60_000;
-    this.crashTimes.push(now);
-    while ((this.crashTimes[0] ?? now) < now - window) this.crashTimes.shift();
-    const model = this.lastGoodModel;
-    if (this.crashTimes.length > (this.options.maxRestarts ?? 3)) {
-      this.crashNote = null;
-      this.showStatus({
-        ...NO_MODEL_STATUS,
-        state: 'error',
-        modelPath: model,
-        modelName: model === null ? null : basename(model),
-        error: `The engine process stopped ${this.crashTimes.length} times in a short while (last: ${how}). Load a model to try again.`,
-      });
-      return;
-    }
-    const what = crashedLoad ? `Loading ${basename(crashedLoad.modelPath)} crashed the engine` : 'The engine stopped';
-    this.crashNote = model
-      ? `${what} (${how}); it restarted and is loading ${basename(model)} again.`
-      : `${what} (${how}); it restarted. Load a model to continue.`;
+  private recover(how: string, crashedLoad: LoadInFlight | null): void {
+    const model = this.recovery.crashed(how, crashedLoad?.modelPath ?? null);
+    if (model === 'give up') return;
     const worker = this.ensureWorker();
-    if (!model) {
-      this.showStatus({ ...NO_MODEL_STATUS, state: 'error', error: this.crashNote });
-      return;
-    }
-    // Say what happened at once; the new process's own statuses (loading… ready) follow.
-    this.showStatus({ ...NO_MODEL_STATUS, state: 'loading', modelPath: model, modelName: basename(model), loadProgress: 0 });
-    const id = this.nextId++;
-    const reload: PendingLoad = {
-      kind: 'load',
-      modelPath: model,
-      internal: true,
-      resolve: () => this.log('warn', `The engine process restarted and loaded ${basename(model)} again.`),
-      reject: (error) => this.log('error', `Reloading ${basename(model)} after a crash failed: ${error.message}`),
-    };
-    worker.pending.set(id, reload);
-    void worker.ready.then(
-      () => {
-        if (worker.pending.get(id) === reload) worker.process.send({ type: 'load', id, modelPath: model });
+    if (model === null) return;
+    const reloaded = this.request(undefined, (current) => this.sendLoad(current, model, true).then(() => true), {
+      abandoned: () => false,
+      ended: () => false, // it crashed again: its own recovery says so
+      failed: (error) => {
+        this.log('error', `Reloading ${basename(model)} after a crash failed: ${fromWireEngineError(error, 'MODEL_LOAD_FAILED').message}`);
+        return false;
       },
-      () => undefined,
-    );
-  }
-
-  /** Shows a status from the process, with the crash note on it while recovering from a crash. */
-  private showStatus(status: EngineStatus): void {
-    const note = this.crashNote;
-    if (note && status.state === 'ready') this.crashNote = null;
-    if (!note || status.state === 'ready' || status.error) return this.statusEmitter.set(status);
-    if (status.state === 'noModel') {
-      // A new process starts with nothing loaded: while the last good model is being reloaded, keep showing that.
-      if (this.reloadPending()) return;
-      return this.statusEmitter.set({ ...status, state: 'error', error: note });
-    }
-    this.statusEmitter.set({ ...status, error: note });
+    });
+    // Marked at once (the request waits for the new process): statuses from it must not drop the note meanwhile.
+    const reload = { modelPath: model, internal: true };
+    worker.loads.add(reload);
+    void reloaded.then((ok) => {
+      worker.loads.delete(reload);
+      if (ok) this.log('warn', `The engine process restarted and loaded ${basename(model)} again.`);
+    });
   }
 
   /** Whether the last good model is being loaded again after a crash. */
   private reloadPending(): boolean {
-    for (const pending of this.worker?.pending.values() ?? []) {
-      if (pending.kind === 'load' && pending.internal) return true;
-    }
+    for (const load of this.worker?.loads ?? []) if (load.internal) return true;
     return false;
   }
 
@@ -428,15 +319,10 @@ export class IsolatedEngine implements ChatEngine {
     const worker = this.worker;
     try {
       if (!worker) return;
-      const done = new Promise<void>((resolveDispose) => {
-        const id = this.nextId++;
-        worker.pending.set(id, { kind: 'dispose', resolve: resolveDispose });
-        void worker.ready.then(
-          () => worker.process.send({ type: 'dispose', id }),
-          () => resolveDispose(),
-        );
-      });
-      const exited = new Promise<void>((resolveExit) => worker.process.onExit(() => resolveExit()));
+      const answered = worker.ready.then(() => worker.client.call('dispose', {})).then(
+        () => undefined,
+        () => undefined,
+      );
       let timer: NodeJS.Timeout | undefined;
       let onHurry: (() => void) | undefined;
       const timeout = new Promise<'timeout'>((resolveTimeout) => {
@@ -445,13 +331,13 @@ export class IsolatedEngine implements ChatEngine {
         if (hurry?.aborted) onHurry();
         else hurry?.addEventListener('abort', onHurry, { once: true });
       });
-      // The process answers `disposed` and then exits; wait for the exit so no child outlives the engine.
-      const outcome = await Promise.race([done.then(() => exited), exited, timeout]);
+      // The process answers `dispose` and then exits; wait for the exit so no child outlives the engine.
+      const outcome = await Promise.race([answered.then(() => worker.exited), worker.exited, timeout]);
       clearTimeout(timer);
       if (onHurry) hurry?.removeEventListener('abort', onHurry);
       if (outcome === 'timeout') {
         worker.process.kill();
-        await exited;
+        await worker.exited;
       }
     } finally {
       this.worker = null;
@@ -469,12 +355,34 @@ export class IsolatedEngine implements ChatEngine {
   }
 }
 
+/** A load running in an engine process: a user's, or the reload of the last good model after a crash. */
+interface LoadInFlight {
+  modelPath: string;
+  internal: boolean;
+}
+
+/** One engine process and the RPC client over its channel. */
 interface Worker {
   process: EngineProcess;
-  /** Resolves once the process has said `ready`; rejects if it dies first. */
+  client: RpcClient<EngineContract>;
+  /** Resolves once the process has answered `init`; rejects if it ends first. */
   ready: Promise<void>;
-  markReady: () => void;
-  markFailed: (error: Error) => void;
   up: boolean;
-  pending: Map<number, Pending>;
+  /** Resolves once the process has ended. */
+  exited: Promise<void>;
+  /** Set when the process has ended: how it crashed, or `null` when the engine was disposed. */
+  ended: { how: string | null } | null;
+  /** Loads running in it (a crash names the one it interrupted; a reload keeps the crash note on the status). */
+  loads: Set<LoadInFlight>;
+}
+
+/** The host's end of an engine process's channel, as an RPC transport (the process is dropped once it has ended). */
+function processTransport(process: EngineProcess): Transport {
+  return {
+    send: (message) => process.send(message),
+    onMessage: (listener) => {
+      process.onMessage(listener);
+      return () => undefined;
+    },
+  };
 }

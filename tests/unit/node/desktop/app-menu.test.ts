@@ -57,6 +57,7 @@ describe('application menu', () => {
     expect(menu(entries, 'Help').map((e) => e.label ?? e.role ?? '—')).toEqual([
       'Keyboard shortcuts',
       'Open the data folder',
+      'Show logs',
       '—',
       'about',
     ]);

@@ -282,6 +282,8 @@ describe('desktop controller', () => {
     expect(port.pushes.at(-1)).toEqual({ type: 'onMenuCommand', command: 'openSettings' });
     controller.runMenuAction('openDataFolder');
     expect(port.dataFolderOpened).toBe(1);
+    controller.runMenuAction('showLogs');
+    expect([port.logsShown, port.dataFolderOpened]).toEqual([1, 1]);
     controller.runMenuAction('toggleQuick');
     expect(port.quickVisible).toBe(true);
   });

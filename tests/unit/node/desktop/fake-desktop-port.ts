@@ -33,6 +33,7 @@ export class FakeDesktopPort implements DesktopPort {
   loginSupported = true;
   clipboard = '';
   dataFolderOpened = 0;
+  logsShown = 0;
   quitCalled = 0;
   /** The display under the mouse pointer. */
   workArea: Rect = { x: 0, y: 0, width: 1920, height: 1040 };
@@ -137,6 +138,10 @@ export class FakeDesktopPort implements DesktopPort {
 
   openDataFolder(): void {
     this.dataFolderOpened++;
+  }
+
+  showLogs(): void {
+    this.logsShown++;
   }
 
   quit(): void {

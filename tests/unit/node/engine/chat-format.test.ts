@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat } from '../../../../src-main/node/engine/chat-format';
-import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { gguf, writeGguf } from '../../../support/synthetic-model/gguf-writer';
 import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama, type LlamaLease } from '../../../../src-main/node/engine/llama-runtime';
 import { inspectModelFile } from '../../../../src-main/node/engine/model-file';
 import type { ChatTurn } from '../../../../src-main/node/engine/port';
-import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../support/synthetic-model/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
 
 const CHATML_TEMPLATE =

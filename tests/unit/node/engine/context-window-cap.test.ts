@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_WINDOW_TOKENS } from '../../../../src-main/common/schemas';
 import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
-import { TINY_SHAPE } from '../../../../src-main/node/engine/synthetic-phi2';
-import { estimateModelMemory, readModelShape } from '../../../../src-main/node/models';
+import { inspectModelFile } from '../../../../src-main/node/engine/model-file';
+import { TINY_SHAPE } from '../../../support/synthetic-model/synthetic-phi2';
+import { estimateModelMemory, modelShape } from '../../../../src-main/node/models';
 import { ModelService } from '../../../../src-main/node/services/model-service';
 import { getSyntheticModelPath } from '../../../fixtures/models';
 
@@ -32,7 +33,7 @@ afterAll(async () => {
 describe("the app's context window for a model trained with a longer one", () => {
   it('the engine creates a context (KV cache) of 2,048 tokens, not the 4,096 the model was trained with', async () => {
     expect(CONTEXT_WINDOW_TOKENS).toBe(2048);
-    const shape = await readModelShape(modelPath);
+    const shape = modelShape(await inspectModelFile(modelPath));
     expect(shape.trainContextSize).toBe(4096);
     const engine = new LlamaEngine({ threads: 1 });
     engines.push(engine);
@@ -41,7 +42,7 @@ describe("the app's context window for a model trained with a longer one", () =>
   });
 
   it('the memory check sizes the KV cache to 2,048 tokens: a model that fits at that size is accepted', async () => {
-    const shape = await readModelShape(modelPath);
+    const shape = modelShape(await inspectModelFile(modelPath));
     const atWindow = estimateModelMemory(shape);
     const atTrained = estimateModelMemory(shape, { contextSize: 4096 });
     expect(atWindow.contextSize).toBe(2048);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineLanes } from '../../../../src-main/node/engine/engine-lanes';
 import type { GenerateRequest } from '../../../../src-main/node/engine/port';
 import { PriorityQueue } from '../../../../src-main/node/engine/priority-queue';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 
 const ask = (text: string): GenerateRequest => ({ turns: [{ role: 'user', content: text }] });
 const asked = (engine: ScriptedEngine): string[] => engine.requests.map((request) => request.turns.at(-1)?.content ?? '');

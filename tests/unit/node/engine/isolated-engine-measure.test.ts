@@ -1,30 +1,13 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createAppEngine } from '../../../../src-main/node/engine/process/create-engine';
 import type { ContextWindowInfo, GenerateRequest } from '../../../../src-main/node/engine/port';
-import { createAppEngine, type AppEngineOptions } from '../../../../src-main/node/engine/process/create-engine';
-import type { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
-import { getTinyModelPath } from '../../../fixtures/models';
+import { useIsolatedEngines } from './support/isolated-engines';
 import { waitForStatus } from './support/engine-test-helpers';
 
-// `measure` over the engine process (host message `measure`, worker answer `measured`): the real llama.cpp on the
+// `measure` over the engine process (the engine contract's `measure`): the real llama.cpp on the
 // tiny synthetic model in a child process. The process answers it between the steps of a reply it is writing.
 
-let modelPath: string;
-const engines: IsolatedEngine[] = [];
-
-beforeAll(async () => {
-  modelPath = await getTinyModelPath();
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.dispose()));
-});
-
-async function start(options: AppEngineOptions = {}): Promise<IsolatedEngine> {
-  const engine = createAppEngine({ threads: 1, ...options });
-  engines.push(engine);
-  await engine.load(modelPath);
-  return engine;
-}
+const { start } = useIsolatedEngines();
 
 function withDraft(draft: string, settings: GenerateRequest['settings'] = { seed: 1, maxTokens: 4 }): GenerateRequest {
   return {
@@ -90,9 +73,9 @@ describe('IsolatedEngine.measure', () => {
 
   it('is null, without starting a process, while no model is loaded; null once the process is gone', async () => {
     const idle = createAppEngine({ threads: 1 });
-    engines.push(idle);
     expect(await idle.measure(withDraft('Hello'))).toBeNull();
     expect(idle.processId()).toBeUndefined();
+    await idle.dispose();
 
     const engine = await start();
     const pid = engine.processId();

@@ -1,31 +1,13 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GenerateRequest, PrefillResult } from '../../../../src-main/node/engine/port';
-import { createAppEngine, type AppEngineOptions } from '../../../../src-main/node/engine/process/create-engine';
-import type { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
-import { getTinyModelPath } from '../../../fixtures/models';
+import { useIsolatedEngines } from './support/isolated-engines';
 import { waitForStatus } from './support/engine-test-helpers';
 
-// `prefill` over the engine process (host message `prefill`, worker answer `prefilled`): the real llama.cpp on the
+// `prefill` over the engine process (the engine contract's `prefill`): the real llama.cpp on the
 // tiny synthetic model in a child process. A prefill only ever gives a head start, so a process that dies under it
 // resolves it `skipped` rather than failing or leaving it hanging.
 
-let modelPath: string;
-const engines: IsolatedEngine[] = [];
-
-beforeAll(async () => {
-  modelPath = await getTinyModelPath();
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.dispose()));
-});
-
-async function start(options: AppEngineOptions = {}): Promise<IsolatedEngine> {
-  const engine = createAppEngine({ threads: 1, ...options });
-  engines.push(engine);
-  await engine.load(modelPath);
-  return engine;
-}
+const { start } = useIsolatedEngines();
 
 function withDraft(draft: string, cacheKey = 'c1'): GenerateRequest {
   return {

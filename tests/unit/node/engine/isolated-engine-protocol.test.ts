@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
+import * as v from 'valibot';
 import { EngineError } from '../../../../src-main/node/engine/port';
+import { ENGINE_CONTRACT } from '../../../../src-main/node/engine/process/engine-contract';
 import type { EngineProcess, EngineProcessExit } from '../../../../src-main/node/engine/process/engine-process';
 import { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
-import { parseHostMessage, parseWorkerMessage, type WorkerMessage } from '../../../../src-main/node/engine/process/protocol';
-import type { WorkerPort } from '../../../../src-main/node/engine/process/worker-port';
-import { serveEngine } from '../../../../src-main/node/engine/process/worker-server';
-import { ScriptedEngine, type ScriptedEngineOptions } from '../../../../src-main/node/engine/scripted-engine';
+import type { Transport } from '../../../../src-main/common/rpc';
+import { serveEngine } from '../../../../src-main/node/engine/process/engine-server';
+import { ScriptedEngine, type ScriptedEngineOptions } from '../../../support/scripted-engine';
 import { waitForStatus } from './support/engine-test-helpers';
 
 // The host and worker halves of the engine-process protocol, joined in memory (messages still go through a
@@ -45,10 +46,9 @@ function fakeLauncher(
       alive = false;
       setImmediate(() => exitListeners.forEach((listener) => listener(exit)));
     };
-    const port: WorkerPort = {
+    const port: Transport = {
       send: (message) => deliver(toHost, message),
-      onMessage: (listener) => toWorker.add(listener),
-      onHostGone: () => undefined,
+      onMessage: (listener) => (toWorker.add(listener), () => void toWorker.delete(listener)),
     };
     serveEngine(
       port,
@@ -79,19 +79,17 @@ function fakeLauncher(
 }
 
 describe('engine process protocol', () => {
-  it('accepts well-formed messages and says what is wrong with others', () => {
-    expect(parseHostMessage({ type: 'load', id: 1, modelPath: '/m.gguf' })).toEqual({
-      message: { type: 'load', id: 1, modelPath: '/m.gguf' },
-    });
-    expect('problem' in parseHostMessage({ type: 'load', id: 0, modelPath: '/m.gguf' })).toBe(true);
-    expect('problem' in parseHostMessage({ type: 'generate', id: 2, request: { turns: [{ role: 'system', content: 'x' }] } })).toBe(
-      true,
-    );
-    expect('problem' in parseHostMessage({ type: 'exec', id: 3 })).toBe(true);
-    expect('problem' in parseWorkerMessage({ type: 'text', id: 1, delta: 5 })).toBe(true);
-    expect('problem' in parseWorkerMessage({ type: 'failed', id: 1, code: 'WHATEVER', message: 'x' })).toBe(true);
-    const ok: WorkerMessage = { type: 'text', id: 1, delta: 'hi' };
-    expect(parseWorkerMessage(ok)).toEqual({ message: ok });
+  it('accepts well-formed requests and answers and says what is wrong with others', () => {
+    const { params, results, events, push } = ENGINE_CONTRACT;
+    expect(v.parse(params.load, { modelPath: '/m.gguf' })).toEqual({ modelPath: '/m.gguf' });
+    expect(v.is(params.load, { modelPath: 5 })).toBe(false);
+    expect(v.is(params.generate, { request: { turns: [{ role: 'system', content: 'x' }] } })).toBe(false);
+    expect(v.is(params.generate, { request: { turns: [] }, extra: 1 })).toBe(false);
+    expect(Object.hasOwn(params, 'exec')).toBe(false);
+    expect(v.is(events!.generate!, { type: 'text', delta: 5 })).toBe(false);
+    expect(v.is(events!.generate!, { type: 'text', delta: 'hi' })).toBe(true);
+    expect(v.is(push!, { type: 'status', status: { state: 'bogus' } })).toBe(false);
+    expect(v.is(results!.measure!, null)).toBe(true);
   });
 
   it('streams, reports context and resolves through the protocol, with typed errors passing through', async () => {
@@ -118,8 +116,8 @@ describe('engine process protocol', () => {
 
   it('measures through the protocol (measure → measured); null when the process ends before answering', async () => {
     const { launch, processes, engines } = fakeLauncher({ contextSize: 64 }, undefined, (value) => {
-      const message = value as { type?: string; request?: { turns: { content: string }[] } };
-      return message.type === 'measure' && message.request?.turns[0]?.content === 'lost';
+      const message = value as { method?: string; params?: { request?: { turns: { content: string }[] } } };
+      return message.method === 'measure' && message.params?.request?.turns[0]?.content === 'lost';
     });
     const engine = new IsolatedEngine({ launch });
     try {
@@ -138,8 +136,7 @@ describe('engine process protocol', () => {
         replyTokens: 10,
       });
       expect(engines[0]?.measures).toEqual([request]);
-      expect('problem' in parseWorkerMessage({ type: 'measured', id: 1, result: { ...measured, fits: 'yes' } })).toBe(true);
-      expect(parseWorkerMessage({ type: 'measured', id: 1, result: null })).toEqual({ message: { type: 'measured', id: 1, result: null } });
+      expect(v.is(ENGINE_CONTRACT.results!.measure!, { ...measured, fits: 'yes' })).toBe(false);
 
       const pending = engine.measure({ turns: [{ role: 'user', content: 'lost' }] });
       await new Promise((resolve) => setImmediate(resolve));
@@ -156,7 +153,7 @@ describe('engine process protocol', () => {
     const engine = new IsolatedEngine({ launch, onLog: (_level, message) => logs.push(message) });
     try {
       await engine.load('/models/a.gguf');
-      processes[0]?.sendRaw({ type: 'result', id: 99, result: { text: 5 } });
+      processes[0]?.sendRaw({ t: 'push', event: { type: 'status', status: { state: 'bogus' } } });
       processes[0]?.sendRaw('garbage');
       const result = await engine.generate({ turns: [{ role: 'user', content: 'Hi' }] });
       expect(result.text).toBe('ok');
@@ -171,7 +168,7 @@ describe('engine process protocol', () => {
     const { launch } = fakeLauncher(
       { reply: 'a b c d e f g h i j k l m n o p q r s t u v w x y z', deltaChars: 2, deltaDelayMs: 20 },
       undefined,
-      (message) => (message as { type?: string }).type === 'abort',
+      (message) => (message as { t?: string }).t === 'cancel',
     );
     const engine = new IsolatedEngine({ launch, abortGraceMs: 50 });
     try {
@@ -216,29 +213,16 @@ describe('engine process protocol', () => {
     }
   });
 
-  it('dispose ends a running generation as aborted with its text, ends the process, and refuses further use', async () => {
+  it('dispose lets the process end on its own after answering, with a reply running (the reply: chat-engine-contract)', async () => {
     const { launch, processes } = fakeLauncher({ reply: 'x'.repeat(400), deltaChars: 4, deltaDelayMs: 5 });
     const exits: EngineProcessExit[] = [];
     const engine = new IsolatedEngine({ launch });
     await engine.load('/models/a.gguf');
     processes[0]?.onExit((exit) => exits.push(exit));
-    const deltas: string[] = [];
-    let firstDelta!: () => void;
-    const started = new Promise<void>((resolve) => (firstDelta = resolve));
-    const running = engine.generate({ turns: [{ role: 'user', content: 'Go' }] }, {
-      onText: (delta) => {
-        deltas.push(delta);
-        firstDelta();
-      },
-    });
-    await started;
+    const running = engine.generate({ turns: [{ role: 'user', content: 'Go' }] });
     await engine.dispose();
-    const result = await running;
-    expect(result.stopReason).toBe('aborted');
-    expect(result.text).toBe(deltas.join(''));
-    expect(exits).toEqual([{ code: 0, signal: null }]);
-    expect(engine.status().state).toBe('noModel');
-    await expect(engine.generate({ turns: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ code: 'DISPOSED' });
+    await expect(running).resolves.toMatchObject({ stopReason: 'aborted' });
+    expect(exits).toEqual([{ code: 0, signal: null }]); // exited, not killed
   });
 
   it('cancels a load through its signal', async () => {

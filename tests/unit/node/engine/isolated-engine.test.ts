@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
-import { writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { writeGguf } from '../../../support/synthetic-model/gguf-writer';
 import type { GenerateRequest } from '../../../../src-main/node/engine/port';
 import { createAppEngine } from '../../../../src-main/node/engine/process/create-engine';
 import type { IsolatedEngine } from '../../../../src-main/node/engine/process/isolated-engine';
-import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../support/synthetic-model/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { ask, engineError, waitForStatus } from './support/engine-test-helpers';
 
@@ -55,22 +55,12 @@ async function writeAbortingModel(path: string): Promise<void> {
 }
 
 describe('IsolatedEngine', () => {
-  it('runs the model in another process, streaming text, context info and stats over the channel', async () => {
+  it('runs the model in another process (streaming, aborts and the rest: chat-engine-contract.test.ts)', async () => {
     expect(engine.processId()).toBeGreaterThan(0);
     expect(engine.processId()).not.toBe(process.pid);
     expect(engine.status()).toMatchObject({ state: 'ready', modelPath, contextSize: 2048, error: null });
-    const deltas: string[] = [];
-    let context: unknown;
-    const result = await engine.generate(ask('Tell me a story.', { maxTokens: 30 }), {
-      onText: (delta) => deltas.push(delta),
-      onContext: (info) => (context = info),
-    });
-    expect(deltas.length).toBeGreaterThan(3);
-    expect(deltas.join('')).toBe(result.text);
-    expect(context).toEqual(result.context);
-    expect(result.context).toMatchObject({ turnsInView: 1, turnsDropped: 0 });
-    expect(result.stats.promptTokens).toBe(result.context.promptTokens);
-    expect(result.stats.generatedTokens).toBeGreaterThan(3);
+    const result = await engine.generate(ask('Tell me a story.', { maxTokens: 8 }));
+    expect(result.stats.generatedTokens).toBeGreaterThan(0);
   });
 
   it('measures time to first token on the host, process hop included', async () => {
@@ -106,21 +96,6 @@ describe('IsolatedEngine', () => {
     expect(engine.status()).toMatchObject({ state: 'ready', modelPath, error: null });
     const after = await engine.generate(ask('Still here?', { maxTokens: 3 }));
     expect(after.stats.generatedTokens).toBeGreaterThan(0);
-  });
-
-  it('aborts a generation mid-stream, keeping the text so far', async () => {
-    const controller = new AbortController();
-    const deltas: string[] = [];
-    const result = await engine.generate(ask('Write a long essay.', { maxTokens: 1500, temperature: 1 }), {
-      signal: controller.signal,
-      onText: (delta) => {
-        deltas.push(delta);
-        if (deltas.length === 5) controller.abort();
-      },
-    });
-    expect(result.stopReason).toBe('aborted');
-    expect(result.text).toBe(deltas.join(''));
-    expect(result.stats.generatedTokens).toBeLessThan(100);
   });
 
   it('survives a SIGKILL of the engine mid-stream: clear error, text so far delivered, restarts, reloads the model', async () => {

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
-import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
+import { gguf, writeGguf } from '../../../support/synthetic-model/gguf-writer';
 import { phi2ChatFormat } from '../../../../src-main/node/engine/chat-format';
 import { LlamaEngine, defaultThreadCount } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
 import type { GenerateRequest, GenerateResult } from '../../../../src-main/node/engine/port';
-import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../support/synthetic-model/synthetic-phi2';
 import { TokenTextDecoder } from '../../../../src-main/node/engine/token-text-decoder';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { ask, engineError } from './support/engine-test-helpers';
@@ -35,40 +35,6 @@ afterAll(async () => {
 });
 
 describe('LlamaEngine loading', () => {
-  it('goes noModel → loading with rising progress → ready with the model name and context size', async () => {
-    const fresh = new LlamaEngine({ threads: 1 });
-    const statuses: EngineStatus[] = [];
-    const progress: number[] = [];
-    fresh.onStatus((status) => statuses.push(status));
-    expect(fresh.status().state).toBe('noModel');
-    try {
-      await fresh.load(modelPath, { onProgress: (value) => progress.push(value) });
-
-      expect(statuses[0]).toMatchObject({ state: 'loading', modelPath, loadProgress: 0 });
-      expect(statuses.at(-1)).toEqual({
-        state: 'ready',
-        modelPath,
-        modelName: TINY_SHAPE.name,
-        loadProgress: null,
-        contextSize: 2048,
-        error: null,
-      });
-      const loading = statuses.slice(0, -1);
-      expect(loading.every((status) => status.state === 'loading')).toBe(true);
-      expect(progress[0]).toBe(0);
-      expect(progress.at(-1)).toBe(1);
-      expect([...progress].sort((a, b) => a - b)).toEqual(progress); // never goes backwards
-    } finally {
-      await fresh.dispose();
-    }
-  });
-
-  it('rejects a missing file with MODEL_NOT_FOUND and keeps the loaded model ready', async () => {
-    const error = await engineError(engine.load(join(dir, 'missing.gguf')));
-    expect(error.code).toBe('MODEL_NOT_FOUND');
-    expect(engine.status()).toMatchObject({ state: 'ready', modelPath });
-  });
-
   it('rejects a file that is not GGUF with MODEL_INVALID and keeps the loaded model ready', async () => {
     const path = join(dir, 'notes.gguf');
     await writeFile(path, 'not a model');
@@ -96,44 +62,9 @@ describe('LlamaEngine loading', () => {
     expect(engine.status()).toMatchObject({ state: 'ready', modelPath });
   });
 
-  it('ends in state error when the first load fails', async () => {
-    const fresh = new LlamaEngine();
-    try {
-      await engineError(fresh.load(join(dir, 'missing.gguf')));
-      expect(fresh.status()).toMatchObject({ state: 'error', contextSize: null });
-      expect(fresh.status().error).toContain('not found');
-      const error = await engineError(fresh.generate(ask('Hello')));
-      expect(error.code).toBe('NO_MODEL');
-    } finally {
-      await fresh.dispose();
-    }
-  });
 });
 
 describe('LlamaEngine generation', () => {
-  it('streams text deltas that concatenate to the result, with stats', async () => {
-    const deltas: string[] = [];
-    const result = await engine.generate(ask('Tell me a story.', { maxTokens: 40 }), {
-      onText: (delta) => deltas.push(delta),
-    });
-    expect(deltas.length).toBeGreaterThan(3);
-    expect(deltas.every((delta) => delta.length > 0)).toBe(true);
-    expect(deltas.join('')).toBe(result.text);
-    expect(result.text).toBe(result.text.trim());
-    expect(result.stats.promptTokens).toBeGreaterThan(3);
-    expect(result.stats.generatedTokens).toBeGreaterThan(3);
-    expect(result.stats.generatedTokens).toBeLessThanOrEqual(40);
-    expect(result.stats.tokensPerSecond).toBeGreaterThan(0);
-    expect(result.stats.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
-    expect(result.stats.stopReason).toBe(result.stopReason);
-  });
-
-  it('respects maxTokens', async () => {
-    const result = await engine.generate(ask('Count to a hundred.', { maxTokens: 5 }));
-    expect(result.stopReason).toBe('maxTokens');
-    expect(result.stats.generatedTokens).toBe(5);
-  });
-
   it('gives identical output for the same seed, and different output for another seed', async () => {
     const settings = { temperature: 0.8, maxTokens: 30 };
     const other = ask('Something unrelated', { maxTokens: 4 });
@@ -176,33 +107,6 @@ describe('LlamaEngine generation', () => {
     expect(again.stats.evaluatedPromptTokens).toBe(1);
   });
 
-  it('stops at once when aborted mid-stream, keeping the text so far', async () => {
-    const controller = new AbortController();
-    const deltas: string[] = [];
-    let abortedAt = 0;
-    const result = await engine.generate(ask('Write a long essay.', { maxTokens: 1500, temperature: 1 }), {
-      signal: controller.signal,
-      onText: (delta) => {
-        deltas.push(delta);
-        if (deltas.length === 5) {
-          abortedAt = performance.now();
-          controller.abort();
-        }
-      },
-    });
-    expect(performance.now() - abortedAt).toBeLessThan(200);
-    expect(result.stopReason).toBe('aborted');
-    expect(result.stats.stopReason).toBe('aborted');
-    expect(deltas).toHaveLength(5);
-    expect(result.text).toBe(deltas.join(''));
-    expect(result.stats.generatedTokens).toBeLessThan(50);
-  });
-
-  it('resolves as aborted, without evaluating, when the signal is already aborted', async () => {
-    const result = await engine.generate(ask('Never mind.'), { signal: AbortSignal.abort() });
-    expect(result).toMatchObject({ text: '', stopReason: 'aborted', stats: { generatedTokens: 0 } });
-  });
-
   it('stops during prompt evaluation, and the part already evaluated is reused next time', async () => {
     // Small prompt steps make evaluating this ~1500-token prompt take far longer than the 50 ms before the abort.
     const stepwise = new LlamaEngine({ threads: 1, promptChunkTokens: 8 });
@@ -219,38 +123,6 @@ describe('LlamaEngine generation', () => {
     } finally {
       await stepwise.dispose();
     }
-  });
-
-  it('lets a queued request be aborted without waiting for the one in front of it', async () => {
-    const controller = new AbortController();
-    let firstDone = false;
-    const first = engine.generate(ask('Take your time.', { maxTokens: 300 })).then((result) => {
-      firstDone = true;
-      return result;
-    });
-    const queued = engine.generate(ask('Me next?'), { signal: controller.signal });
-    controller.abort();
-    await expect(queued).resolves.toMatchObject({ text: '', stopReason: 'aborted' });
-    expect(firstDone).toBe(false);
-    await first;
-  });
-
-  it('serves concurrent requests one at a time, in order', async () => {
-    const log: string[] = [];
-    const a = engine.generate(ask('First?', { maxTokens: 10 }), { onText: () => log.push('a') });
-    const b = engine.generate(ask('Second?', { maxTokens: 10 }), { onText: () => log.push('b') });
-    const [resultA, resultB] = await Promise.all([a, b]);
-    expect(resultA.text.length).toBeGreaterThan(0);
-    expect(resultB.text.length).toBeGreaterThan(0);
-    expect(log.join('')).toMatch(/^a+b+$/);
-  });
-
-  it('refuses a prompt that does not fit the context with CONTEXT_OVERFLOW', async () => {
-    const error = await engineError(engine.generate(ask('tell me more '.repeat(1000))));
-    expect(error.code).toBe('CONTEXT_OVERFLOW');
-    expect(error.message).toContain('2,048-token context');
-    const after = await engine.generate(ask('Short again.', { maxTokens: 3 }));
-    expect(after.stats.generatedTokens).toBeGreaterThan(0);
   });
 
   it('refuses a 10 MB paste at once, from a lower bound, without tokenizing it (seconds of work otherwise)', async () => {

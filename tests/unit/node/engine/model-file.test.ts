@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectModelFile } from '../../../../src-main/node/engine/model-file';
 import { EngineError } from '../../../../src-main/node/engine/port';
-import { TINY_SHAPE } from '../../../../src-main/node/engine/synthetic-phi2';
+import { TINY_SHAPE } from '../../../support/synthetic-model/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryProgressEvents } from '../../../../src-main/common/contract';
-import type { RpcClient } from '../../../../src-main/common/rpc';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import type { AppClient } from '../../../../src-main/common/app-rpc';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { fromChatGpt } from '../../../../src-main/node/history/import/chatgpt';
 import { chatGptConversation, richConversation } from '../../../fixtures/chatgpt-export';
 import { expectValidExport } from '../../../fixtures/export-schema';
@@ -44,7 +44,7 @@ function write(name: string, content: unknown): string {
   return file;
 }
 
-async function importPaths(client: RpcClient, paths: string[]) {
+async function importPaths(client: AppClient, paths: string[]) {
   const events: HistoryProgressEvents[] = [];
   const result = await client.call('history.import', { paths }, { onEvent: (event) => events.push(event) });
   return { result, events };

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { RpcClient } from '../../../../src-main/common/rpc';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import type { AppClient } from '../../../../src-main/common/app-rpc';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
 import { RICH_REPLY } from '../../../fixtures/rich-reply';
 import { edit, regenerate, send, startHarness, type Harness } from '../host/compose-harness';
@@ -25,7 +25,7 @@ export function bootHistoryApp(dir: string, clock: { now: number }): Harness {
  * question: three branches, the first one shown), "Lisbon trip" (two exchanges), and "Zebra facts" (archived, asked in
  * the quick prompt).
  */
-export async function seedHistory(client: RpcClient, clock: { now: number }): Promise<{ circle: string; lisbon: string; zebra: string }> {
+export async function seedHistory(client: AppClient, clock: { now: number }): Promise<{ circle: string; lisbon: string; zebra: string }> {
   clock.now = DAYS.circle;
   const circle = await client.call('conversations.create', { title: 'Circle area' });
   const first = await send(client, circle.id, 'What is the area of a circle?');

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RpcError } from '../../../../src-main/common/contract';
-import { RpcClient } from '../../../../src-main/common/rpc';
+import { connectApp, type AppClient } from '../../../../src-main/common/app-rpc';
 import { createWebSocketTransport } from '../../../../src-main/node/host/ws-transport';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { startBrowserHost, type BrowserHost } from '../../../../src-main/node/host/browser-host';
 import { LoopbackServerError } from '../../../../src-main/node/host/loopback-server';
 import { getTinyModelPath } from '../../../fixtures/models';
@@ -114,7 +114,7 @@ describe('browser host', () => {
   it('serves the contract over the socket: create, send with streamed deltas, read back', async () => {
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://localhost:${port}` })) as WebSocket;
-    const client = new RpcClient(createWebSocketTransport(socket));
+    const client = connectApp(createWebSocketTransport(socket));
     const conversation = await client.call('conversations.create', {});
     const deltas: string[] = [];
     const reply = await client.call(
@@ -158,7 +158,7 @@ describe('browser host', () => {
     engine = new ScriptedEngine({ initialModelPath: path.join(dir, 'model.gguf'), reply: 'word '.repeat(40), deltaDelayMs: 15 });
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
-    const client = new RpcClient(createWebSocketTransport(socket));
+    const client = connectApp(createWebSocketTransport(socket));
     const streaming = await client.call('conversations.create', { title: 'Streaming' });
     const other = await client.call('conversations.create', { title: 'Pasted into' });
     const deltas: string[] = [];
@@ -175,7 +175,7 @@ describe('browser host', () => {
     expect(pasted).toMatchObject({ code: 'BAD_REQUEST', details: { reason: 'TOO_LARGE', limit: 6_065_536 } });
     expect((pasted as RpcError & { details: { bytes: number } }).details.bytes).toBeGreaterThan(10_000_000);
     expect((pasted as RpcError).message).toBe(
-      'This request is 10.0 MB, more than the 6.1 MB the app reads at once: a message may have at most 1,000,000 characters.',
+      'This request is 10.0 MB, more than the 6.07 MB the app reads at once: a message may have at most 1,000,000 characters.',
     );
     expect(deltas.length).toBeLessThan(40); // answered while the reply was still streaming
 
@@ -208,7 +208,7 @@ describe('browser host', () => {
   it('pushes engine status changes to connected pages', async () => {
     const { port, token } = await start();
     const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
-    const client = new RpcClient(createWebSocketTransport(socket));
+    const client = connectApp(createWebSocketTransport(socket));
     const states: string[] = [];
     client.onPush((event) => event.type === 'onEngineStatus' && states.push(event.status.state));
     await engine.load(path.join(dir, 'other.gguf'));
@@ -231,9 +231,9 @@ describe('browser host', () => {
 
   it('knows which connections are chat pages: "Continue in Phi Desk" switches those, and says when there is none', async () => {
     const { port, token, pages } = await start();
-    const open = async (query: string): Promise<{ client: RpcClient; socket: WebSocket }> => {
+    const open = async (query: string): Promise<{ client: AppClient; socket: WebSocket }> => {
       const socket = (await connect(`ws://127.0.0.1:${port}/rpc?token=${token}${query}`, { Origin: `http://127.0.0.1:${port}` })) as WebSocket;
-      return { client: new RpcClient(createWebSocketTransport(socket)), socket };
+      return { client: connectApp(createWebSocketTransport(socket)), socket };
     };
     const quick = await open('&page=quick');
     const conversation = await quick.client.call('conversations.create', { source: 'quick' });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppNotice } from '../../../../src-main/common/types';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';

@@ -5,7 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DELETE_UNDO_WINDOW_MS, type RpcError } from '../../../../src-main/common/contract';
 import type { MethodInput } from '../../../../src-main/common/schemas';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { manualClock } from '../store/store-fixtures';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RpcError } from '../../../../src-main/common/contract';
 import { MAX_MESSAGE_LENGTH } from '../../../../src-main/common/schemas';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { startHarness, tempDataDir, type Harness } from './compose-harness';
 
 // Drafts over the real contract on a real database: what the window saves as the user types, and finds again after

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChatSendEvents, PushEvents } from '../../../../src-main/common/contract';
-import { RpcClient, serveRpc } from '../../../../src-main/common/rpc';
-import { createMemoryTransportPair } from '../../../../src-main/common/transports/memory';
+import { connectApp, serveApp, type AppClient } from '../../../../src-main/common/app-rpc';
+import { createMemoryTransportPair } from '../../../support/memory-transport';
 import type { Message } from '../../../../src-main/common/types';
 import type { ChatEngine } from '../../../../src-main/node/engine/port';
 import { composeApp, type ComposedApp, type ComposeOptions } from '../../../../src-main/node/host/compose';
@@ -14,7 +14,7 @@ import { composeApp, type ComposedApp, type ComposeOptions } from '../../../../s
  */
 export interface Harness {
   app: ComposedApp;
-  client: RpcClient;
+  client: AppClient;
   /** Every push event received, in order. */
   pushes: PushEvents[];
   /** Close the connection and dispose the app (idempotent). */
@@ -34,9 +34,9 @@ export function startHarness(
 ): Harness {
   const app = composeApp({ dataDir, engine, host: 'browser', version: '0.0.0-test', ...options });
   const pair = createMemoryTransportPair();
-  const server = serveRpc(pair.server, app.handlers);
+  const server = serveApp(pair.server, app.handlers);
   const offPush = app.onPush((event) => server.push(event));
-  const client = new RpcClient(pair.client);
+  const client = connectApp(pair.client);
   const pushes: PushEvents[] = [];
   client.onPush((event) => pushes.push(event));
   let closing: Promise<void> | undefined;
@@ -79,17 +79,17 @@ export async function collectChat(
 }
 
 /** `chat.send` over the contract, with its events. */
-export function send(client: RpcClient, conversationId: string, text: string): Promise<ChatRun> {
+export function send(client: AppClient, conversationId: string, text: string): Promise<ChatRun> {
   return collectChat((onEvent) => client.call('chat.send', { conversationId, text }, { onEvent }));
 }
 
 /** `chat.edit` over the contract, with its events. */
-export function edit(client: RpcClient, messageId: string, text: string): Promise<ChatRun> {
+export function edit(client: AppClient, messageId: string, text: string): Promise<ChatRun> {
   return collectChat((onEvent) => client.call('chat.edit', { messageId, text }, { onEvent }));
 }
 
 /** `chat.regenerate` over the contract, with its events. */
-export function regenerate(client: RpcClient, messageId: string): Promise<ChatRun> {
+export function regenerate(client: AppClient, messageId: string): Promise<ChatRun> {
   return collectChat((onEvent) => client.call('chat.regenerate', { messageId }, { onEvent }));
 }
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryProgressEvents } from '../../../../src-main/common/contract';
 import { RpcError } from '../../../../src-main/common/contract';
-import type { RpcClient } from '../../../../src-main/common/rpc';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import type { AppClient } from '../../../../src-main/common/app-rpc';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import type { ExportedConversation } from '../../../../src-main/node/store/history-schema';
 import { expectValidExport } from '../../../fixtures/export-schema';
 import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
@@ -50,7 +50,7 @@ afterEach(async () => {
  * — three branches, the current one switched back to the first — and an archived "Zebra facts" asked in the quick
  * prompt.
  */
-async function seed(client: RpcClient): Promise<{ trip: string; zebra: string }> {
+async function seed(client: AppClient): Promise<{ trip: string; zebra: string }> {
   const trip = await client.call('conversations.create', { title: 'Trip plans' });
   const first = await send(client, trip.id, 'Where should we go in spring?');
   await send(client, trip.id, 'And what about food?');
@@ -93,7 +93,7 @@ function allShapes(harness: Harness) {
   return history.conversationIds().map((id) => shape(history.readConversation(id)));
 }
 
-async function exportJson(client: RpcClient, file: string, extra: { conversationId?: string; overwrite?: boolean } = {}) {
+async function exportJson(client: AppClient, file: string, extra: { conversationId?: string; overwrite?: boolean } = {}) {
   const events: HistoryProgressEvents[] = [];
   const { conversationId, ...rest } = extra;
   const scope = conversationId === undefined ? {} : { scope: { kind: 'conversations' as const, ids: [conversationId] } };
@@ -103,7 +103,7 @@ async function exportJson(client: RpcClient, file: string, extra: { conversation
   return { result, events };
 }
 
-async function importFile(client: RpcClient, file: string) {
+async function importFile(client: AppClient, file: string) {
   const events: HistoryProgressEvents[] = [];
   const result = await client.call('history.import', { paths: [file] }, { onEvent: (e) => events.push(e) });
   return { result, events };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_LENGTH, type MethodInput } from '../../../../src-main/common/schemas';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { send, startHarness, tempDataDir, type Harness } from './compose-harness';
 
 // `chat.measure` over the real contract (schemas, RPC, in-memory transport) on the composed app: a real store on a

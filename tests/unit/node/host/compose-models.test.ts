@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PushEvents, RpcError } from '../../../../src-main/common/contract';
-import { RpcClient, serveRpc } from '../../../../src-main/common/rpc';
-import { createMemoryTransportPair } from '../../../../src-main/common/transports/memory';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { connectApp, serveApp, type AppClient } from '../../../../src-main/common/app-rpc';
+import { createMemoryTransportPair } from '../../../support/memory-transport';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { composeApp, type ComposedApp } from '../../../../src-main/node/host/compose';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
@@ -15,7 +15,7 @@ import { makeFifo, releaseFifo, within } from '../../../fixtures/special-files';
 
 let dir: string;
 let tinyModel: string;
-const open: Array<{ app: ComposedApp; client: RpcClient; close: () => void }> = [];
+const open: Array<{ app: ComposedApp; client: AppClient; close: () => void }> = [];
 
 beforeAll(async () => {
   tinyModel = await getTinyModelPath();
@@ -32,12 +32,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function start(engine: ScriptedEngine): { app: ComposedApp; client: RpcClient; pushes: PushEvents[] } {
+function start(engine: ScriptedEngine): { app: ComposedApp; client: AppClient; pushes: PushEvents[] } {
   const app = composeApp({ dataDir: dir, engine, host: 'browser', version: '0.0.0-test' });
   const pair = createMemoryTransportPair();
-  const server = serveRpc(pair.server, app.handlers);
+  const server = serveApp(pair.server, app.handlers);
   const offPush = app.onPush((event) => server.push(event));
-  const client = new RpcClient(pair.client);
+  const client = connectApp(pair.client);
   const pushes: PushEvents[] = [];
   client.onPush((event) => pushes.push(event));
   open.push({ app, client, close: () => (offPush(), server.close(), pair.close()) });

@@ -3,7 +3,7 @@ import { DEFAULT_QUICK_SHORTCUT } from '../../../../src-main/common/accelerator'
 import { RpcError } from '../../../../src-main/common/contract';
 import { MAX_CLIPBOARD_CONTEXT_LENGTH } from '../../../../src-main/common/schemas';
 import { DesktopController } from '../../../../src-main/node/desktop/desktop-controller';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { NO_DESKTOP_STATUS } from '../../../../src-main/node/host/window-host';
 import { FakeDesktopPort } from '../desktop/fake-desktop-port';
 import { collectChat, send, startHarness, tempDataDir, type Harness } from './compose-harness';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MethodName } from '../../../../src-main/common/contract';
 import type { MethodInput } from '../../../../src-main/common/schemas';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { collectChat, send, startHarness, tempDataDir, type Harness } from './compose-harness';
 
 /**

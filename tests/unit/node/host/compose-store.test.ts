@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppNotice } from '../../../../src-main/common/types';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { composeApp, DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { StoreError } from '../../../../src-main/node/store/store-error';
 import { corruptBTrees, holdWriteLock } from '../store/temp-store';
@@ -212,7 +212,9 @@ describe('opening the database', () => {
     expect((error as Error).message).toContain(data.dir);
     await other.dispose();
     const conversation = await first.client.call('conversations.create', {});
-    await expect(send(first.client, conversation.id, 'still fine')).resolves.toBeDefined();
+    await expect(send(first.client, conversation.id, 'still fine')).resolves.toMatchObject({
+      result: { status: 'complete', content: 'Noted.' },
+    });
     await first.close();
     // Once the first copy has stopped, the folder is free again.
     const second = boot();
@@ -300,6 +302,7 @@ describe('daily backups', () => {
     expect(notices).toEqual([{ id: 'backup-failed', level: 'warning', text: expect.stringMatching(/daily backup .* failed/) as unknown }]);
     await expect.poll(() => harness.pushes.some((p) => p.type === 'onNotice' && p.notice.id === 'backup-failed')).toBe(true);
     expect(existsSync(path.join(data.dir, DATABASE_FILE))).toBe(true);
-    await expect(harness.client.call('conversations.create', {})).resolves.toBeDefined();
+    const created = await harness.client.call('conversations.create', { title: 'After the failed backup' });
+    expect((await harness.client.call('conversations.list', {})).map((c) => c.id)).toContain(created.id);
   });
 });

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RpcClient } from '../../../../src-main/common/rpc';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { connectApp, type AppClient } from '../../../../src-main/common/app-rpc';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { startBrowserHost, TRANSFERS_FOLDER, type BrowserHost } from '../../../../src-main/node/host/browser-host';
 import { attachment } from '../../../../src-main/node/host/history-routes';
 import { createWebSocketTransport } from '../../../../src-main/node/host/ws-transport';
@@ -19,7 +19,7 @@ import { expectValidExport } from '../../../fixtures/export-schema';
 
 let dir: string;
 let host: BrowserHost;
-let client: RpcClient;
+let client: AppClient;
 let origin: string;
 
 beforeEach(async () => {
@@ -32,7 +32,7 @@ beforeEach(async () => {
   origin = `http://127.0.0.1:${host.port}`;
   const socket = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`, { headers: { Origin: origin } });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  client = new RpcClient(createWebSocketTransport(socket));
+  client = connectApp(createWebSocketTransport(socket));
   const conversation = await client.call('conversations.create', { title: 'Café ☕ notes' });
   await client.call('chat.send', { conversationId: conversation.id, text: 'Hello' });
 });

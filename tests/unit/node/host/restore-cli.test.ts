@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { runRestoreCommand } from '../../../../src-main/node/host/restore-command';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RpcClient } from '../../../../src-main/common/rpc';
+import { connectApp } from '../../../../src-main/common/app-rpc';
 import { createWebSocketTransport } from '../../../../src-main/node/host/ws-transport';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { makeFifo, releaseFifo } from '../../../fixtures/special-files';
@@ -108,7 +108,7 @@ describe('npm run serve', () => {
     const url = new URL(running.stdout.trim());
     const socket = new WebSocket(`ws://${url.host}/rpc?token=${url.searchParams.get('token')}`, { headers: { Origin: url.origin } });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    const client = new RpcClient(createWebSocketTransport(socket));
+    const client = connectApp(createWebSocketTransport(socket));
     const conversation = await client.call('conversations.create', { title: 'Frozen' });
 
     const engines = childProcesses(running.pid!, 'engine-worker');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../../../src-main/node/models/byte-format';
+import { formatBytes } from '../../../../src-main/common/byte-format';
 import { parseSha256 } from '../../../../src-main/node/models/remote-file-info';
 import { parseContentRange } from '../../../../src-main/node/models/transfer';
 import { checkUrl } from '../../../../src-main/node/models/url-policy';
@@ -61,5 +61,6 @@ describe('formatBytes', () => {
     expect(formatBytes(600_320)).toBe('600 kB');
     expect(formatBytes(1_789_239_136)).toBe('1.79 GB');
     expect(formatBytes(12_345_678)).toBe('12.3 MB');
+    expect(formatBytes(Number.NaN)).toBe('0 bytes');
   });
 });

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { send, startHarness, tempDataDir, type Harness } from '../host/compose-harness';
 import { enableLocalApi } from './support/local-api-helpers';
 

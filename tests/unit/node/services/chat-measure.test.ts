@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatSendEvents } from '../../../../src-main/common/contract';
 import type { ContextMeasured } from '../../../../src-main/common/types';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { ChatService, type ChatContext } from '../../../../src-main/node/services/chat-service';
 import { waitForStatus } from '../engine/support/engine-test-helpers';
 import { openStore, type Store } from '../../../../src-main/node/store/open-store';

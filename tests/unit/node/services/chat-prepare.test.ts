@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RpcError } from '../../../../src-main/common/contract';
 import { EngineError } from '../../../../src-main/node/engine/port';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { ChatService, type ChatContext } from '../../../../src-main/node/services/chat-service';
 import { openStore, type Store } from '../../../../src-main/node/store/open-store';
 

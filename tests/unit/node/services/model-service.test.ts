@@ -7,7 +7,7 @@ import { parseParams } from '../../../../src-main/common/schemas';
 import type { ModelDownload, ModelsState } from '../../../../src-main/common/types';
 import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import type { ChatEngine } from '../../../../src-main/node/engine/port';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import type { ModelCatalogEntry } from '../../../../src-main/node/models';
 import {
   ModelService,
@@ -16,8 +16,8 @@ import {
   type ModelServiceOptions,
 } from '../../../../src-main/node/services/model-service';
 import { openStore, type Store } from '../../../../src-main/node/store';
-import { gguf, writeGguf } from '../../../../src-main/node/engine/gguf-writer';
-import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../../src-main/node/engine/synthetic-phi2';
+import { gguf, writeGguf } from '../../../support/synthetic-model/gguf-writer';
+import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../support/synthetic-model/synthetic-phi2';
 import { getTinyModelPath } from '../../../fixtures/models';
 import { REPO, noFaults, sha256, startModelServer, type ModelServer } from '../models/model-server';
 

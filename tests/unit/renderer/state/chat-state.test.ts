@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
-import { RpcClient, serveRpc } from '../../../../src-main/common/rpc';
-import { createMemoryTransportPair } from '../../../../src-main/common/transports/memory';
+import { connectApp, serveApp } from '../../../../src-main/common/app-rpc';
+import { createMemoryTransportPair } from '../../../support/memory-transport';
 import { ChatState } from '../../../../src-renderer/lib/chat.svelte';
 import { appendNumbered, numbers, range, useAppSession } from './state-harness';
 
@@ -56,9 +56,9 @@ describe('ChatState', () => {
     const conversationId = chat.selectedId!;
     // A second window on the same app.
     const pair = createMemoryTransportPair();
-    const server = serveRpc(pair.server, app.handlers);
+    const server = serveApp(pair.server, app.handlers);
     const offPush = app.onPush((event) => server.push(event));
-    const other = new RpcClient(pair.client);
+    const other = connectApp(pair.client);
     try {
       session.engine.queueReply('Second answer.');
       await other.call('chat.send', { conversationId, text: 'Second question' }, { onEvent: () => {} });

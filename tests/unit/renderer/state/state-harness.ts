@@ -1,6 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { Message } from '../../../../src-main/common/types';
-import { ScriptedEngine, type ScriptedEngineOptions } from '../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine, type ScriptedEngineOptions } from '../../../support/scripted-engine';
 import type { ConversationStore } from '../../../../src-main/node/store/conversation-store';
 import { startHarness, tempDataDir, type Harness } from '../../node/host/compose-harness';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSendEvents } from '../../../../../src-main/common/contract';
 import type { RemoteServer } from '../../../../../src-main/common/types';
-import { ScriptedEngine } from '../../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../../support/scripted-engine';
 import { getTinyModelPath } from '../../../../fixtures/models';
 import { startHarness, tempDataDir, type Harness } from '../../host/compose-harness';
 import { startLocalApiChild, type LocalApiChild } from '../../openai/support/local-api-child';

@@ -6,7 +6,7 @@ import type { GenerateRequest } from '../../../../../src-main/node/engine/port';
 import { RemoteEngine } from '../../../../../src-main/node/engine/remote/remote-engine';
 import { RemoteFailure } from '../../../../../src-main/node/engine/remote/remote-http';
 import { probeRemote } from '../../../../../src-main/node/engine/remote/remote-models';
-import { ScriptedEngine } from '../../../../../src-main/node/engine/scripted-engine';
+import { ScriptedEngine } from '../../../../support/scripted-engine';
 import { startHarness, tempDataDir } from '../../host/compose-harness';
 
 // Every way a remote server can fail, from a small loopback server of the test's own: each failure ends in words,

@@ -1,4 +1,4 @@
-import type { Transport } from '../rpc';
+import type { Transport } from '../../src-main/common/rpc';
 
 export interface MemoryTransportPair {
   client: Transport;

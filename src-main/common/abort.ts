@@ -1,3 +1,5 @@
+/** Small helpers for abortable work, usable anywhere (only `AbortSignal` and timers): racing, waiting, delaying. */
+
 /** The outcome of racing work against an abort signal. */
 export type Raced<T> = { aborted: false; value: T } | { aborted: true };
 

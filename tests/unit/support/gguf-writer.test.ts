@@ -3,20 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { END_OF_TEXT, buildByteLevelVocab, toByteLevel } from '../../../../src-main/node/engine/gpt2-vocab';
+import { END_OF_TEXT, buildByteLevelVocab, toByteLevel } from '../../support/synthetic-model/gpt2-vocab';
 import {
   encodeGgufHeader,
   float32ToFloat16Bits,
   gguf,
   writeGguf,
   type GgufFile,
-} from '../../../../src-main/node/engine/gguf-writer';
+} from '../../support/synthetic-model/gguf-writer';
 import {
   PHI2_SHAPE,
   TINY_SHAPE,
   describeSyntheticPhi2Model,
   writeSyntheticPhi2Model,
-} from '../../../../src-main/node/engine/synthetic-phi2';
+} from '../../support/synthetic-model/synthetic-phi2';
 
 let dir: string;
 beforeAll(async () => {

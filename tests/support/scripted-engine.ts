@@ -1,9 +1,9 @@
 import { basename, resolve } from 'node:path';
-import type { EngineStatus, StopReason } from '../../common/types';
-import { anySignal, delay } from './abort';
-import { fitContextWindow, measureContextWindow, toPromptMeasure, type ContextWindowOptions } from './context-window';
-import { inspectModelFile } from './model-file';
-import { formatPhi2Prompt } from './phi2-format';
+import type { EngineStatus, StopReason } from '../../src-main/common/types';
+import { anySignal, delay } from '../../src-main/common/abort';
+import { fitContextWindow, measureContextWindow, toPromptMeasure, type ContextWindowOptions } from '../../src-main/node/engine/context-window';
+import { inspectModelFile } from '../../src-main/node/engine/model-file';
+import { formatPhi2Prompt } from '../../src-main/node/engine/phi2-format';
 import {
   EngineError,
   type ChatEngine,
@@ -15,11 +15,11 @@ import {
   type PrefillResult,
   type PromptMeasure,
   prefillSkipped,
-} from './port';
-import { abortedBeforeStart, StatsClock, TextSink } from './reply-stats';
-import { PHI2_GENERATION_DEFAULTS } from '../../common/schemas';
-import { SerialQueue } from './serial-queue';
-import { EngineStatusEmitter, NO_MODEL_STATUS } from './status-emitter';
+} from '../../src-main/node/engine/port';
+import { abortedBeforeStart, StatsClock, TextSink } from '../../src-main/node/engine/reply-stats';
+import { PHI2_GENERATION_DEFAULTS } from '../../src-main/common/schemas';
+import { SerialQueue } from '../../src-main/node/engine/serial-queue';
+import { EngineStatusEmitter, NO_MODEL_STATUS } from '../../src-main/node/engine/status-emitter';
 
 /**
  * A reply the fake engine gives: plain text (streamed, then stopReason `eos`), or the full form to script the ending.
