@@ -27,7 +27,9 @@ export class StreamedReply {
   }
 
   onText(delta: string): void {
-    if (this.#closed) return;
+    // Text the process wrote after the caller aborted (already in flight on the pipe) reaches no one: the reply is
+    // what the caller had seen when it stopped.
+    if (this.#closed || this.options.signal?.aborted) return;
     this.#firstTextAt ??= performance.now();
     this.#text += delta;
     this.#deltas++;
@@ -44,6 +46,8 @@ export class StreamedReply {
    * here, process hop included — the wait the user sees.
    */
   withHostTiming(result: GenerateResult): GenerateResult {
+    // After an abort the process's text may run past what was forwarded; the caller keeps what it was shown.
+    if (result.stopReason === 'aborted' && this.options.signal?.aborted) result = { ...result, text: this.#text };
     if (this.#firstTextAt === null) return result;
     const timeToFirstTokenMs = Math.round(this.#firstTextAt - this.requestedAt);
     return { ...result, stats: { ...result.stats, timeToFirstTokenMs } };
