@@ -44,6 +44,12 @@ export interface ScriptedEngineOptions {
   deltaChars?: number;
   /** Wait before each delta, in ms. Default 0 (still yields to the event loop between deltas). */
   deltaDelayMs?: number;
+  /**
+   * Stream at this many deltas a second instead (the benchmark's fixed token rate): the n-th delta is due n/rate
+   * seconds after the reply started, so a timer that fires late does not slow the deltas after it. Overrides
+   * `deltaDelayMs`.
+   */
+  deltasPerSecond?: number;
   /** Wait before each of the three load-progress steps, in ms. Default 0. */
   loadDelayMs?: number;
   /**
@@ -154,6 +160,7 @@ export class ScriptedEngine implements ChatEngine {
       const stats = new StatsClock(requestedAt, fitted.info.promptTokens);
       const text = new TextSink(options.onText);
       let generated = 0;
+      const streamStarted = performance.now();
       const finish = (stopReason: StopReason): GenerateResult => ({
         text: text.value,
         stopReason,
@@ -162,8 +169,9 @@ export class ScriptedEngine implements ChatEngine {
       });
       for (const delta of deltas) {
         if (generated >= maxTokens) return finish('maxTokens');
-        await delay(this.options.deltaDelayMs ?? 0, signal);
-        if (!this.options.deltaDelayMs) await new Promise<void>((done) => setImmediate(done));
+        const wait = this.waitBefore(generated, streamStarted);
+        await delay(wait, signal);
+        if (wait <= 0) await new Promise<void>((done) => setImmediate(done));
         if (signal.aborted) return finish('aborted');
         stats.tokenArrived();
         generated++;
@@ -210,6 +218,13 @@ export class ScriptedEngine implements ChatEngine {
     release?.();
     this.statusEmitter.set({ ...NO_MODEL_STATUS });
     this.statusEmitter.clear();
+  }
+
+  /** How long to wait before delta number `index` (from 0) of a reply that started streaming at `started`. */
+  private waitBefore(index: number, started: number): number {
+    const rate = this.options.deltasPerSecond;
+    if (rate === undefined || !(rate > 0)) return this.options.deltaDelayMs ?? 0;
+    return started + ((index + 1) * 1000) / rate - performance.now();
   }
 
   /** How requests are fitted into the window: Phi-2's format, estimated tokens. */

@@ -1,9 +1,10 @@
 import type { Token, TokensList } from 'marked';
 import { onCodeBlockClick } from './code-block';
 import { isClosedFence, lexBlocks, renderBlock } from './markdown';
+import { markdownTiming, recordMarkdownUpdate } from './render-timing';
 import { closeStreamingBlock } from './streaming-tail';
 
-/** What rendering a message has cost so far (for tests and the benchmark). */
+/** What rendering a message has cost so far (for tests; the benchmark reads each update's share, see render-timing.ts). */
 export interface RenderStats {
   /** Times Markdown was lexed. */
   lexes: number;
@@ -86,6 +87,7 @@ export class MarkdownRenderer {
     const source = text.replace(/\r\n?/g, '\n');
     if (source === this.#source && streaming === this.#streaming) return;
     const started = performance.now();
+    const before = markdownTiming ? { ...this.stats } : null;
     try {
       // A finished text has no open block to continue: anything else is rendered afresh (reusing unchanged blocks).
       if (this.#complete || !source.startsWith(this.#source)) this.#rebuild(true);
@@ -96,7 +98,17 @@ export class MarkdownRenderer {
       if (streaming && wasStreaming && added !== '' && this.#append(added)) return;
       this.#render();
     } finally {
-      this.stats.ms += performance.now() - started;
+      const ended = performance.now();
+      this.stats.ms += ended - started;
+      if (before) {
+        recordMarkdownUpdate(started, ended, {
+          chars: source.length,
+          streaming,
+          lexedChars: this.stats.lexedChars - before.lexedChars,
+          blockRenders: this.stats.blockRenders - before.blockRenders,
+          appended: this.stats.appends > before.appends,
+        });
+      }
     }
   }
 

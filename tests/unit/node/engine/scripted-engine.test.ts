@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
 import { EngineError, type GenerateRequest } from '../../../../src-main/node/engine/port';
 import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
@@ -132,6 +132,28 @@ describe('ScriptedEngine', () => {
     });
     expect(result).toMatchObject({ text: 'a l', stopReason: 'aborted' });
     expect(deltas).toEqual(['a', ' ', 'l']);
+  });
+
+  it('streams at a fixed rate against the clock (deltasPerSecond): a late delta does not delay the ones after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
+    try {
+      const engine = await loadedEngine({ deltaChars: 1, deltasPerSecond: 100 });
+      engine.queueReply('x'.repeat(10));
+      const started = performance.now();
+      const arrivals: number[] = [];
+      const writing = engine.generate(hello, {
+        onText: () => {
+          arrivals.push(performance.now() - started);
+          if (arrivals.length === 3) vi.advanceTimersByTime(35); // the host was busy for 35 ms after the third
+        },
+      });
+      await vi.runAllTimersAsync();
+      await writing;
+      // Every 10 ms; the three that fell due while it was busy come at once, then the rate goes on as planned.
+      expect(arrivals).toEqual([10, 20, 30, 65, 65, 65, 70, 80, 90, 100]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('scripts a failure after partial text', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MarkdownRenderer } from '../../../../src-renderer/lib/markdown/incremental-renderer';
 import type * as MarkdownModule from '../../../../src-renderer/lib/markdown/markdown';
+import { MARKDOWN_MEASURE } from '../../../../src-renderer/lib/markdown/render-timing';
 import { SAMPLE_REPLY } from './sample-reply';
 
 // Rendering one block is a pure function of its tokens; jsdom makes it slow (KaTeX, DOMPurify). Memoised here so
@@ -202,5 +203,10 @@ describe('the open block while it streams', () => {
     expect(open.querySelector('.math-pending')?.textContent).toBe('\\frac{a}{b');
     expect(open.querySelector('.katex')).toBeNull();
     expect(streamed('$$\n\\frac{a}{b}\n$$').querySelector('.katex-display')).not.toBeNull();
+  });
+
+  it('records no user-timing entries unless the page asks for them (markdown-timing, see render-timing.test.ts)', () => {
+    streamed('# Title\n\nSome **bold** words');
+    expect(performance.getEntriesByName(MARKDOWN_MEASURE)).toEqual([]);
   });
 });
