@@ -1,6 +1,10 @@
 import type { EngineBenchResult } from './engine/engine-bench';
 import type { ModelFacts } from './engine/model-facts';
 import type { StoreBenchResult } from './store/store-bench';
+import { describeLoad } from './machine-load';
+import { median } from './ui/frame-stats';
+import { JUMP_TARGET, SHORT_MESSAGES } from './ui/seed-ui';
+import type { ScrollFigures, UiBenchResult } from './ui/ui-bench';
 
 /** One line of the benchmark table and of the JSON summary. */
 export interface ScenarioRow {
@@ -80,6 +84,106 @@ export function storeRows(result: StoreBenchResult): ScenarioRow[] {
     row('streamingBatchP95Us', 'streaming write per batch p95', 'µs', result.streamingBatch.p95Us, '< 1 ms (1% of a second at 10 writes/s)', result.streamingBatch.p95Us < 1000),
     row('bytesPerMessage', 'database size per message', 'bytes', result.bytesPerMessage, '—', null),
   ];
+}
+
+/**
+ * The UI rows (issue 9's targets), for the scenarios that ran. Frame times are main-thread time per frame
+ * (frame-stats.ts); opens, loads and jumps are the median of the repeats, with the smaller case (a short
+ * conversation, a handful of conversations) as the baseline where there is one.
+ */
+export function uiRows(result: UiBenchResult): ScenarioRow[] {
+  const { sizes, sidebar, longConversation: long, streaming } = result;
+  const rows: ScenarioRow[] = [];
+  const row = (id: string, scenario: string, unit: string, figure: number, target: string, pass: boolean | null, base: number | null = null): void => {
+    rows.push({ id, scenario, unit, figure: round1(figure), baseline: base === null ? null : round1(base), ratio: base === null ? null : ratioOf(figure, base), target, pass });
+  };
+  const under = (limit: number) => (figure: number): [string, boolean] => [`< ${limit} ms`, figure < limit];
+  const frame = under(16);
+  const paint = under(300);
+
+  if (streaming) {
+    const reply = `${count(streaming.tokens)}-token Markdown reply at ${streaming.tokensPerSecond} tok/s into ${count(sizes.streamHistory)} msgs`;
+    row('uiStreamFrameP95Ms', `frame time p95, streaming a ${reply}`, 'ms', streaming.frames.p95, ...frame(streaming.frames.p95));
+    row('uiStreamFrameMaxMs', 'frame time max, streaming', 'ms', streaming.frames.max, '—', null);
+    const { markdown } = streaming;
+    const once = `baseline: the finished reply at once`;
+    row('uiStreamParseMs', `Markdown parsing (lexing) per reply, ${count(markdown.lexedChars)} chars lexed (${once})`, 'ms', markdown.lexMs, '≤ 2× baseline', markdown.lexRatio <= 2, median(markdown.oneShotLexMs));
+    row('uiStreamMarkdownMs', `Markdown parsing + rendering per reply, ${count(markdown.updates)} updates (${once})`, 'ms', markdown.totalMs, '≤ 2× baseline', markdown.ratio <= 2, median(markdown.oneShotMs));
+  }
+  if (long) {
+    const size = `${count(sizes.longMessages)} msgs`;
+    const openMs = median(long.openMs);
+    row('uiLongOpenMs', `open a ${size} conversation → newest painted (baseline: ${SHORT_MESSAGES} msgs)`, 'ms', openMs, ...paint(openMs), median(long.openShortMs));
+    row('uiLongReloadMs', 'page load with it open → newest painted', 'ms', median(long.reloadMs), '—', null);
+    const jumpMs = median(long.jumpMs);
+    row('uiJumpMs', `search hit → message #${JUMP_TARGET} painted and highlighted (${size})`, 'ms', jumpMs, ...paint(jumpMs));
+    scrollRows(row, 'uiLongScroll', `scroll newest → oldest (${size})`, long.scroll);
+  }
+  if (sidebar) {
+    const size = `${count(result.conversations)} conversations`;
+    const firstPaint = median(sidebar.firstPaintMs);
+    row('uiSidebarFirstPaintMs', `page load → sidebar painted, ${size} (baseline: ${sidebar.baselineConversations})`, 'ms', firstPaint, ...paint(firstPaint), median(sidebar.baselineFirstPaintMs));
+    scrollRows(row, 'uiSidebarScroll', `scroll the sidebar top → bottom (${size})`, sidebar.scroll);
+  }
+  return rows;
+}
+
+const count = (value: number): string => value.toLocaleString('en-US');
+
+/** Frame p95, the longest stall and the rows in the page, of a scroll through a whole list. */
+function scrollRows(
+  row: (id: string, scenario: string, unit: string, figure: number, target: string, pass: boolean | null) => void,
+  id: string,
+  scenario: string,
+  scroll: ScrollFigures,
+): void {
+  const done = scroll.complete ? '' : ' (DID NOT REACH THE END)';
+  row(`${id}FrameP95Ms`, `${scenario}, frame time p95${done}`, 'ms', scroll.frames.p95, '< 16 ms', scroll.complete && scroll.frames.p95 < 16);
+  row(`${id}LongestStallMs`, `${scenario}, longest gap between frames`, 'ms', scroll.frames.longestInterval, '≤ 100 ms', scroll.complete && scroll.frames.longestInterval <= 100);
+  row(`${id}MaxRows`, `${scenario}, most rows in the page`, 'rows', scroll.maxRows, '< 100 (bounded)', scroll.maxRows < 100);
+}
+
+/** How the UI figures were taken, the figures behind the table, and how busy the machine was meanwhile. */
+export function uiNotes(result: UiBenchResult): string[] {
+  const { streaming, longConversation: long, sidebar } = result;
+  const list = (values: readonly number[]): string => values.join(', ');
+  const scroll = (name: string, figures: ScrollFigures): string =>
+    `ui: ${name}: ${figures.complete ? 'reached the end' : 'DID NOT reach the end'} in ${figures.seconds} s, ${figures.frames.frames} frames ` +
+    `(${figures.waitFrames} waiting for a page; the moving ones p95 ${figures.movingFrames.p95} ms), ${figures.frames.over50} over 50 ms, ` +
+    `${figures.frames.stalls} gaps over 100 ms; max ${figures.frames.max} ms; ${figures.longFrames.count} long animation frames (${figures.longFrames.totalMs} ms)`;
+  const lines = [
+    "ui: frame time = main-thread time from a frame's start (its requestAnimationFrame timestamp) to the end of its rendering " +
+      "(a message posted from that callback runs after style, layout and paint); a gap = the time between two frames' starts. " +
+      "Opens, loads and jumps: from the click's event time (or the navigation's start) to the end of the first frame that paints the target, median of the repeats.",
+  ];
+  if (streaming) {
+    const { frames, markdown } = streaming;
+    lines.push(
+      `ui: streaming: ${frames.frames} frames, p50 ${frames.p50} / p95 ${frames.p95} / max ${frames.max} ms, ${frames.over16} over 16 ms, ` +
+        `longest gap ${frames.longestInterval} ms; ${streaming.longFrames.count} long animation frames`,
+      `ui: Markdown per reply ${markdown.totalMs} ms over ${markdown.updates} updates (${markdown.appends} appends: ${markdown.appendMs} ms, ` +
+        `median ${markdown.appendMedianMs} ms; the median update that parsed: ${markdown.parseMedianMs} ms), ${markdown.blockRenders} block renders; ` +
+        `lexing ${markdown.lexMs} ms, ${count(markdown.lexedChars)} characters for a ${count(streaming.chars)}-character reply ` +
+        `(${(markdown.lexedChars / streaming.chars).toFixed(1)}×); the finished reply at once: ${list(markdown.oneShotMs)} ms, lexing ${list(markdown.oneShotLexMs)} ms`,
+    );
+  }
+  if (long) {
+    lines.push(
+      `ui: open ${list(long.openMs)} ms (short: ${list(long.openShortMs)}); page load ${list(long.reloadMs)} ms; jump ${list(long.jumpMs)} ms`,
+      scroll('messages newest → oldest', long.scroll),
+    );
+  }
+  if (sidebar) {
+    lines.push(
+      `ui: sidebar first paint ${list(sidebar.firstPaintMs)} ms (${sidebar.baselineConversations} conversations: ${list(sidebar.baselineFirstPaintMs)} ms)`,
+      scroll('sidebar top → bottom', sidebar.scroll),
+    );
+  }
+  lines.push(
+    `ui machine: ${describeLoad(result.load)}`,
+    ...Object.entries(result.scenarioLoad).map(([name, load]) => `ui machine, ${name}: ${describeLoad(load)}`),
+  );
+  return lines;
 }
 
 /** A plain-text table. */

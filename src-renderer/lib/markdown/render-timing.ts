@@ -19,8 +19,9 @@ export interface MarkdownUpdateDetail {
   chars: number;
   /** More text was still to come (the reply was streaming). */
   streaming: boolean;
-  /** Characters Marked lexed in this update. */
+  /** Characters Marked lexed in this update, and the milliseconds that took (part of the entry's duration). */
   lexedChars: number;
+  lexMs: number;
   /** Blocks rendered to DOM in this update. */
   blockRenders: number;
   /** The update only appended plain text to the last block's DOM (nothing was parsed). */

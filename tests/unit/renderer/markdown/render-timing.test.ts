@@ -21,7 +21,11 @@ describe('Markdown render timing (opt-in)', () => {
     renderer.update('# Title\n\nSome words\n\n- a', true); // nothing changed: no update, no entry
     renderer.update('# Title\n\nSome words\n\n- a', false);
 
-    const details = entries().map((entry) => entry.detail as MarkdownUpdateDetail);
+    const details = entries().map(({ detail }) => {
+      const { lexMs, ...rest } = detail as MarkdownUpdateDetail;
+      expect(lexMs).toBeGreaterThanOrEqual(0);
+      return rest;
+    });
     expect(details).toEqual([
       { chars: 13, streaming: true, lexedChars: 13, blockRenders: 2, appended: false },
       { chars: 19, streaming: true, lexedChars: 0, blockRenders: 0, appended: true },
@@ -30,5 +34,8 @@ describe('Markdown render timing (opt-in)', () => {
     ]);
     const total = entries().reduce((sum, entry) => sum + entry.duration, 0);
     expect(total).toBeCloseTo(renderer.stats.ms, 6);
+    const lexing = entries().reduce((sum, entry) => sum + (entry.detail as MarkdownUpdateDetail).lexMs, 0);
+    expect(lexing).toBeCloseTo(renderer.stats.lexMs, 6);
+    expect(lexing).toBeLessThanOrEqual(total);
   });
 });
