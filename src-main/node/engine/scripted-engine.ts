@@ -184,15 +184,18 @@ export class ScriptedEngine implements ChatEngine {
     }
   }
 
-  /** Records the request; there is no cache to fill, so it only reports the prompt's (estimated) size as evaluated. */
+  /**
+   * Records the request; there is no cache to fill, so it only reports the (estimated) size of the prompt `generate`
+   * would fit from it as evaluated (0 when it does not fit).
+   */
   async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposed || this.statusEmitter.get().state !== 'ready') {
       return prefillSkipped();
     }
     this.prefills.push(request);
     this.prefillOptions.push({ ...options });
-    const evaluatedTokens = estimatedTokens(formatPhi2Prompt(request)).length;
-    return { outcome: 'done', reusedTokens: 0, evaluatedTokens };
+    const measured = measureContextWindow(request, this.fitOptions(request.settings?.maxTokens ?? Number.POSITIVE_INFINITY));
+    return { outcome: 'done', reusedTokens: 0, evaluatedTokens: measured.fits ? measured.fitted.info.promptTokens : 0 };
   }
 
   /**
@@ -227,13 +230,18 @@ export class ScriptedEngine implements ChatEngine {
     return started + ((index + 1) * 1000) / rate - performance.now();
   }
 
-  /** How requests are fitted into the window: Phi-2's format, estimated tokens. */
+  /**
+   * How requests are fitted into the window: Phi-2's format, estimated tokens, and — like the real engine — a cheap
+   * lower bound (half the estimate), so a candidate prompt far over the window is never tokenized: without it, fitting
+   * a 10,000-message conversation made token arrays of whole transcripts, blocking the host for a third of a second.
+   */
   private fitOptions(maxTokens: number): ContextWindowOptions<number> {
     return {
       contextSize: this.options.contextSize ?? 2048,
       replyReserve: Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens)),
       format: formatPhi2Prompt,
       tokenize: estimatedTokens,
+      minTokens: (prompt) => Math.floor(prompt.length / 8),
     };
   }
 
