@@ -138,6 +138,7 @@ async function main(): Promise<number> {
     const ui: UiBenchResult = await runUiBench({
       sizes: quick ? QUICK_SIZES : FULL_SIZES,
       repeats: quick ? 3 : 5,
+      ...(quick ? { steadyScrollMs: 5_000 } : {}),
       ...(uiScenarios ? { scenarios: uiScenarios as UiScenario[] } : {}),
       ...(values.profile ? { profileDir: resolve(values.profile) } : {}),
       log,

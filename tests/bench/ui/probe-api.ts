@@ -24,17 +24,22 @@ export interface FrameRecording {
   longFrames: LongFrame[];
 }
 
-/** A scroll through a whole virtual list, one viewport per frame (see `page/scroll-through.ts`). */
+/** A scroll of a virtual list (see `page/scroll-through.ts`). */
 export interface ScrollOptions {
   list: 'messages' | 'conversations';
   direction: 'up' | 'down';
-  /** Done once this is shown with the list scrolled to its end. */
-  until: PaintTarget;
+  /**
+   * How fast: `viewport` moves the view by its own height in every frame (a fling, as fast as the page draws);
+   * a number is pixels a second of the clock, whatever the frame rate (a user's scroll does not wait for frames).
+   */
+  speed: 'viewport' | number;
+  /** Scroll to the list's end, done once this is shown there; or for `forMs` (and no further than the end). */
+  until: PaintTarget | { forMs: number };
   timeoutMs: number;
 }
 
 export interface ScrollResult extends FrameRecording {
-  /** False when the time ran out before the end. */
+  /** False when the time ran out before the end (or before `forMs`: never then). */
   complete: boolean;
   /** Frames in which the view moved, and frames in which it could not (at the loaded end, waiting for a page). */
   moves: number;

@@ -19,7 +19,7 @@ import { launchChromium } from '../../e2e/support/chromium';
 import { manyConversations, seedConversations } from '../../e2e/support/seed-conversations';
 import { cpuSnapshot, machineLoad, type MachineLoad } from '../machine-load';
 import { frameStats, median, type FrameSample, type FrameStats, type LongFrame } from './frame-stats';
-import type { MarkdownEntry, PaintTarget, ScrollResult } from './probe-api';
+import type { MarkdownEntry, PaintTarget, ScrollOptions, ScrollResult } from './probe-api';
 import { bundleProbe, installProbe, probeOf, type ProbeClient } from './probe-client';
 import { CHARS_PER_TOKEN, JUMP_TARGET, RARE_WORD, seedUiBench, type SeededUi, type UiSizes } from './seed-ui';
 
@@ -28,6 +28,9 @@ export const FULL_SIZES: UiSizes = { replyTokens: 4000, streamHistory: 1000, lon
 export const QUICK_SIZES: UiSizes = { replyTokens: 600, streamHistory: 200, longMessages: 1000, conversations: 1000 };
 /** The reply's rate, tokens (scripted deltas) a second. */
 export const TOKENS_PER_SECOND = 50;
+/** A fast user's steady scroll (a quick wheel spin, a trackpad fling), px/s; and how long it goes on by default. */
+export const STEADY_SCROLL_PX_PER_SECOND = 3000;
+export const STEADY_SCROLL_MS = 20_000;
 /** The window: a laptop's. */
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -46,12 +49,16 @@ export interface UiBenchOptions {
   profileDir?: string;
   /** How many times each open, load and jump is measured (the figure is the median). */
   repeats?: number;
+  /** How long each list is scrolled at a steady speed, ms (default {@link STEADY_SCROLL_MS}). */
+  steadyScrollMs?: number;
   seed?: number;
   log?: (line: string) => void;
 }
 
-/** A scroll through a whole list. */
+/** A scroll of a list (see `page/scroll-through.ts`). */
 export interface ScrollFigures {
+  /** px/s, or a viewport per frame. */
+  speed: 'viewport' | number;
   complete: boolean;
   seconds: number;
   /** Every frame of the scroll. */
@@ -88,7 +95,9 @@ export interface UiBenchResult {
     /** The same with only a handful of conversations (what the size adds). */
     baselineFirstPaintMs: number[];
     baselineConversations: number;
-    scroll: ScrollFigures;
+    /** From the top: at a fast user's steady speed for a while, and a fling (a viewport per frame) to the bottom. */
+    steady: ScrollFigures;
+    fling: ScrollFigures;
   };
   longConversation?: {
     /** Click on the conversation in the sidebar → its newest message painted (ms). */
@@ -99,7 +108,9 @@ export interface UiBenchResult {
     reloadMs: number[];
     /** Click on the search hit → message #17 painted, in view and highlighted (ms). */
     jumpMs: number[];
-    scroll: ScrollFigures;
+    /** From the newest message: at a fast user's steady speed for a while, and a fling to the oldest. */
+    steady: ScrollFigures;
+    fling: ScrollFigures;
   };
   streaming?: {
     tokens: number;
@@ -141,6 +152,7 @@ const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 export async function runUiBench(options: UiBenchOptions = {}): Promise<UiBenchResult> {
   const sizes = options.sizes ?? FULL_SIZES;
   const repeats = options.repeats ?? 5;
+  const steadyMs = options.steadyScrollMs ?? STEADY_SCROLL_MS;
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const started = performance.now();
   const runStart = cpuSnapshot();
@@ -186,9 +198,9 @@ export async function runUiBench(options: UiBenchOptions = {}): Promise<UiBenchR
       result.scenarioLoad[scenario] = machineLoad(before, cpuSnapshot());
       return value;
     };
-    const sidebar = await timed('sidebar', () => sidebarScenario(session, { host, baselineHost, baselineConversations }, seeded, repeats));
+    const sidebar = await timed('sidebar', () => sidebarScenario(session, { host, baselineHost, baselineConversations }, seeded, repeats, steadyMs));
     if (sidebar) result.sidebar = { ...sidebar, baselineConversations };
-    result.longConversation = await timed('longConversation', () => longConversationScenario(session, host, seeded, repeats));
+    result.longConversation = await timed('longConversation', () => longConversationScenario(session, host, seeded, repeats, steadyMs));
     result.streaming = await timed('streaming', () => streamingScenario(session, host, engine, seeded, repeats));
     result.load = machineLoad(runStart, cpuSnapshot());
     result.seconds = Math.round((performance.now() - started) / 1000);
@@ -266,6 +278,7 @@ async function sidebarScenario(
   hosts: { host: BrowserHost; baselineHost: BrowserHost; baselineConversations: number },
   seeded: SeededUi,
   repeats: number,
+  steadyMs: number,
 ): Promise<Omit<NonNullable<UiBenchResult['sidebar']>, 'baselineConversations'>> {
   const { host, baselineHost, baselineConversations } = hosts;
   session.log('ui: sidebar — page loads');
@@ -278,19 +291,26 @@ async function sidebarScenario(
   try {
     const firstPaintMs = (await pageLoads(window.page, window.probe, repeats)).map((load) => round1(load.rows!));
     session.log(`ui: sidebar first paint ${firstPaintMs.join(', ')} ms (with ${baselineConversations} conversations: ${baselineFirstPaintMs.join(', ')} ms); scrolling it to the end`);
-    await window.chat.waitUntilLoaded();
-    const scroll = scrollFigures(
-      await session.profiled(window.page, 'sidebar-scroll', () =>
-        window.probe.scrollThrough({ list: 'conversations', direction: 'down', until: { kind: 'conversation', title: seeded.oldestTitle }, timeoutMs: 120_000 }),
-      ),
-    );
-    return { firstPaintMs, baselineFirstPaintMs, scroll };
+    const scrolls = await scrollBothWays(session, window, {
+      list: 'conversations',
+      direction: 'down',
+      end: { kind: 'conversation', title: seeded.oldestTitle },
+      steadyMs,
+      flingTimeoutMs: 120_000,
+    });
+    return { firstPaintMs, baselineFirstPaintMs, ...scrolls };
   } finally {
     await window.context.close();
   }
 }
 
-async function longConversationScenario(session: Session, host: BrowserHost, seeded: SeededUi, repeats: number): Promise<NonNullable<UiBenchResult['longConversation']>> {
+async function longConversationScenario(
+  session: Session,
+  host: BrowserHost,
+  seeded: SeededUi,
+  repeats: number,
+  steadyMs: number,
+): Promise<NonNullable<UiBenchResult['longConversation']>> {
   const newest: PaintTarget = { kind: 'message', number: seeded.long.messages };
   session.log('ui: long conversation — opening it from the sidebar, and the short one');
   const window = await session.open(host);
@@ -336,13 +356,15 @@ async function longConversationScenario(session: Session, host: BrowserHost, see
   const reopened = await session.open(host, `#conversation=${seeded.long.id}`, { newest });
   try {
     const reloadMs = (await pageLoads(reopened.page, reopened.probe, repeats)).map((load) => round1(load.newest!));
-    session.log(`ui: shown after a page load in ${reloadMs.join(', ')} ms; scrolling from the newest message to the oldest`);
-    const scroll = scrollFigures(
-      await session.profiled(reopened.page, 'messages-scroll', () =>
-        reopened.probe.scrollThrough({ list: 'messages', direction: 'up', until: { kind: 'message', number: 1 }, timeoutMs: 300_000 }),
-      ),
-    );
-    return { openMs, openShortMs, reloadMs, jumpMs, scroll };
+    session.log(`ui: shown after a page load in ${reloadMs.join(', ')} ms; scrolling up from the newest message`);
+    const scrolls = await scrollBothWays(session, reopened, {
+      list: 'messages',
+      direction: 'up',
+      end: { kind: 'message', number: 1 },
+      steadyMs,
+      flingTimeoutMs: 300_000,
+    });
+    return { openMs, openShortMs, reloadMs, jumpMs, ...scrolls };
   } finally {
     await reopened.context.close();
   }
@@ -451,9 +473,44 @@ async function expectShown(probe: ProbeClient, target: PaintTarget): Promise<voi
   }
 }
 
-function scrollFigures(result: ScrollResult): ScrollFigures {
+/** A window of the app (see `Session.open`). */
+type AppWindow = Awaited<ReturnType<Session['open']>>;
+
+/**
+ * Scroll a list from its start (the page just loaded: the sidebar's top, the newest message) twice: at a fast user's
+ * steady speed for `steadyMs`, then — from the start again, after a reload — a fling (a viewport per frame) to `end`.
+ * The window's page-load watch must be for the list's start (it is waited for after the reload).
+ */
+async function scrollBothWays(
+  session: Session,
+  window: AppWindow,
+  options: { list: ScrollOptions['list']; direction: ScrollOptions['direction']; end: PaintTarget; steadyMs: number; flingTimeoutMs: number },
+): Promise<{ steady: ScrollFigures; fling: ScrollFigures }> {
+  const { list, direction } = options;
+  const name = list === 'messages' ? 'messages' : 'sidebar';
+  session.log(`ui: ${name}: scrolling at ${STEADY_SCROLL_PX_PER_SECOND} px/s for ${options.steadyMs / 1000} s`);
+  const steady = scrollFigures(
+    await session.profiled(window.page, `${name}-steady-scroll`, () =>
+      window.probe.scrollThrough({ list, direction, speed: STEADY_SCROLL_PX_PER_SECOND, until: { forMs: options.steadyMs }, timeoutMs: options.steadyMs + 10_000 }),
+    ),
+    STEADY_SCROLL_PX_PER_SECOND,
+  );
+  await window.page.reload();
+  await window.probe.navigationToPaint(60_000);
+  session.log(`ui: ${name}: a fling, a viewport per frame, to the end`);
+  const fling = scrollFigures(
+    await session.profiled(window.page, `${name}-fling`, () =>
+      window.probe.scrollThrough({ list, direction, speed: 'viewport', until: options.end, timeoutMs: options.flingTimeoutMs }),
+    ),
+    'viewport',
+  );
+  return { steady, fling };
+}
+
+function scrollFigures(result: ScrollResult, speed: ScrollFigures['speed']): ScrollFigures {
   const moving = (sample: FrameSample): boolean => sample.label !== 'wait';
   return {
+    speed,
     complete: result.complete,
     seconds: round1(result.ms / 1000),
     frames: frameStats(result.frames),

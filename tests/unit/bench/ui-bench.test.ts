@@ -83,7 +83,8 @@ describe('the UI report', () => {
     stalls: longestInterval > 100 ? 1 : 0,
     seconds: 9,
   });
-  const scroll = (p95: number, gap: number, maxRows: number, complete = true): ScrollFigures => ({
+  const scroll = (p95: number, gap: number, maxRows: number, complete = true, speed: ScrollFigures['speed'] = 'viewport'): ScrollFigures => ({
+    speed,
     complete,
     seconds: 9,
     frames: stats(p95, gap),
@@ -104,8 +105,8 @@ describe('the UI report', () => {
     seedSeconds: 3,
     load,
     scenarioLoad: { streaming: load },
-    sidebar: { firstPaintMs: [400, 250, 260], baselineFirstPaintMs: [200, 190, 210], baselineConversations: 5, scroll: scroll(12, 40, 30) },
-    longConversation: { openMs: [120, 90, 100], openShortMs: [80, 70, 75], reloadMs: [500, 450, 480], jumpMs: [350, 310, 290], scroll: scroll(20, 90, 40, false) },
+    sidebar: { firstPaintMs: [400, 250, 260], baselineFirstPaintMs: [200, 190, 210], baselineConversations: 5, steady: scroll(8, 30, 25, true, 3000), fling: scroll(12, 40, 30) },
+    longConversation: { openMs: [120, 90, 100], openShortMs: [80, 70, 75], reloadMs: [500, 450, 480], jumpMs: [350, 310, 290], steady: scroll(14, 120, 20, true, 3000), fling: scroll(20, 90, 40, false) },
     streaming: {
       tokens: 4000,
       chars: 16_000,
@@ -139,14 +140,18 @@ describe('the UI report', () => {
     expect(byId.uiStreamMarkdownMs).toMatchObject({ figure: 400, baseline: 20, pass: false });
     expect(byId.uiLongOpenMs).toMatchObject({ figure: 100, baseline: 75, pass: true });
     expect(byId.uiJumpMs).toMatchObject({ figure: 310, pass: false });
-    // A scroll that did not reach the end fails whatever its frames were.
-    expect(byId.uiLongScrollFrameP95Ms).toMatchObject({ figure: 20, pass: false });
-    expect(byId.uiLongScrollFrameP95Ms?.scenario).toMatch(/DID NOT REACH THE END/);
-    expect(byId.uiLongScrollLongestStallMs).toMatchObject({ figure: 90, pass: false });
+    expect(byId.uiLongSteadyFrameP95Ms).toMatchObject({ figure: 14, pass: true });
+    expect(byId.uiLongSteadyFrameP95Ms?.scenario).toMatch(/at 3,000 px\/s for 9 s/);
+    expect(byId.uiLongSteadyLongestGapMs).toMatchObject({ figure: 120, pass: false });
+    // A fling that did not reach the end fails whatever its frames were.
+    expect(byId.uiLongFlingFrameP95Ms).toMatchObject({ figure: 20, pass: false });
+    expect(byId.uiLongFlingFrameP95Ms?.scenario).toMatch(/DID NOT REACH THE END/);
+    expect(byId.uiLongFlingLongestGapMs).toMatchObject({ figure: 90, pass: false });
     expect(byId.uiSidebarFirstPaintMs).toMatchObject({ figure: 260, baseline: 200, pass: true });
-    expect(byId.uiSidebarScrollFrameP95Ms).toMatchObject({ pass: true });
-    expect(byId.uiSidebarScrollLongestStallMs).toMatchObject({ pass: true });
-    expect(byId.uiSidebarScrollMaxRows).toMatchObject({ figure: 30, pass: true });
+    expect(byId.uiSidebarSteadyFrameP95Ms).toMatchObject({ pass: true });
+    expect(byId.uiSidebarFlingFrameP95Ms).toMatchObject({ pass: true });
+    expect(byId.uiSidebarFlingLongestGapMs).toMatchObject({ pass: true });
+    expect(byId.uiSidebarMaxRows).toMatchObject({ figure: 30, pass: true });
     expect(formatTable(rows).split('\n').find((line) => line.startsWith('search hit'))).toMatch(/310 ms .*< 300 ms\s+FAIL$/);
   });
 
