@@ -231,17 +231,19 @@ export class ScriptedEngine implements ChatEngine {
   }
 
   /**
-   * How requests are fitted into the window: Phi-2's format, estimated tokens, and — like the real engine — a cheap
-   * lower bound (half the estimate), so a candidate prompt far over the window is never tokenized: without it, fitting
-   * a 10,000-message conversation made token arrays of whole transcripts, blocking the host for a third of a second.
+   * How requests are fitted into the window: Phi-2's format, estimated tokens, and — like the real engine's lower
+   * bound — a candidate prompt far over the window (over four windows' worth) is never tokenized: its count, known
+   * from its length, rules it out (reported as not exact, as the real engine does). Without it, fitting a
+   * 10,000-message conversation made token arrays of whole transcripts, blocking the host for a third of a second.
    */
   private fitOptions(maxTokens: number): ContextWindowOptions<number> {
+    const contextSize = this.options.contextSize ?? 2048;
     return {
-      contextSize: this.options.contextSize ?? 2048,
+      contextSize,
       replyReserve: Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens)),
       format: formatPhi2Prompt,
       tokenize: estimatedTokens,
-      minTokens: (prompt) => Math.floor(prompt.length / 8),
+      minTokens: (prompt) => (prompt.length > 16 * contextSize ? Math.ceil(prompt.length / 4) : 0),
     };
   }
 
