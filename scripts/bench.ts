@@ -1,16 +1,19 @@
 /**
- * `npm run bench`: speed and memory of the app against node-llama-cpp's lowest-level API (engine), and of the
- * conversation store on a large synthetic history (store). Prints a table and writes a JSON summary.
+ * `npm run bench`: speed and memory of the app against node-llama-cpp's lowest-level API (engine), of the
+ * conversation store on a large synthetic history (store), and of the chat window in Chromium on long histories (ui).
+ * Prints a table and writes a JSON summary.
  *
  *   npm run bench                              # everything, Phi-2-shaped model, 100k conversations / 1M messages
- *   npm run bench -- --only engine|store|history   # one part (history: export and import, issue 11)
+ *   npm run bench -- --only engine|store|ui|history   # one part (history: export and import, issue 11)
  *   npm run bench -- --only memory             # only the baseline's memory with mmap off and on
- *   npm run bench -- --quick                   # the tiny model and 100k messages: checks the harness in ~1 minute
+ *   npm run bench -- --quick                   # the tiny model, 100k messages, smaller UI sizes: checks the harness
  *   options: --model phi2|tiny|<file.gguf>  --threads N  --no-extras (skip the state-file and mmap comparisons)
  *            --conversations N --messages N --long N  --out <summary.json>
+ *            --ui-scenarios sidebar,longConversation,streaming  --profile <dir> (CPU profiles of the UI's scrolls and
+ *            streamed reply, for DevTools; profiling slows the page, so the figures of such a run are not the ones)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultThreadCount } from '../src-main/node/engine/llama-engine';
@@ -18,11 +21,12 @@ import { TINY_SHAPE } from '../tests/support/synthetic-model/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
 import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
 import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';
-import { engineRows, formatTable, historyRows, storeRows, type ScenarioRow } from '../tests/bench/report';
+import { engineRows, formatTable, historyRows, storeRows, uiNotes, uiRows, type ScenarioRow } from '../tests/bench/report';
 import { runStoreBench, type StoreBenchResult } from '../tests/bench/store/store-bench';
 import { runHistoryBench } from '../tests/bench/history/history-bench';
+import { FULL_SIZES, QUICK_SIZES, runUiBench, UI_SCENARIOS, type UiBenchResult, type UiScenario } from '../tests/bench/ui/ui-bench';
 
-const USAGE = 'usage: npm run bench -- [--only engine|store|memory|history] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--out <file.json>]';
+const USAGE = 'usage: npm run bench -- [--only engine|store|ui|history|memory] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--ui-scenarios a,b] [--profile <dir>] [--out <file.json>]';
 const DEFAULT_OUT = resolve('.cache/bench/summary.json');
 /** The app's context size for Phi-2 (its trained context). */
 const CONTEXT_SIZE = 2048;
@@ -40,6 +44,8 @@ async function main(): Promise<number> {
       conversations: { type: 'string' },
       messages: { type: 'string' },
       long: { type: 'string' },
+      'ui-scenarios': { type: 'string' },
+      profile: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -48,8 +54,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.only !== undefined && !['engine', 'store', 'memory', 'history'].includes(values.only)) {
-    console.error(`--only must be engine, store, memory or history\n${USAGE}`);
+  if (values.only !== undefined && !['engine', 'store', 'ui', 'history', 'memory'].includes(values.only)) {
+    console.error(`--only must be engine, store, ui, history or memory\n${USAGE}`);
     return 2;
   }
   const positive = (text: string | undefined, name: string): number | undefined => {
@@ -58,12 +64,25 @@ async function main(): Promise<number> {
     if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a whole number above 0`);
     return value;
   };
+  const uiScenarios = values['ui-scenarios']?.split(',').map((name) => name.trim());
+  const unknownScenario = uiScenarios?.find((name) => !(UI_SCENARIOS as readonly string[]).includes(name));
+  if (unknownScenario !== undefined) {
+    console.error(`--ui-scenarios: no scenario "${unknownScenario}" (there are ${UI_SCENARIOS.join(', ')})\n${USAGE}`);
+    return 2;
+  }
   const quick = values.quick;
   const out = resolve(values.out ?? DEFAULT_OUT);
   const rows: ScenarioRow[] = [];
   const summary: Record<string, unknown> = {
     measuredAt: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryBytes: totalmem(), platform: process.platform, node: process.version },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      memoryBytes: totalmem(),
+      platform: process.platform,
+      node: process.version,
+      loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+    },
     quick,
   };
   const started = performance.now();
@@ -122,12 +141,27 @@ async function main(): Promise<number> {
     summary.history = history;
   });
 
+  const notes: string[] = [];
+  if (part('ui')) await attempt('ui', async () => {
+    const ui: UiBenchResult = await runUiBench({
+      sizes: quick ? QUICK_SIZES : FULL_SIZES,
+      repeats: quick ? 3 : 5,
+      ...(quick ? { steadyScrollMs: 5_000 } : {}),
+      ...(uiScenarios ? { scenarios: uiScenarios as UiScenario[] } : {}),
+      ...(values.profile ? { profileDir: resolve(values.profile) } : {}),
+      log,
+    });
+    rows.push(...uiRows(ui));
+    summary.ui = ui;
+    notes.push(...uiNotes(ui));
+  });
+
   summary.seconds = Math.round((performance.now() - started) / 1000);
   summary.rows = rows;
   summary.failures = failures;
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\n${formatTable(rows)}\n\nsummary: ${out} (${summary.seconds} s)`);
+  console.log(`\n${formatTable(rows)}\n${notes.map((line) => `\n${line}`).join('')}\n\nsummary: ${out} (${summary.seconds} s)`);
   for (const failure of failures) console.log(`${failure.part}: FAILED (${failure.error.split('\n')[0]})`);
   return failures.length > 0 ? 1 : 0;
 }

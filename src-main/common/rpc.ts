@@ -223,12 +223,16 @@ export function serveRpc<C extends RpcContract>(
     running.set(id, controller);
     const handler = handlers[name];
     try {
-      const result = await handler(parsed.output, {
+      const answer = handler(parsed.output, {
         signal: controller.signal,
         emit: (event) => {
           if (running.get(id) === controller) send({ t: 'evt', id, event });
         },
       });
+      // A handler that answers at once is answered at once: awaiting its plain value would put the answer behind the
+      // synchronous work of the requests that arrived with it (a page opening a long conversation sends four at a
+      // time, and the one it waits for must not wait for the others).
+      const result = isThenable(answer) ? await answer : answer;
       send({ t: 'res', id, ok: true, result: result ?? null });
     } catch (error) {
       if (!(error instanceof RpcError)) {
@@ -453,4 +457,8 @@ export class RpcClient<C extends RpcContract> {
   #emitProtocolError(error: RpcError): void {
     this.#protocolErrors.emit(error);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

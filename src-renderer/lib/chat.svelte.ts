@@ -265,9 +265,12 @@ export class ChatState {
   async select(conversationId: string): Promise<void> {
     if (conversationId === this.selectedId && !this.loadingMessages) return;
     this.open.show(conversationId);
+    // Its messages are asked for first: they are what the window waits for, and the app answers requests in order
+    // (preparing the draft reads the whole conversation, a long one for a while).
+    const loading = this.#reloadOpen();
     // The box is empty until the conversation's draft arrives; that is then prepared like typed text.
     this.#drafts.opened(conversationId, '');
-    await this.#reloadOpen();
+    await loading;
   }
 
   /**

@@ -2,6 +2,10 @@ import type { EngineBenchResult } from './engine/engine-bench';
 import type { ModelFacts } from './engine/model-facts';
 import type { StoreBenchResult } from './store/store-bench';
 import type { HistoryBenchResult } from './history/history-bench';
+import { describeLoad } from './machine-load';
+import { median } from './ui/frame-stats';
+import { JUMP_TARGET, SHORT_MESSAGES } from './ui/seed-ui';
+import type { ScrollFigures, UiBenchResult } from './ui/ui-bench';
 
 /** One line of the benchmark table and of the JSON summary. */
 export interface ScenarioRow {
@@ -120,6 +124,118 @@ export function historyRows(result: HistoryBenchResult): ScenarioRow[] {
     });
   }
   return rows;
+}
+
+/**
+ * The UI rows (issue 9's targets), for the scenarios that ran. Frame times are main-thread time per frame
+ * (frame-stats.ts); opens, loads and jumps are the median of the repeats, with the smaller case (a short
+ * conversation, a handful of conversations) as the baseline where there is one.
+ */
+export function uiRows(result: UiBenchResult): ScenarioRow[] {
+  const { sizes, sidebar, longConversation: long, streaming } = result;
+  const rows: ScenarioRow[] = [];
+  const row = (id: string, scenario: string, unit: string, figure: number, target: string, pass: boolean | null, base: number | null = null): void => {
+    rows.push({ id, scenario, unit, figure: round1(figure), baseline: base === null ? null : round1(base), ratio: base === null ? null : ratioOf(figure, base), target, pass });
+  };
+  const under = (limit: number) => (figure: number): [string, boolean] => [`< ${limit} ms`, figure < limit];
+  const frame = under(16);
+  const paint = under(300);
+
+  if (streaming) {
+    const reply = `${count(streaming.tokens)}-token Markdown reply at ${streaming.tokensPerSecond} tok/s into ${count(sizes.streamHistory)} msgs`;
+    row('uiStreamFrameP95Ms', `frame time p95, streaming a ${reply}`, 'ms', streaming.frames.p95, ...frame(streaming.frames.p95));
+    row('uiStreamFrameMaxMs', 'frame time max, streaming', 'ms', streaming.frames.max, '—', null);
+    const { markdown } = streaming;
+    const once = `baseline: the finished reply at once`;
+    row('uiStreamParseMs', `Markdown parsing (lexing) per reply, ${count(markdown.lexedChars)} chars lexed (${once})`, 'ms', markdown.lexMs, '≤ 2× baseline', markdown.lexRatio <= 2, median(markdown.oneShotLexMs));
+    row('uiStreamMarkdownMs', `Markdown parsing + rendering per reply, ${count(markdown.updates)} updates (${once})`, 'ms', markdown.totalMs, '≤ 2× baseline', markdown.ratio <= 2, median(markdown.oneShotMs));
+  }
+  if (long) {
+    const size = `${count(sizes.longMessages)} msgs`;
+    const openMs = median(long.openMs);
+    row('uiLongOpenMs', `open a ${size} conversation → newest painted (baseline: ${SHORT_MESSAGES} msgs)`, 'ms', openMs, ...paint(openMs), median(long.openShortMs));
+    row('uiLongReloadMs', 'page load with it open → newest painted', 'ms', median(long.reloadMs), '—', null);
+    const jumpMs = median(long.jumpMs);
+    row('uiJumpMs', `search hit → message #${JUMP_TARGET} painted and highlighted (${size})`, 'ms', jumpMs, ...paint(jumpMs));
+    scrollRows(row, 'uiLong', `the ${size} conversation from the newest`, long);
+  }
+  if (sidebar) {
+    const size = `${count(result.conversations)} conversations`;
+    const firstPaint = median(sidebar.firstPaintMs);
+    row('uiSidebarFirstPaintMs', `page load → sidebar painted, ${size} (baseline: ${sidebar.baselineConversations})`, 'ms', firstPaint, ...paint(firstPaint), median(sidebar.baselineFirstPaintMs));
+    scrollRows(row, 'uiSidebar', `the sidebar of ${size} from the top`, sidebar);
+  }
+  return rows;
+}
+
+const count = (value: number): string => value.toLocaleString('en-US');
+
+/**
+ * Frame p95 and the longest gap of both scrolls of a list (steady at a fast user's speed; a fling to the far end), and
+ * the most rows in the page during the fling (which goes through the whole list).
+ */
+function scrollRows(
+  row: (id: string, scenario: string, unit: string, figure: number, target: string, pass: boolean | null) => void,
+  id: string,
+  scenario: string,
+  scrolls: { steady: ScrollFigures; fling: ScrollFigures },
+): void {
+  const { steady, fling } = scrolls;
+  const speed = `${count(Number(steady.speed))} px/s for ${steady.seconds} s`;
+  const done = fling.complete ? '' : ' — DID NOT REACH THE END';
+  const frames = (name: string, label: string, figures: ScrollFigures): void => {
+    row(`${id}${name}FrameP95Ms`, `${label}, frame time p95`, 'ms', figures.frames.p95, '< 16 ms', figures.complete && figures.frames.p95 < 16);
+    row(`${id}${name}LongestGapMs`, `${label}, longest gap between frames`, 'ms', figures.frames.longestInterval, '≤ 100 ms', figures.complete && figures.frames.longestInterval <= 100);
+  };
+  frames('Steady', `scroll ${scenario} at ${speed}`, steady);
+  frames('Fling', `fling ${scenario} to the end, a viewport per frame${done}`, fling);
+  row(`${id}MaxRows`, `fling ${scenario} to the end, most rows in the page`, 'rows', fling.maxRows, '< 100 (bounded)', fling.maxRows < 100);
+}
+
+/** How the UI figures were taken, the figures behind the table, and how busy the machine was meanwhile. */
+export function uiNotes(result: UiBenchResult): string[] {
+  const { streaming, longConversation: long, sidebar } = result;
+  const list = (values: readonly number[]): string => values.join(', ');
+  const scroll = (name: string, figures: ScrollFigures): string =>
+    `ui: ${name}, ${figures.speed === 'viewport' ? 'a viewport per frame' : `${figures.speed} px/s`}: ` +
+    `${figures.complete ? '' : 'DID NOT reach the end; '}${count(figures.distancePx)} px in ${figures.seconds} s, ${figures.frames.frames} frames ` +
+    `(${figures.waitFrames} waiting for a page; the moving ones p95 ${figures.movingFrames.p95} ms), ${figures.frames.over50} over 50 ms, ` +
+    `${figures.frames.stalls} gaps over 100 ms; max ${figures.frames.max} ms; ${figures.longFrames.count} long animation frames (${figures.longFrames.totalMs} ms)`;
+  const lines = [
+    "ui: frame time = main-thread time from a frame's start (its requestAnimationFrame timestamp) to the end of its rendering " +
+      "(a message posted from that callback runs after style, layout and paint); a gap = the time between two frames' starts. " +
+      "Opens, loads and jumps: from the click's event time (or the navigation's start) to the end of the first frame that paints the target, median of the repeats.",
+  ];
+  if (streaming) {
+    const { frames, markdown } = streaming;
+    lines.push(
+      `ui: streaming: ${frames.frames} frames, p50 ${frames.p50} / p95 ${frames.p95} / max ${frames.max} ms, ${frames.over16} over 16 ms, ` +
+        `longest gap ${frames.longestInterval} ms; ${streaming.longFrames.count} long animation frames`,
+      `ui: Markdown per reply ${markdown.totalMs} ms over ${markdown.updates} updates (${markdown.appends} appends: ${markdown.appendMs} ms, ` +
+        `median ${markdown.appendMedianMs} ms; the median update that parsed: ${markdown.parseMedianMs} ms), ${markdown.blockRenders} block renders; ` +
+        `lexing ${markdown.lexMs} ms, ${count(markdown.lexedChars)} characters for a ${count(streaming.chars)}-character reply ` +
+        `(${(markdown.lexedChars / streaming.chars).toFixed(1)}×); the finished reply at once: ${list(markdown.oneShotMs)} ms, lexing ${list(markdown.oneShotLexMs)} ms`,
+    );
+  }
+  if (long) {
+    lines.push(
+      `ui: open ${list(long.openMs)} ms (short: ${list(long.openShortMs)}); page load ${list(long.reloadMs)} ms; jump ${list(long.jumpMs)} ms`,
+      scroll('messages from the newest', long.steady),
+      scroll('messages newest → oldest', long.fling),
+    );
+  }
+  if (sidebar) {
+    lines.push(
+      `ui: sidebar first paint ${list(sidebar.firstPaintMs)} ms (${sidebar.baselineConversations} conversations: ${list(sidebar.baselineFirstPaintMs)} ms)`,
+      scroll('sidebar from the top', sidebar.steady),
+      scroll('sidebar top → bottom', sidebar.fling),
+    );
+  }
+  lines.push(
+    `ui machine: ${describeLoad(result.load)}`,
+    ...Object.entries(result.scenarioLoad).map(([name, load]) => `ui machine, ${name}: ${describeLoad(load)}`),
+  );
+  return lines;
 }
 
 /** A plain-text table. */

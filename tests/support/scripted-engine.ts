@@ -44,6 +44,12 @@ export interface ScriptedEngineOptions {
   deltaChars?: number;
   /** Wait before each delta, in ms. Default 0 (still yields to the event loop between deltas). */
   deltaDelayMs?: number;
+  /**
+   * Stream at this many deltas a second instead (the benchmark's fixed token rate): the n-th delta is due n/rate
+   * seconds after the reply started, so a timer that fires late does not slow the deltas after it. Overrides
+   * `deltaDelayMs`.
+   */
+  deltasPerSecond?: number;
   /** Wait before each of the three load-progress steps, in ms. Default 0. */
   loadDelayMs?: number;
   /**
@@ -154,6 +160,7 @@ export class ScriptedEngine implements ChatEngine {
       const stats = new StatsClock(requestedAt, fitted.info.promptTokens);
       const text = new TextSink(options.onText);
       let generated = 0;
+      const streamStarted = performance.now();
       const finish = (stopReason: StopReason): GenerateResult => ({
         text: text.value,
         stopReason,
@@ -162,8 +169,9 @@ export class ScriptedEngine implements ChatEngine {
       });
       for (const delta of deltas) {
         if (generated >= maxTokens) return finish('maxTokens');
-        await delay(this.options.deltaDelayMs ?? 0, signal);
-        if (!this.options.deltaDelayMs) await new Promise<void>((done) => setImmediate(done));
+        const wait = this.waitBefore(generated, streamStarted);
+        await delay(wait, signal);
+        if (wait <= 0) await new Promise<void>((done) => setImmediate(done));
         if (signal.aborted) return finish('aborted');
         stats.tokenArrived();
         generated++;
@@ -176,15 +184,18 @@ export class ScriptedEngine implements ChatEngine {
     }
   }
 
-  /** Records the request; there is no cache to fill, so it only reports the prompt's (estimated) size as evaluated. */
+  /**
+   * Records the request; there is no cache to fill, so it only reports the (estimated) size of the prompt `generate`
+   * would fit from it as evaluated (0 when it does not fit).
+   */
   async prefill(request: GenerateRequest, options: PrefillOptions = {}): Promise<PrefillResult> {
     if (this.disposed || this.statusEmitter.get().state !== 'ready') {
       return prefillSkipped();
     }
     this.prefills.push(request);
     this.prefillOptions.push({ ...options });
-    const evaluatedTokens = estimatedTokens(formatPhi2Prompt(request)).length;
-    return { outcome: 'done', reusedTokens: 0, evaluatedTokens };
+    const measured = measureContextWindow(request, this.fitOptions(request.settings?.maxTokens ?? Number.POSITIVE_INFINITY));
+    return { outcome: 'done', reusedTokens: 0, evaluatedTokens: measured.fits ? measured.fitted.info.promptTokens : 0 };
   }
 
   /**
@@ -212,13 +223,27 @@ export class ScriptedEngine implements ChatEngine {
     this.statusEmitter.clear();
   }
 
-  /** How requests are fitted into the window: Phi-2's format, estimated tokens. */
+  /** How long to wait before delta number `index` (from 0) of a reply that started streaming at `started`. */
+  private waitBefore(index: number, started: number): number {
+    const rate = this.options.deltasPerSecond;
+    if (rate === undefined || !(rate > 0)) return this.options.deltaDelayMs ?? 0;
+    return started + ((index + 1) * 1000) / rate - performance.now();
+  }
+
+  /**
+   * How requests are fitted into the window: Phi-2's format, estimated tokens, and — like the real engine's lower
+   * bound — a candidate prompt far over the window (over four windows' worth) is never tokenized: its count, known
+   * from its length, rules it out (reported as not exact, as the real engine does). Without it, fitting a
+   * 10,000-message conversation made token arrays of whole transcripts, blocking the host for a third of a second.
+   */
   private fitOptions(maxTokens: number): ContextWindowOptions<number> {
+    const contextSize = this.options.contextSize ?? 2048;
     return {
-      contextSize: this.options.contextSize ?? 2048,
+      contextSize,
       replyReserve: Math.max(1, Math.min(this.options.replyReserveTokens ?? 256, maxTokens)),
       format: formatPhi2Prompt,
       tokenize: estimatedTokens,
+      minTokens: (prompt) => (prompt.length > 16 * contextSize ? Math.ceil(prompt.length / 4) : 0),
     };
   }
 

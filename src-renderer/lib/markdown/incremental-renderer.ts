@@ -1,14 +1,17 @@
 import type { Token, TokensList } from 'marked';
 import { onCodeBlockClick } from './code-block';
 import { isClosedFence, lexBlocks, renderBlock } from './markdown';
+import { markdownTiming, recordMarkdownUpdate } from './render-timing';
 import { closeStreamingBlock } from './streaming-tail';
 
-/** What rendering a message has cost so far (for tests and the benchmark). */
+/** What rendering a message has cost so far (for tests; the benchmark reads each update's share, see render-timing.ts). */
 export interface RenderStats {
   /** Times Markdown was lexed. */
   lexes: number;
   /** Characters lexed, summed over all lexes. */
   lexedChars: number;
+  /** Milliseconds spent lexing (part of `ms`). */
+  lexMs: number;
   /** Blocks rendered to DOM. */
   blockRenders: number;
   /** Updates served by adding the new text to the last block's DOM, without any parsing. */
@@ -31,6 +34,14 @@ interface OpenBlock {
   /** The text node new text goes into when the update adds nothing with Markdown meaning; `null` if none can. */
   appendTo: Text | null;
   kind: 'code' | 'text';
+  /**
+   * What the block's rendering does with spaces at the end of its text, as seen when it was rendered with some:
+   * `kept` (a paragraph shows them), `trimmed` (a list item, heading or table cell drops them), or `null` (not seen
+   * yet). Spaces at the end can be appended only once it is known.
+   */
+  spaces: 'kept' | 'trimmed' | null;
+  /** Spaces at the end of `raw` that are not in the DOM (the block trims them): shown once a word follows them. */
+  held: string;
 }
 
 /**
@@ -49,7 +60,7 @@ interface OpenBlock {
  * element of every block whose source is unchanged.
  */
 export class MarkdownRenderer {
-  readonly stats: RenderStats = { lexes: 0, lexedChars: 0, blockRenders: 0, appends: 0, ms: 0 };
+  readonly stats: RenderStats = { lexes: 0, lexedChars: 0, lexMs: 0, blockRenders: 0, appends: 0, ms: 0 };
   readonly #root: HTMLElement;
   #source = '';
   #streaming = false;
@@ -86,6 +97,7 @@ export class MarkdownRenderer {
     const source = text.replace(/\r\n?/g, '\n');
     if (source === this.#source && streaming === this.#streaming) return;
     const started = performance.now();
+    const before = markdownTiming ? { ...this.stats } : null;
     try {
       // A finished text has no open block to continue: anything else is rendered afresh (reusing unchanged blocks).
       if (this.#complete || !source.startsWith(this.#source)) this.#rebuild(true);
@@ -96,7 +108,18 @@ export class MarkdownRenderer {
       if (streaming && wasStreaming && added !== '' && this.#append(added)) return;
       this.#render();
     } finally {
-      this.stats.ms += performance.now() - started;
+      const ended = performance.now();
+      this.stats.ms += ended - started;
+      if (before) {
+        recordMarkdownUpdate(started, ended, {
+          chars: source.length,
+          streaming,
+          lexedChars: this.stats.lexedChars - before.lexedChars,
+          lexMs: this.stats.lexMs - before.lexMs,
+          blockRenders: this.stats.blockRenders - before.blockRenders,
+          appended: this.stats.appends > before.appends,
+        });
+      }
     }
   }
 
@@ -127,7 +150,12 @@ export class MarkdownRenderer {
   #lex(src: string, links: Links): TokensList {
     this.stats.lexes++;
     this.stats.lexedChars += src.length;
-    return lexBlocks(src, links);
+    const started = performance.now();
+    try {
+      return lexBlocks(src, links);
+    } finally {
+      this.stats.lexMs += performance.now() - started;
+    }
   }
 
   #renderTokens(tokens: Token[], mode: 'final' | 'streaming', pendingMath = false): HTMLElement {
@@ -185,14 +213,13 @@ export class MarkdownRenderer {
       const content = raw.slice(raw.indexOf('\n') + 1);
       const open = /^(`{3,}|~{3,})/.test(raw) && raw.includes('\n') && !isClosedFence(raw);
       const eligible = alone && open && code !== null && code.textContent === content;
-      this.#open = { raw, element, kind: 'code', appendTo: eligible && code ? textNodeAtEnd(code) : null };
+      this.#open = { raw, element, kind: 'code', appendTo: eligible && code ? textNodeAtEnd(code) : null, spaces: null, held: '' };
     } else {
       const tail = closeStreamingBlock(raw);
       const rendered =
         tail.source === raw ? tokens : this.#lex(tail.source, this.#links).filter((token) => token.type !== 'space');
       const element = rendered.length > 0 ? this.#renderTokens(rendered, 'streaming', tail.pendingMath) : null;
-      const appendTo = alone && tail.appendable && element ? lastText(element, raw) : null;
-      this.#open = { raw, element, kind: 'text', appendTo };
+      this.#open = { raw, element, kind: 'text', ...(alone && tail.appendable && element ? appendTarget(element, raw) : NO_APPEND) };
     }
     if (this.#open.element) this.#root.append(this.#open.element);
   }
@@ -201,14 +228,39 @@ export class MarkdownRenderer {
   #append(added: string): boolean {
     const open = this.#open;
     if (!open?.appendTo) return false;
-    // Code: anything but a fence character, and not a line end (a block's last line end is not part of its code).
-    const plain = open.kind === 'code' ? !/[`~]|\n$/.test(added) : isPlainContinuation(open.raw, added);
-    if (!plain) return false;
-    open.appendTo.appendData(added);
+    if (open.kind === 'code') {
+      // Anything but a fence character, and not a line end (a block's last line end is not part of its code).
+      if (/[`~]|\n$/.test(added)) return false;
+      open.appendTo.appendData(added);
+    } else {
+      // Spaces at the end go in only where the block shows them; where it trims them they wait for the next word.
+      const addition = open.held + added;
+      const trailing = / +$/.exec(addition)?.[0] ?? '';
+      if (trailing !== '' && open.spaces === null) return false; // render it, and see what it does with them
+      const shown = open.spaces === 'trimmed' ? addition.slice(0, addition.length - trailing.length) : addition;
+      if (shown !== '' && !isPlainContinuation(open.raw.slice(0, open.raw.length - open.held.length), shown)) return false;
+      if (shown !== '') open.appendTo.appendData(shown);
+      open.held = open.spaces === 'trimmed' ? trailing : '';
+    }
     open.raw += added;
     this.stats.appends++;
     return true;
   }
+}
+
+const NO_APPEND = { appendTo: null, spaces: null, held: '' } as const;
+
+/**
+ * Where the open text block `raw`, rendered as `element`, can take more text: its last text node (see
+ * {@link lastText}), and — when `raw` ends with spaces — whether the rendering kept them.
+ */
+function appendTarget(element: HTMLElement, raw: string): Pick<OpenBlock, 'appendTo' | 'spaces' | 'held'> {
+  const words = raw.replace(/ +$/, '');
+  if (words === raw) return { appendTo: lastText(element, raw), spaces: null, held: '' };
+  const withSpaces = lastText(element, raw);
+  if (withSpaces) return { appendTo: withSpaces, spaces: 'kept', held: '' };
+  const withoutSpaces = words === '' ? null : lastText(element, words);
+  return withoutSpaces ? { appendTo: withoutSpaces, spaces: 'trimmed', held: raw.slice(words.length) } : NO_APPEND;
 }
 
 type Links = TokensList['links'];
@@ -241,8 +293,8 @@ function textNodeAtEnd(element: Element): Text {
 
 /** Characters that have no Markdown meaning in the middle of a line of text. */
 const PLAIN = String.raw`\p{L}\p{M}\p{N}\p{So}\p{Pi}\p{Pf},.'"?!:\-`;
-const PLAIN_ADDITION = new RegExp(`^[${PLAIN} ]*[${PLAIN}]$`, 'u');
-const PLAIN_END = new RegExp(`[${PLAIN}]$`, 'u');
+const PLAIN_ADDITION = new RegExp(`^[${PLAIN} ]+$`, 'u');
+const PLAIN_END = new RegExp(`[${PLAIN}] *$`, 'u');
 
 /**
  * The text node `raw`'s rendering ends in, when new plain words would simply extend it: the last node of the block,
@@ -263,15 +315,18 @@ function lastText(element: HTMLElement, raw: string): Text | null {
 }
 
 /**
- * Whether appending `added` to the open block `raw` leaves its structure as it is, so that the added characters
- * end up at the end of its last text: both are mid-line plain text (letters, digits, spaces, sentence punctuation),
- * the line already has a letter (so it is not a list marker, rule or table line in the making), `added` does not
- * end in a space (which some blocks trim), and the word being written is not becoming an autolink (`www.`, `@`, `:`).
+ * Whether appending `added` to the open block `raw` (as far as its DOM shows it) leaves its structure as it is, so
+ * that the added characters end up at the end of its last text: `added` is plain text (letters, digits, spaces,
+ * sentence punctuation), `raw` ends mid-line in such text (spaces after it allowed), the line already has a letter
+ * (so it is not a list marker, rule or table line in the making) and is not a link reference definition (`[x]: url`)
+ * or raw HTML block (`<div …`) in the making, whose meaning the rest of the line decides, and no word it writes or
+ * continues is becoming an autolink (`www.`, `@`, `:`).
  */
 function isPlainContinuation(raw: string, added: string): boolean {
   if (!PLAIN_ADDITION.test(added) || !PLAIN_END.test(raw)) return false;
   const line = raw.slice(raw.lastIndexOf('\n') + 1);
-  if (!/\p{L}/u.test(line)) return false;
-  const word = /\S*$/.exec(line + added)?.[0] ?? '';
-  return !/[@:]|www/i.test(word);
+  if (!/\p{L}/u.test(line) || /\]:|^[\s>*+-]*(?:\d+[.)]\s*)?</.test(line)) return false;
+  // Every word the addition writes or continues (a delta may hold the end of one word and the start of the next).
+  const words = (/\S*$/.exec(line)?.[0] ?? '') + added;
+  return !/[@:]|www/i.test(words);
 }

@@ -313,6 +313,28 @@ describe('RPC over an in-memory transport pair', () => {
   });
 });
 
+describe('the order of answers', () => {
+  it('answers a request whose handler answers at once before the next request that arrived with it runs', () => {
+    // Two requests read from the socket together: the second's handler works for a while before its first await.
+    const sent: unknown[] = [];
+    let deliver: (message: unknown) => void = () => {};
+    const transport = { send: (m: unknown) => void sent.push(m), onMessage: (listener: (m: unknown) => void) => ((deliver = listener), () => {}) };
+    let answeredFirst: unknown[] = [];
+    server = serveApp(
+      transport,
+      makeHandlers({
+        'chat.measure': async () => {
+          answeredFirst = [...sent];
+          return { available: false, reason: 'noModel', contextSize: null };
+        },
+      }),
+    );
+    deliver({ t: 'req', id: 1, method: 'conversations.list', params: {} });
+    deliver({ t: 'req', id: 2, method: 'chat.measure', params: { conversationId: 'c1', text: '' } });
+    expect(answeredFirst).toEqual([expect.objectContaining({ t: 'res', id: 1, ok: true })]);
+  });
+});
+
 describe('malformed messages', () => {
   it.each([
     ['a string', 'hello'],

@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MarkdownRenderer } from '../../../../src-renderer/lib/markdown/incremental-renderer';
 import type * as MarkdownModule from '../../../../src-renderer/lib/markdown/markdown';
+import { MARKDOWN_MEASURE } from '../../../../src-renderer/lib/markdown/render-timing';
 import { SAMPLE_REPLY } from './sample-reply';
 
 // Rendering one block is a pure function of its tokens; jsdom makes it slow (KaTeX, DOMPurify). Memoised here so
@@ -43,7 +44,40 @@ describe('the incremental Markdown renderer', () => {
     renderer.update(text, false);
     expect(root.innerHTML).toBe(oneShot(SAMPLE_REPLY, false));
   });
+
+  it('shows the same DOM as rendering at once after every delta of several characters, spaces at their ends included', () => {
+    // A model's tokens are a few characters, often a word and a space: where the block shows spaces at its end (a
+    // paragraph) they are appended, where it drops them (a list item, heading, table cell) they wait for the next word.
+    const text = `${WORDY_REPLY}\n\n${SAMPLE_REPLY}`;
+    const mismatches: string[] = [];
+    for (const size of [2, 3, 4, 5, 7]) {
+      const root = document.createElement('div');
+      const renderer = new MarkdownRenderer(root);
+      for (let end = size; end < text.length + size; end += size) {
+        const prefix = text.slice(0, end);
+        renderer.update(prefix, true);
+        if (root.innerHTML !== oneShot(prefix, true)) mismatches.push(`${size}: ${JSON.stringify(prefix.slice(-40))}`);
+      }
+      renderer.update(text, false);
+      if (root.innerHTML !== oneShot(text, false)) mismatches.push(`${size}: the finished text`);
+    }
+    expect(mismatches).toEqual([]);
+  });
 });
+
+/** Words and spaces in every kind of block that has text, for deltas that end in a space. */
+const WORDY_REPLY = `## A heading of several words
+
+A paragraph of plain words, written a few characters at a time, with commas, and a question? Yes!
+- a list item of several words
+- another item, longer than the first one
+
+1. a numbered item of words
+> a quoted line of words
+
+| first column | second column |
+| --- | --- |
+| some words | more words here |`;
 
 /** Pseudo-random numbers from a fixed seed (the same cuts on every run). */
 function random(seed: number): () => number {
@@ -104,6 +138,27 @@ describe('the work of one update', () => {
     expect(blocksKept).toBeGreaterThan(reply.length * 4); // the checks above did look at kept blocks
     expect(renderer.openBlockStart).toBe(openBlockStart(reply));
     expect(renderer.openBlockStart).toBeGreaterThan(reply.length * 0.9);
+  });
+
+  it('adds words ending in a space without parsing: shown in a paragraph, held back in a list item until the next word', () => {
+    for (const [start, shown] of [
+      ['Plain words, and', (text: string) => text],
+      ['- a list item of', (text: string) => text.replace(/ +$/, '')],
+    ] as const) {
+      const root = document.createElement('div');
+      const renderer = new MarkdownRenderer(root);
+      let text = `${start} `;
+      renderer.update(text, true); // renders, and sees what the block does with the space at its end
+      const lexes = renderer.stats.lexes;
+      for (const delta of ['more ', 'wor', 'ds h', 'ere ', 'and ', 'the']) {
+        text += delta;
+        renderer.update(text, true);
+        expect(root.innerHTML).toBe(oneShot(text, true));
+        expect(root.textContent?.trim().endsWith(shown(text).slice(-6).trim())).toBe(true);
+      }
+      expect(renderer.stats.lexes - lexes).toBe(0);
+      expect(renderer.stats.appends).toBe(6);
+    }
   });
 
   it('adds plain words to the open block without parsing anything', () => {
@@ -202,5 +257,10 @@ describe('the open block while it streams', () => {
     expect(open.querySelector('.math-pending')?.textContent).toBe('\\frac{a}{b');
     expect(open.querySelector('.katex')).toBeNull();
     expect(streamed('$$\n\\frac{a}{b}\n$$').querySelector('.katex-display')).not.toBeNull();
+  });
+
+  it('records no user-timing entries unless the page asks for them (markdown-timing, see render-timing.test.ts)', () => {
+    streamed('# Title\n\nSome **bold** words');
+    expect(performance.getEntriesByName(MARKDOWN_MEASURE)).toEqual([]);
   });
 });
