@@ -158,6 +158,7 @@ export const HistoryFormatSchema = v.picklist(['json', 'markdown']);
 
 export const schemas = {
   'app.getInfo': Empty,
+  'app.getStartup': Empty,
   'engine.getStatus': Empty,
   'app.getNotices': Empty,
   'app.dismissNotice': v.strictObject({ id: Id }),

@@ -9,6 +9,9 @@ import { serveRpc, type RpcServer } from '../../common/rpc';
 import { MAX_MESSAGE_LENGTH } from '../../common/schemas';
 import { pageKind, type BrowserPages } from './browser-pages';
 import type { ComposedApp } from './compose';
+
+/** What the server serves: the contract's handlers and the pushes to every page (a starting or a composed app). */
+export type ServedApp = Pick<ComposedApp, 'handlers' | 'onPush'>;
 import { createWebSocketTransport } from './ws-transport';
 
 /** Loopback only: the browser host is never reachable from another machine. */
@@ -55,7 +58,7 @@ export function contentSecurityPolicy(port: number): string {
 }
 
 export interface LoopbackServerOptions {
-  app: ComposedApp;
+  app: ServedApp;
   /** Folder with the built renderer (`index.html` and assets). */
   rendererDir: string;
   /** TCP port; 0 (default) picks a free one. */

@@ -36,6 +36,7 @@ function notImplemented(): never {
 function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
     'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp' }),
+    'app.getStartup': notImplemented,
     'engine.getStatus': notImplemented,
     'conversations.list': () => [conversation('c1')],
     'conversations.create': (params) => conversation('new', params.title ?? 'New chat'),
