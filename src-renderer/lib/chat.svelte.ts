@@ -198,8 +198,10 @@ export class ChatState {
       loading.catch((error: unknown) => (this.notice = describeError(error))),
     );
     try {
-      const [, engine] = await Promise.all([this.list.refresh(), this.#client.call('engine.getStatus', {})]);
-      this.engine ??= engine;
+      // The engine's status is known at once, even while the conversations still open (the start-up panel shows the
+      // model loading); the list comes once they are open.
+      const engine = this.#client.call('engine.getStatus', {}).then((status) => void (this.engine ??= status));
+      await Promise.all([this.list.refresh(), engine]);
       const remembered = this.open.remembered();
       if (remembered !== null && this.list.find(remembered) !== null) await this.select(remembered);
       else this.open.show(null);

@@ -50,7 +50,10 @@ export interface StoreFacts {
 
 /** The store being opened in its process. */
 export interface StoreOpening {
-  /** What was done to the file; then the app opens the store. Rejects with a `StoreError` when it cannot be opened. */
+  /**
+   * What was done to the file (and whether the check goes on in the background, `checking`); then the app opens the
+   * store. Rejects with a `StoreError` when it cannot be opened.
+   */
   readonly prepared: Promise<PreparedFile['report'] & { checking: boolean }>;
   /** The verdict of the check that goes on after `prepared` (`unknown` when the process ended without one). */
   readonly checked: Promise<IntegrityVerdict>;
@@ -84,8 +87,8 @@ export function openInProcess(
         events.onProgress?.(message.progress);
         return;
       case 'prepared':
-        settlePrepared.resolve({ ...message.report, checking: message.checking });
-        if (!message.checking) resolveChecked({ state: 'unknown', reason: 'the file was not checked at open' });
+        settlePrepared.resolve({ ...message.report, checking: message.check === 'running' });
+        if (message.check === 'none') resolveChecked({ state: 'unknown', reason: 'the file was not checked at open' });
         return;
       case 'verdict':
         resolveChecked(message.verdict);

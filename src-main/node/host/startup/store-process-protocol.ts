@@ -30,9 +30,13 @@ export type StoreProcessMessage =
   | { t: 'facts'; modelPath: string | null; afterUnexpectedStop: boolean }
   /** How far the work is (a few times a second at most). */
   | { t: 'progress'; progress: OpenProgress }
-  /** The file is recovered, up to date and checked for the budget: the app opens the store now. */
-  | { t: 'prepared'; report: PreparedFile['report']; checking: boolean }
-  /** The rest of the check is done (only after `prepared` with `checking`). */
+  /**
+   * The file is recovered, up to date and checked for the budget: the app opens the store now. `check`: `none` (no
+   * check: a recovered or unchecked file), `done` (it ended within the budget), `running` (it goes on here); with
+   * `done` and `running` a `verdict` follows.
+   */
+  | { t: 'prepared'; report: PreparedFile['report']; check: 'none' | 'done' | 'running' }
+  /** The check's verdict (after `prepared` with `check` `done` or `running`). */
   | { t: 'verdict'; verdict: IntegrityVerdict }
   /** The store cannot be opened: the store's error code (`DB_LOCKED`, `DB_TOO_NEW`…) and its message. */
   | { t: 'failed'; code: string | null; message: string };

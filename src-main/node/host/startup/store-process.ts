@@ -51,7 +51,7 @@ try {
   const prepared = prepareStore(file, { ...options, markInterrupted: false, onProgress: report });
   closeDatabase(prepared.db);
   const { walk } = prepared;
-  send({ t: 'prepared', report: prepared.report, checking: walk !== null });
+  send({ t: 'prepared', report: prepared.report, check: walk === null ? 'none' : walk.verdict === null ? 'running' : 'done' });
   if (walk) {
     let verdict = walk.verdict;
     while (verdict === null) {
