@@ -30,6 +30,8 @@ export function describeProgress(progress: OpenProgress, afterUnexpectedStop: bo
     case 'migrate': {
       const count = progress.progress?.count;
       if (count) return { kind: 'migrate', text: `Updating the database: ${number(count.done)} of ${number(count.total)} messages` };
+      const activity = progress.progress?.activity;
+      if (activity) return { kind: 'migrate', text: `Updating the database: ${activity}…` };
       return { kind: 'migrate', text: `Updating the database (step ${progress.index + 1} of ${progress.count})…` };
     }
     case 'salvage':

@@ -68,7 +68,7 @@ export function mergeMessageIndex(db: Database, report: Report, span: readonly [
     if (changes.get()!.n - before < 2) break;
     written += MERGE_STEP_PAGES;
     // The page count is the index before merging; the merge may write somewhat more or less: never past the end.
-    report({ fraction: from + (to - from) * Math.min(0.99, written / pages) });
+    report({ fraction: from + (to - from) * Math.min(0.99, written / pages), activity: 'merging the search index' });
   }
-  report({ fraction: to });
+  report({ fraction: to, activity: 'merging the search index' });
 }

@@ -9,6 +9,8 @@ export interface MigrationProgress {
   fraction: number;
   /** What is being counted, when the step counts something the user knows: messages indexed so far of `total`. */
   count?: { done: number; total: number; unit: 'messages' };
+  /** What the step is doing, when it is not counting: merging the search index it built into one piece. */
+  activity?: 'merging the search index';
 }
 
 /**
