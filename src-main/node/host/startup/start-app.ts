@@ -11,6 +11,7 @@ import { MIGRATION_JOURNAL_SUFFIX } from '../../store/migration-journal';
 import { LATEST_SCHEMA_VERSION } from '../../store/migrations';
 import { openStore, type Store } from '../../store/open-store';
 import { SALVAGE_JOURNAL_SUFFIX } from '../../store/salvage-journal';
+import { StoreError } from '../../store/store-error';
 import { composeApp, DATABASE_FILE, userFacingStoreError, type ComposedApp, type ComposeOptions } from '../compose';
 import { DamageMarker } from '../damage-marker';
 import { acquireInstanceLock } from '../instance-lock';
@@ -274,6 +275,8 @@ async function untilReady(ready: Promise<ComposedApp>, signal: AbortSignal): Pro
   try {
     return await Promise.race([ready, aborted]);
   } catch (error) {
+    // The store's failure is in words already (see `userFacingStoreError`).
+    if (error instanceof StoreError) throw new RpcError('STORE_FAILED', error.message, { storeCode: error.code });
     throw toRpcError(error);
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);

@@ -44,6 +44,8 @@ export class StartupTracker {
   };
   /** When each step (by its identity) was first seen, for its pace. */
   readonly #started = new Map<string, number>();
+  /** The identity of the step shown now: a new one is told at once, so every step is seen, however short. */
+  #stepId = 'open';
   #afterUnexpectedStop = false;
   #lastPush = Number.NEGATIVE_INFINITY;
   #pending: NodeJS.Timeout | null = null;
@@ -89,8 +91,11 @@ export class StartupTracker {
       this.#state = { ...this.#state, note: interruptedUpdateNote(progress.interrupted) };
     }
     const words = describeProgress(progress, this.#afterUnexpectedStop);
-    this.#set({ step: this.#step(identity(progress), words, fractionOf(progress)) });
-    if (progress.step === 'backup' || progress.step === 'restore') this.#watchFile(identity(progress), words, progress.file, progress.bytes);
+    const id = identity(progress);
+    const isNew = id !== this.#stepId;
+    this.#stepId = id;
+    this.#set({ step: this.#step(id, words, fractionOf(progress)) }, isNew);
+    if (progress.step === 'backup' || progress.step === 'restore') this.#watchFile(id, words, progress.file, progress.bytes);
   }
 
   /** The store is open and the app composed: the window can be used. `checking`: the check goes on in the background. */
