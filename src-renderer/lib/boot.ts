@@ -22,6 +22,7 @@ export function boot(root: Component<RootProps>, options: ChatStateOptions = {})
   const chat = new ChatState(client, options);
   const models = new ModelsStore(client);
   const startup = new StartupStatus(client);
+  target.replaceChildren(); // the name painted before the code loaded (index.html)
   mount(root, { target, props: { chat, connection, models, startup } });
   void startup.start();
   void chat.start();

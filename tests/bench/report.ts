@@ -73,6 +73,7 @@ export function storeRows(result: StoreBenchResult): ScenarioRow[] {
   });
   const size = `${(result.messages / 1e6).toLocaleString('en-US')}M msgs`;
   return [
+    ...startupRows(result),
     row('searchP50Ms', `search p50 (${size})`, 'ms', result.search.p50Ms, '—', null),
     row('searchP95Ms', `search p95 (${size})`, 'ms', result.search.p95Ms, '< 50 ms', result.search.p95Ms < 50),
     row('firstPageMs', `first page, ${result.firstPage.messages} of a long conversation (cold)`, 'ms', result.firstPage.coldMs, '< 50 ms', result.firstPage.coldMs < 50),
@@ -80,6 +81,30 @@ export function storeRows(result: StoreBenchResult): ScenarioRow[] {
     row('streamingBatchP95Us', 'streaming write per batch p95', 'µs', result.streamingBatch.p95Us, '< 1 ms (1% of a second at 10 writes/s)', result.streamingBatch.p95Us < 1000),
     row('bytesPerMessage', 'database size per message', 'bytes', result.bytesPerMessage, '—', null),
   ];
+}
+
+/** The start-up rows: first paint and the longest answer (the issue's targets), and ready, for each case. */
+function startupRows(result: StoreBenchResult): ScenarioRow[] {
+  const size = `${(result.messages / 1e6).toLocaleString('en-US')}M msgs`;
+  return (result.startup?.cases ?? []).flatMap((start) => {
+    const id = start.case.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase());
+    const load = `load ${start.loadAverage[0]}`;
+    const row = (suffix: string, scenario: string, figure: number, target: string, pass: boolean | null): ScenarioRow => ({
+      id: `startup${id[0]!.toUpperCase()}${id.slice(1)}${suffix}`,
+      scenario: `start-up, ${start.case} (${size}, ${load}): ${scenario}`,
+      unit: 'ms',
+      figure,
+      baseline: null,
+      ratio: null,
+      target,
+      pass,
+    });
+    return [
+      row('FirstPaintMs', 'first paint', start.firstPaintMs, '< 1,000 ms', start.firstPaintMs < 1000),
+      row('ReadyMs', 'conversations shown', start.pageReadyMs, '—', null),
+      row('MaxPingMs', 'slowest answer until checked', start.ping.maxMs, '< 100 ms', start.ping.maxMs < 100),
+    ];
+  });
 }
 
 /** A plain-text table. */
