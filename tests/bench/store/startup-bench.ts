@@ -162,9 +162,15 @@ async function measureStart(name: StartupCase, hostScript: string, dataDir: stri
       if (end < 0) break;
       const message = JSON.parse(lines.slice(0, end)) as { t: string; url?: string; message?: string; loopDelayMaxMs?: number };
       lines = lines.slice(end + 1);
-      if (message.t === 'listening') (times.listening = since()), (url = message.url!);
+      if (message.t === 'listening') {
+        times.listening = since();
+        url = message.url!;
+      }
       if (message.t === 'ready') times.ready = since();
-      if (message.t === 'checked') (times.checked = since()), (times.loopDelayMaxMs = message.loopDelayMaxMs ?? Number.NaN);
+      if (message.t === 'checked') {
+        times.checked = since();
+        times.loopDelayMaxMs = message.loopDelayMaxMs ?? Number.NaN;
+      }
       if (message.t === 'failed') failure = message.message ?? 'failed';
       for (const waiter of waiters.splice(0)) waiter();
     }
