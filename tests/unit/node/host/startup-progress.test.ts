@@ -9,6 +9,8 @@ import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { startApp, type StartAppOptions, type StartingApp } from '../../../../src-main/node/host/startup/start-app';
 import { LATEST_SCHEMA_VERSION } from '../../../../src-main/node/store/migrations';
+import { DATABASE_DAMAGED_NOTICE } from '../../../../src-main/node/services/notice-board';
+import { corruptPages, leafPagesOf } from '../../../fixtures/damaged-database';
 import { historyDigest, MARKED_CONVERSATION, writeHistory } from '../../../fixtures/generated-history';
 import { tempDataDir } from './compose-harness';
 
@@ -99,6 +101,19 @@ describe('starting over the contract', () => {
     const fractions = checks.flatMap((check) => (check.fraction === null ? [] : [check.fraction]));
     expect(fractions.every((fraction, index) => index === 0 || fraction >= fractions[index - 1]!)).toBe(true);
     await expect(app!.composed!.store.checked).resolves.toEqual({ state: 'intact' });
+  });
+
+  it('damage the background check finds makes the store read-only and is told, as with the check in the app', async () => {
+    const file = path.join(data.dir, DATABASE_FILE);
+    writeHistory(file, { version: LATEST_SCHEMA_VERSION, conversations: 300, messagesPerConversation: 60 });
+    const leaves = leafPagesOf(file, 'messages');
+    corruptPages(file, [leaves.at(-2)!.page]); // near the end of the messages: read by the check after the budget
+    const { client } = start({ storeOpening: 'process', store: { checkBudgetMs: 0 } });
+    const composed = await app!.ready;
+    await expect(composed.store.checked).resolves.toMatchObject({ state: 'damaged' });
+    expect(composed.store.health.damage).toMatch(/is damaged/);
+    expect((await client.call('app.getNotices', {})).map((notice) => notice.id)).toContain(DATABASE_DAMAGED_NOTICE.id);
+    await expect(client.call('conversations.create', {})).rejects.toMatchObject({ code: 'STORE_FAILED', details: { storeCode: 'DB_READ_ONLY' } });
   });
 
   it('a database the app cannot open: the start fails in words, and the waiting calls with STORE_FAILED', async () => {
