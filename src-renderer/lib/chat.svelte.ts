@@ -539,6 +539,7 @@ export class ChatState {
     }
     if (event.type === 'onQuickShown') return; // the quick prompt's own
     if (event.type === 'onModelsChanged' || event.type === 'onDownloadProgress') return; // lib/models.svelte.ts
+    if (event.type === 'onStartupProgress') return; // lib/startup.svelte.ts
     // A change this window is making itself (its own reply) needs no refetch of the open conversation.
     const ownReply = this.reply !== null && this.reply.conversationId === this.selectedId;
     void this.#refreshList(!ownReply);

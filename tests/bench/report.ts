@@ -102,7 +102,8 @@ function startupRows(result: StoreBenchResult): ScenarioRow[] {
     return [
       row('FirstPaintMs', 'first paint', start.firstPaintMs, '< 1,000 ms', start.firstPaintMs < 1000),
       row('ReadyMs', 'conversations shown', start.pageReadyMs, '—', null),
-      row('MaxPingMs', 'slowest answer until checked', start.ping.maxMs, '< 100 ms', start.ping.maxMs < 100),
+      row('OpeningMaxPingMs', 'slowest answer while opening', start.ping.opening.maxMs, '< 100 ms', start.ping.opening.maxMs < 100),
+      row('AfterReadyMaxPingMs', 'slowest answer, ready to checked', start.ping.afterReady.maxMs, '< 100 ms', start.ping.afterReady.maxMs < 100),
     ];
   });
 }

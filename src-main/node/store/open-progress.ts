@@ -28,6 +28,11 @@ export type OpenProgress =
       progress: MigrationProgress | null;
       interrupted: InterruptedMigration | null;
     }
+  /**
+   * What an update or a salvage wrote is being moved from the database's log (its WAL) into the file itself: one
+   * statement, no progress (as long as writing that much takes).
+   */
+  | { step: 'write-back' }
   /** Copying from a damaged file what it still has into the restored database: messages read so far of about `total`. */
   | { step: 'salvage'; done: number; total: number | null }
   /** The check for damage (see integrity-walk.ts): bytes read of about `total`. */

@@ -239,6 +239,7 @@ export function prepareStore(file: string, options: OpenStoreOptions = {}): Prep
         return { db, report, walk: null };
       }
       if (knownDamage !== null) throw new StoreError('DB_CORRUPT', knownDamage);
+      if ((report.migration?.applied.length ?? 0) > 0) writeBackLog(db, options);
       walk = checkAtOpen(db, path, options, report);
       return { db, report, walk };
     } catch (error) {
@@ -265,7 +266,22 @@ export function prepareStore(file: string, options: OpenStoreOptions = {}): Prep
 function finishRecovery(recovery: RecoveryReport, db: Database, journal: SalvageJournal, options: OpenStoreOptions): void {
   const damaged = recovery.movedAside.find((moved) => !moved.endsWith('-wal') && !moved.endsWith('-shm'));
   if (damaged !== undefined && existsSync(damaged)) recovery.salvage = salvageInto(damaged, db, options);
+  writeBackLog(db, options);
   journal.clear();
+}
+
+/**
+ * Move what an update or a salvage wrote from the log (WAL, hundreds of megabytes after an update of a big history)
+ * into the file, and empty the log, before the store opens: otherwise a later commit in the app would be the one to do
+ * it, holding the app up meanwhile. Failing to is no error (the log is moved back later).
+ */
+function writeBackLog(db: Database, options: OpenStoreOptions): void {
+  options.onProgress?.({ step: 'write-back' });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Busy (a reader in another process): SQLite's own checkpoints do it later.
+  }
 }
 
 /**

@@ -42,6 +42,8 @@ export interface StartupCaseResult {
   case: StartupCase;
   /** The host listens (the page can be asked for). */
   listeningMs: number;
+  /** The page's navigation begins (the benchmark's browser gets the URL once the host prints it). */
+  navigationMs: number;
   /** The page's first contentful paint. */
   firstPaintMs: number;
   /** The host says the conversations are open. */
@@ -50,14 +52,24 @@ export interface StartupCaseResult {
   pageReadyMs: number;
   /** The background check has read the whole file. */
   checkedMs: number;
-  /** `app.getStartup` answered every 50 ms from listening until checked. */
-  ping: { count: number; maxMs: number; p99Ms: number };
-  /** The longest the host's event loop was held up from its start until checked (Node's `monitorEventLoopDelay`). */
+  /**
+   * `app.getStartup` answered every 50 ms: while the conversations open (listening to ready), and after (ready to
+   * checked: the page's first calls come then, `conversations.list` of every conversation among them).
+   */
+  ping: { opening: PingFigures; afterReady: PingFigures };
+  /** The longest the host's event loop was held up from its start until closed (Node's `monitorEventLoopDelay`). */
   loopDelayMaxMs: number;
   /** The page shows the start-up panel's heading, or the conversations (whichever the start calls for). */
   panelMs: number;
   /** The machine's 1-minute load average when the case began and ended (the machine may be shared). */
   loadAverage: [number, number];
+}
+
+/** How fast the host answered: how many pings, the slowest, and the 99th percentile, ms. */
+export interface PingFigures {
+  count: number;
+  maxMs: number;
+  p99Ms: number;
 }
 
 export interface StartupBenchResult {
@@ -167,16 +179,15 @@ async function measureStart(name: StartupCase, hostScript: string, dataDir: stri
         url = message.url!;
       }
       if (message.t === 'ready') times.ready = since();
-      if (message.t === 'checked') {
-        times.checked = since();
-        times.loopDelayMaxMs = message.loopDelayMaxMs ?? Number.NaN;
-      }
+      if (message.t === 'checked') times.checked = since();
+      if (message.t === 'closing') times.loopDelayMaxMs = message.loopDelayMaxMs ?? Number.NaN;
       if (message.t === 'failed') failure = message.message ?? 'failed';
       for (const waiter of waiters.splice(0)) waiter();
     }
   });
+  // 'close': the process has ended and its output is all read (the last line comes as it closes).
   const exited = new Promise<void>((resolve) =>
-    host.once('exit', () => {
+    host.once('close', () => {
       for (const waiter of waiters.splice(0)) waiter();
       resolve();
     }),
@@ -191,11 +202,18 @@ async function measureStart(name: StartupCase, hostScript: string, dataDir: stri
   try {
     await until(() => times.listening !== undefined, 'listening');
     const page = await browser.newPage();
-    const pinging = ping(new URL(url), () => times.checked !== undefined || failure !== null || host.exitCode !== null);
+    const pinging = ping(
+      new URL(url),
+      () => times.ready !== undefined,
+      () => times.checked !== undefined || failure !== null || host.exitCode !== null,
+    );
     await page.goto(url);
     await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, undefined, { timeout: 60_000 });
-    const paintedAt = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('first-contentful-paint')[0]!.startTime);
-    const firstPaintMs = Math.round(paintedAt - spawnedAt);
+    const [navigatedAt, paintedAt] = await page.evaluate(() => [
+      performance.timeOrigin,
+      performance.timeOrigin + performance.getEntriesByName('first-contentful-paint')[0]!.startTime,
+    ]);
+    const firstPaintMs = Math.round(paintedAt! - spawnedAt);
     const conversations = page.getByRole('navigation', { name: 'Conversations' });
     await page.getByRole('heading', { name: 'Opening your conversations' }).or(conversations).first().waitFor({ timeout: 60_000 });
     const panelMs = since();
@@ -204,37 +222,41 @@ async function measureStart(name: StartupCase, hostScript: string, dataDir: stri
     const pageReadyMs = since();
     await until(() => times.ready !== undefined, 'ready');
     await until(() => times.checked !== undefined, 'the check');
-    const latencies = (await pinging).sort((a, b) => a - b);
+    const latencies = await pinging;
     await page.close();
+    host.kill('SIGINT');
+    await exited;
     return {
       case: name,
       listeningMs: times.listening!,
+      navigationMs: Math.round(navigatedAt! - spawnedAt),
       firstPaintMs,
       panelMs,
       readyMs: times.ready!,
       pageReadyMs,
       checkedMs: times.checked!,
-      ping: { count: latencies.length, maxMs: round(latencies.at(-1) ?? Number.NaN), p99Ms: round(percentile(latencies, 99)) },
+      ping: { opening: figures(latencies.opening), afterReady: figures(latencies.afterReady) },
       loopDelayMaxMs: times.loopDelayMaxMs!,
       loadAverage: [Number(loadAtStart.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
     };
   } finally {
-    host.kill('SIGINT');
+    if (host.exitCode === null && host.signalCode === null) host.kill('SIGINT');
     await exited;
   }
 }
 
-/** Call `app.getStartup` every 50 ms until `done`; the round-trip times. */
-async function ping(url: URL, done: () => boolean): Promise<number[]> {
+/** Call `app.getStartup` every 50 ms until `done`; the round-trip times before and after `ready`. */
+async function ping(url: URL, ready: () => boolean, done: () => boolean): Promise<{ opening: number[]; afterReady: number[] }> {
   const socket = new WebSocket(`ws://${url.host}/rpc?token=${url.searchParams.get('token')}`, { headers: { Origin: url.origin } });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const client = new RpcClient(createWebSocketTransport(socket));
-  const latencies: number[] = [];
+  const latencies = { opening: [] as number[], afterReady: [] as number[] };
   try {
     while (!done()) {
+      const before = ready();
       const started = performance.now();
       await client.call('app.getStartup', {});
-      latencies.push(performance.now() - started);
+      (before ? latencies.afterReady : latencies.opening).push(performance.now() - started);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
@@ -243,12 +265,19 @@ async function ping(url: URL, done: () => boolean): Promise<number[]> {
   return latencies;
 }
 
+function figures(latencies: number[]): PingFigures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { count: sorted.length, maxMs: round(sorted.at(-1) ?? Number.NaN), p99Ms: round(percentile(sorted, 99)) };
+}
+
 function describe(result: StartupCaseResult): string {
   const seconds = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
   return (
-    `  ${result.case}: listening ${seconds(result.listeningMs)}, first paint ${seconds(result.firstPaintMs)}, panel or app ` +
+    `  ${result.case}: listening ${seconds(result.listeningMs)}, page navigates ${seconds(result.navigationMs)}, first paint ` +
+    `${seconds(result.firstPaintMs)}, panel or app ` +
     `${seconds(result.panelMs)}, ready ${seconds(result.readyMs)} (page ${seconds(result.pageReadyMs)}), checked ` +
-    `${seconds(result.checkedMs)}; ping max ${result.ping.maxMs} ms, p99 ${result.ping.p99Ms} ms (${result.ping.count} pings); ` +
+    `${seconds(result.checkedMs)}; answers while opening: max ${result.ping.opening.maxMs} ms, p99 ${result.ping.opening.p99Ms} ms ` +
+    `(${result.ping.opening.count}); after: max ${result.ping.afterReady.maxMs} ms (${result.ping.afterReady.count}); ` +
     `host event loop held up ${result.loopDelayMaxMs} ms at most; load ${result.loadAverage.join(' → ')}`
   );
 }

@@ -83,8 +83,8 @@ describe('report', () => {
       startup: {
         messages: 1_000_000,
         cases: [
-          { case: 'clean', listeningMs: 300, firstPaintMs: 700, readyMs: 900, pageReadyMs: 950, checkedMs: 5000, ping: { count: 90, maxMs: 40, p99Ms: 30 }, loopDelayMaxMs: 20, panelMs: 800, loadAverage: [1.5, 1.6] },
-          { case: 'update pending', listeningMs: 300, firstPaintMs: 1200, readyMs: 200_000, pageReadyMs: 200_100, checkedMs: 205_000, ping: { count: 4000, maxMs: 150, p99Ms: 20 }, loopDelayMaxMs: 140, panelMs: 1300, loadAverage: [1.5, 2] },
+          { case: 'clean', listeningMs: 300, navigationMs: 400, firstPaintMs: 700, readyMs: 900, pageReadyMs: 950, checkedMs: 5000, ping: { opening: { count: 20, maxMs: 40, p99Ms: 30 }, afterReady: { count: 70, maxMs: 60, p99Ms: 30 } }, loopDelayMaxMs: 20, panelMs: 800, loadAverage: [1.5, 1.6] },
+          { case: 'update pending', listeningMs: 300, navigationMs: 400, firstPaintMs: 1200, readyMs: 200_000, pageReadyMs: 200_100, checkedMs: 205_000, ping: { opening: { count: 3900, maxMs: 150, p99Ms: 20 }, afterReady: { count: 100, maxMs: 90, p99Ms: 40 } }, loopDelayMaxMs: 140, panelMs: 1300, loadAverage: [1.5, 2] },
         ],
       },
     });
@@ -92,10 +92,12 @@ describe('report', () => {
     expect(byId).toMatchObject({ searchP95Ms: false, firstPageMs: true, streamingBatchP95Us: true, bytesPerMessage: null });
     expect(byId).toMatchObject({
       startupCleanFirstPaintMs: true,
-      startupCleanMaxPingMs: true,
+      startupCleanOpeningMaxPingMs: true,
+      startupCleanAfterReadyMaxPingMs: true,
       startupCleanReadyMs: null,
       startupUpdatePendingFirstPaintMs: false,
-      startupUpdatePendingMaxPingMs: false,
+      startupUpdatePendingOpeningMaxPingMs: false,
+      startupUpdatePendingAfterReadyMaxPingMs: true,
     });
     const table = formatTable(rows).split('\n');
     expect(table[0]).toMatch(/^scenario\s+figure\s+baseline\s+ratio\s+target\s+pass$/);

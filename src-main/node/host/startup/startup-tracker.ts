@@ -90,7 +90,9 @@ export class StartupTracker {
     if (progress.step === 'migrate' && progress.interrupted && this.#state.note === null) {
       this.#state = { ...this.#state, note: interruptedUpdateNote(progress.interrupted) };
     }
-    const words = describeProgress(progress, this.#afterUnexpectedStop);
+    const described = describeProgress(progress, this.#afterUnexpectedStop);
+    // Writing back is the end of the work before it (an update, a salvage): it keeps that kind.
+    const words = progress.step === 'write-back' ? { ...described, kind: this.#state.step?.kind ?? described.kind } : described;
     const id = identity(progress);
     const isNew = id !== this.#stepId;
     this.#stepId = id;
@@ -205,6 +207,7 @@ function fractionOf(progress: OpenProgress): number | null {
     case 'restore':
       return 0;
     case 'check-backup':
+    case 'write-back':
       return null;
   }
 }

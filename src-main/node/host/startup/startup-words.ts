@@ -34,6 +34,8 @@ export function describeProgress(progress: OpenProgress, afterUnexpectedStop: bo
       if (activity) return { kind: 'migrate', text: `Updating the database: ${activity}…` };
       return { kind: 'migrate', text: `Updating the database (step ${progress.index + 1} of ${progress.count})…` };
     }
+    case 'write-back':
+      return { kind: 'open', text: 'Saving the changes into the database…' };
     case 'salvage':
       return {
         kind: 'salvage',
