@@ -154,10 +154,11 @@ export class IntegrityWalk {
 }
 
 /**
- * The share of the file's pages in use that the walk reads as values (measured on the benchmark's history: the rest
- * is page and cell headers, free space inside pages and the b-trees' inner pages). Only for the progress shown.
+ * The share of the file's pages in use that the walk reads as values: 0.88–0.90 on generated histories of 20,000 to
+ * 100,000 messages (the rest is page and cell headers, free space inside pages and the b-trees' inner pages). A little
+ * above, so the bar ends just short of full rather than waiting there. Only for the progress shown.
  */
-const VALUE_SHARE = 0.8;
+const VALUE_SHARE = 0.92;
 
 /** The bytes of the pages in use: every page of the file but the free ones. */
 function bytesInUse(db: Database): number {
