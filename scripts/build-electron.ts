@@ -21,6 +21,18 @@ await Promise.all([
   }),
   // The engine runs in an Electron utility process of its own (see src-main/electron-main/engine-process.ts).
   bundleEngineWorker('dist/electron/engine-worker.js'),
+  // So does the opening of the store at start (see src-main/electron-main/store-process.ts).
+  build({
+    entryPoints: ['src-main/node/host/startup/store-process.ts'],
+    outfile: 'dist/electron/store-process.js',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  }),
   build({
     entryPoints: ['src-main/electron-preload/preload.ts'],
     outfile: 'dist/electron/preload.cjs',
@@ -35,4 +47,4 @@ await Promise.all([
 // The tray icon (src-main/electron-main/main.ts loads it from beside the bundle, inside the packaged app).
 await mkdir('dist/electron', { recursive: true });
 await copyFile('resources/icon.png', 'dist/electron/tray-icon.png');
-console.log('Built dist/electron/main.js, dist/electron/engine-worker.js, dist/electron/preload.cjs and the tray icon');
+console.log('Built dist/electron/main.js, engine-worker.js, store-process.js, preload.cjs and the tray icon');

@@ -21,6 +21,7 @@ import type {
   RemoteProbeResult,
   RemoteServer,
   SearchResults,
+  StartupState,
 } from './types';
 
 /**
@@ -28,10 +29,22 @@ import type {
  * at runtime by `schemas.ts`), its result, and the events it streams while it runs. The renderer sees nothing else.
  *
  * Naming: methods are `area.verb`; per-request stream events and push events are `onXxx`.
+ *
+ * While the app starts (`app.getStartup`), the methods that need the conversation database wait until it is open —
+ * on a big history that can take minutes (an update, a recovery) — and fail with `STORE_FAILED` if it cannot be
+ * opened. `app.getInfo`, `app.getStartup`, `engine.getStatus` and `models.getState` answer at once.
  */
 export interface Methods {
   /** Facts about the running app: name, version, host kind and the data folder. */
   'app.getInfo': { params: MethodParams['app.getInfo']; result: AppInfo; events: never };
+
+  /**
+   * Where the start stands: opening the conversation database (what it is doing, how far, about how long is left),
+   * ready, or failed; and the check for damage that finishes in the background. Changes are pushed as
+   * `onStartupProgress` (a few times a second at most), so a page that connects at any moment calls this once and
+   * then follows the pushes.
+   */
+  'app.getStartup': { params: MethodParams['app.getStartup']; result: StartupState; events: never };
 
   /** The engine's current status (model, loading progress, errors). Changes are pushed as `onEngineStatus`. */
   'engine.getStatus': { params: MethodParams['engine.getStatus']; result: EngineStatus; events: never };
@@ -425,6 +438,8 @@ export type HistoryProgressEvents = { type: 'onProgress' } & HistoryProgress;
 
 /** Events the main process pushes to every connected renderer, unasked. */
 export type PushEvents =
+  /** The start moved on (see `app.getStartup`): a step began, its progress, the database opened or failed, the check. */
+  | { type: 'onStartupProgress'; startup: StartupState }
   | { type: 'onEngineStatus'; status: EngineStatus }
   /** A conversation was created, renamed, deleted or got a message (from any window). */
   | { type: 'onConversationsChanged' }

@@ -232,6 +232,7 @@ const TransferId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be
 
 export const schemas = {
   'app.getInfo': Empty,
+  'app.getStartup': Empty,
   'engine.getStatus': Empty,
   'app.getNotices': Empty,
   'app.dismissNotice': v.strictObject({ id: Id }),

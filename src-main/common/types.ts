@@ -359,6 +359,48 @@ export interface ContextUnavailable {
   contextSize: number | null;
 }
 
+// ---- start-up (issue 16) ----
+
+/**
+ * Where the app's start stands (`app.getStartup`, pushed as `onStartupProgress` as it changes). The window shows it
+ * from its first paint: a start-up panel while the conversation database opens, then a quiet line while the check
+ * for damage finishes in the background.
+ */
+export interface StartupState {
+  /**
+   * `opening`: the conversation database is being opened (the window shows the start-up panel; every method that
+   * needs the database waits for it); `ready`: the app can be used; `failed`: the database could not be opened
+   * (`error` says why, and the methods that need it fail with `STORE_FAILED`).
+   */
+  phase: 'opening' | 'ready' | 'failed';
+  /** What is being done while `opening`, in words, with how far it is; `null` once the phase is over. */
+  step: StartupStep | null;
+  /**
+   * What the user should know about this start, in words, or `null`: an update interrupted last time that goes on
+   * now, a recovery from damage found last time.
+   */
+  note: string | null;
+  /** Why the database could not be opened (`failed`), in words; `null` otherwise. */
+  error: string | null;
+  /**
+   * The check for damage that goes on in the background once the app is ready (the window can be used meanwhile):
+   * what it is doing, in words, and how far it is; `null` when it is not running.
+   */
+  check: StartupStep | null;
+}
+
+/** One piece of start-up work, for a progress bar. */
+export interface StartupStep {
+  /** What kind of work it is. */
+  kind: 'open' | 'recover' | 'backup' | 'migrate' | 'salvage' | 'check';
+  /** In words: "Updating the database: 312,000 of 1,000,000 messages". */
+  text: string;
+  /** How far it is, 0..1; `null` when that cannot be told (the bar then moves without a figure). */
+  fraction: number | null;
+  /** About how long is left, in milliseconds, from its pace so far; `null` until that can be estimated. */
+  remainingMs: number | null;
+}
+
 /** Facts about the running app. */
 export interface AppInfo {
   name: string;

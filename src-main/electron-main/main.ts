@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppEngine } from '../node/engine/process/create-engine';
-import { composeApp, type ComposedApp } from '../node/host/compose';
+import { startApp, type StartingApp } from '../node/host/startup/start-app';
 import { FileSecretStore, SECRETS_FILE } from '../node/secrets/secret-store';
 import { DesktopController } from '../node/desktop/desktop-controller';
 import { desktopFeatures, mergeEnableFeatures, parseLaunchArgs } from '../node/desktop/launch-args';
@@ -14,6 +14,7 @@ import { utilityProcessLauncher } from './engine-process';
 import { chooseHistoryPath, chooseModelFile } from './file-dialogs';
 import { configureSession, guardAllWebContents } from './security';
 import { openAppLog } from '../node/logs/app-log';
+import { utilityStoreProcessLauncher } from './store-process';
 
 // The bundle lives in dist/electron/; the renderer in dist/renderer/.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,21 +61,26 @@ if (!app.requestSingleInstanceLock()) {
   // Another Phi Desk is running: it gets our arguments (second-instance below: `--quick` shows its quick prompt).
   app.quit();
 } else {
-  let composed: ComposedApp | undefined;
+  let starting: StartingApp | undefined;
   let ipcPort: IpcPort | undefined;
   let controller: DesktopController | undefined;
   let port: ElectronDesktopPort | undefined;
+  /** Set once quitting has begun: the app is being disposed. */
+  let quitting = false;
 
   app.on('second-instance', (_event, argv) => controller?.secondInstance(argv));
 
   app
     .whenReady()
-    .then(() => {
+    .then(async () => {
       configureSession(session.defaultSession, process.platform);
       const dataDir = app.getPath('userData');
       const log = openAppLog(dataDir);
       const nativeBinding = sqliteBinding();
-      composed = composeApp({
+      const model = modelFromCommandLine();
+      // The single-instance lock came first (above); this takes the data folder's lock and starts opening the store in
+      // a utility process of its own, while the window shows at once with the start-up panel.
+      starting = startApp({
         dataDir,
         // llama.cpp runs in a utility process of its own (dist/electron/engine-worker.js): a crash there is survivable.
         engine: createAppEngine({
@@ -85,19 +91,23 @@ if (!app.requestSingleInstanceLock()) {
         host: 'electron',
         version: app.getVersion(),
         ...(nativeBinding ? { nativeBinding } : {}),
+        launchStoreProcess: utilityStoreProcessLauncher(path.join(here, 'store-process.js')),
         models: { chooseFile: () => chooseModelFile(port?.mainWindow) },
         // The save dialog confirms replacing a file, so the window passes `overwrite: true` for a path chosen here.
         history: { choosePath: (request) => chooseHistoryPath(port?.mainWindow, request) },
         // API keys encrypted by the system (Keychain, DPAPI, the Secret Service), a file of ciphertext in the data folder.
         secrets: new FileSecretStore(path.join(dataDir, SECRETS_FILE), { encryptor: safeStorage }),
+        // The model named at launch, else the one chosen last time (as soon as the store has said which), else none:
+        // the window offers to download Phi-2 or pick a file. Either loads while the store opens.
+        ...(model ? { modelPath: model } : {}),
       });
-      const app_ = composed;
+      const app_ = starting;
+      app_.modelLoaded.catch((error: unknown) => log.write('error', 'Loading the model failed', error));
       ipcPort = new IpcPort(app_.handlers, log);
       const ipc = ipcPort;
       app_.onPush((event) => ipc.push(event));
       serveRendererFiles(rendererDir);
 
-      // The desktop shell: global shortcut, quick prompt window, tray, menu. Its logic is plain code over a port.
       port = new ElectronDesktopPort({
         context: { preloadPath, packaged: app.isPackaged, platform: process.platform },
         trayIcon,
@@ -105,27 +115,28 @@ if (!app.requestSingleInstanceLock()) {
         ipcPort: ipc,
         push: (event) => app_.push(event),
       });
-      const shell = new DesktopController(port, { appName: 'Phi Desk', development: !app.isPackaged });
+      // The window before the store is open, whatever the size of the history.
+      if (!launch.quick) void port.showMainWindow();
+
+      // The desktop shell (global shortcut, quick prompt window, tray, menu) needs the settings: once the store is open.
+      const composed = await app_.ready;
+      const desktop = port;
+      const shell = new DesktopController(desktop, { appName: 'Phi Desk', development: !app.isPackaged });
       controller = shell;
-      port.attach(shell);
-      port.onMainClosed = () => shell.mainWindowClosed();
+      desktop.attach(shell);
+      desktop.onMainClosed = () => shell.mainWindowClosed();
       app_.attachWindows(shell);
       // A shortcut the system refuses is refused before it is stored; the one in force stays.
-      app_.settings.setGate((next, previous) => shell.gateSettings(next, previous));
-      app_.onPush((event) => {
+      composed.settings.setGate((next, previous) => shell.gateSettings(next, previous));
+      composed.onPush((event) => {
         if (event.type === 'onSettingsChanged') shell.settingsChanged(event.settings);
       });
-      shell.start(app_.settings.get());
+      shell.start(composed.settings.get());
       if (launch.quick) shell.showQuick();
-      else void port.showMainWindow();
-
-      // The model named at launch, else the one chosen last time, else none: the window offers to download Phi-2 or
-      // pick a file. Failures reach the window in words; the app stays usable for reading history.
-      const model = modelFromCommandLine();
-      if (model) app_.models.useFile(model).catch((error: unknown) => log.write('error', 'Loading the model named at launch failed', error));
-      else void app_.models.loadSaved();
     })
     .catch((error: unknown) => {
+      // Quitting while the store still opened stops the start: nothing to tell.
+      if (quitting) return;
       // E.g. the database is locked by another program or cannot be written: say so in words, then leave.
       dialog.showErrorBox('Phi Desk could not start', error instanceof Error ? error.message : String(error));
       app.exit(1);
@@ -141,15 +152,15 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
 
-  let quitting = false;
   app.on('will-quit', (event) => {
     // Global shortcuts are the system's: give them back first, whatever happens next.
     controller?.stop();
-    if (quitting || !composed) return;
-    // Dispose the engine and close the database before exiting, so nothing is left half-written.
+    if (quitting || !starting) return;
+    // Dispose the engine and close the database before exiting, so nothing is left half-written. Quitting while the
+    // store still opens stops its process: the update step under way is undone, and done again at the next start.
     event.preventDefault();
     quitting = true;
     ipcPort?.dispose();
-    void composed.dispose().finally(() => app.exit(0));
+    void starting.dispose().finally(() => app.exit(0));
   });
 }

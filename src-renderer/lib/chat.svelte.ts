@@ -234,8 +234,10 @@ export class ChatState {
       loading.catch((error: unknown) => (this.notice = describeError(error))),
     );
     try {
-      const [, engine] = await Promise.all([this.list.refresh(), this.#client.call('engine.getStatus', {})]);
-      this.engine ??= engine;
+      // The engine's status is known at once, even while the conversations still open (the start-up panel shows the
+      // model loading); the list comes once they are open.
+      const engine = this.#client.call('engine.getStatus', {}).then((status) => void (this.engine ??= status));
+      await Promise.all([this.list.refresh(), engine]);
       const remembered = this.open.remembered();
       if (remembered !== null && this.list.find(remembered) !== null) await this.select(remembered);
       else this.open.show(null);
@@ -582,6 +584,7 @@ export class ChatState {
     }
     if (event.type === 'onQuickShown') return; // the quick prompt's own
     if (event.type === 'onModelsChanged' || event.type === 'onDownloadProgress') return; // lib/models.svelte.ts
+    if (event.type === 'onStartupProgress') return; // lib/startup.svelte.ts
     // A change this window is making itself (its own reply) needs no refetch of the open conversation.
     const ownReply = this.reply !== null && this.reply.conversationId === this.selectedId;
     void this.#refreshList(!ownReply);

@@ -78,6 +78,7 @@ export function storeRows(result: StoreBenchResult): ScenarioRow[] {
   });
   const size = `${(result.messages / 1e6).toLocaleString('en-US')}M msgs`;
   return [
+    ...startupRows(result),
     row('searchP50Ms', `search p50 (${size})`, 'ms', result.search.p50Ms, '—', null),
     row('searchP95Ms', `search p95 (${size})`, 'ms', result.search.p95Ms, '< 50 ms', result.search.p95Ms < 50),
     row('firstPageMs', `first page, ${result.firstPage.messages} of a long conversation (cold)`, 'ms', result.firstPage.coldMs, '< 50 ms', result.firstPage.coldMs < 50),
@@ -236,6 +237,31 @@ export function uiNotes(result: UiBenchResult): string[] {
     ...Object.entries(result.scenarioLoad).map(([name, load]) => `ui machine, ${name}: ${describeLoad(load)}`),
   );
   return lines;
+}
+
+/** The start-up rows: first paint and the longest answer (the issue's targets), and ready, for each case. */
+function startupRows(result: StoreBenchResult): ScenarioRow[] {
+  const size = `${(result.messages / 1e6).toLocaleString('en-US')}M msgs`;
+  return (result.startup?.cases ?? []).flatMap((start) => {
+    const id = start.case.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase());
+    const load = `load ${start.loadAverage[0]}`;
+    const row = (suffix: string, scenario: string, figure: number, target: string, pass: boolean | null): ScenarioRow => ({
+      id: `startup${id[0]!.toUpperCase()}${id.slice(1)}${suffix}`,
+      scenario: `start-up, ${start.case} (${size}, ${load}): ${scenario}`,
+      unit: 'ms',
+      figure,
+      baseline: null,
+      ratio: null,
+      target,
+      pass,
+    });
+    return [
+      row('FirstPaintMs', 'first paint', start.firstPaintMs, '< 1,000 ms', start.firstPaintMs < 1000),
+      row('ReadyMs', 'conversations shown', start.pageReadyMs, '—', null),
+      row('OpeningMaxPingMs', 'slowest answer while opening', start.ping.opening.maxMs, '< 100 ms', start.ping.opening.maxMs < 100),
+      row('AfterReadyMaxPingMs', 'slowest answer, ready to checked', start.ping.afterReady.maxMs, '< 100 ms', start.ping.afterReady.maxMs < 100),
+    ];
+  });
 }
 
 /** A plain-text table. */

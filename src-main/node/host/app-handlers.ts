@@ -1,6 +1,6 @@
 import type { MethodName } from '../../common/contract';
 import type { Handler, Handlers } from '../../common/app-rpc';
-import type { AppInfo } from '../../common/types';
+import type { AppInfo, StartupState } from '../../common/types';
 import type { ChatEngine } from '../engine/port';
 import type { RemoteServers } from '../engine/remote/remote-servers';
 import type { LocalApiService } from '../openai/local-api-service';
@@ -17,6 +17,8 @@ import type { WindowService } from '../services/window-service';
 /** The services every contract method is served by. */
 export interface AppServices {
   info: AppInfo;
+  /** Where the start stands (ready, once the services exist; the check may still run in the background). */
+  startup: () => StartupState;
   engine: ChatEngine;
   notices: NoticeBoard;
   settings: SettingsService;
@@ -40,9 +42,10 @@ export interface AppServices {
  * store failures turned into the contract's typed errors.
  */
 export function appHandlers(services: AppServices): Handlers {
-  const { conversations, chat, settings, notices, engine, info, models, history, drafts, windows, localApi, remotes } = services;
+  const { conversations, chat, settings, notices, engine, info, models, history, drafts, windows, localApi, remotes, startup } = services;
   return withContractErrors({
     'app.getInfo': () => info,
+    'app.getStartup': () => startup(),
     'engine.getStatus': () => engine.status(),
     'app.getNotices': () => notices.list(),
     'app.dismissNotice': ({ id }) => notices.dismiss(id),

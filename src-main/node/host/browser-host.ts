@@ -6,8 +6,9 @@ import { createAppEngine } from '../engine/process/create-engine';
 import { openAppLog, type AppLog } from '../logs/app-log';
 import { APP_VERSION } from './app-version';
 import { BrowserPages } from './browser-pages';
-import { composeApp, type ComposedApp } from './compose';
+import type { ComposedApp, ComposeOptions } from './compose';
 import { startLoopbackServer } from './loopback-server';
+import { startApp, type StartAppOptions, type StartingApp } from './startup/start-app';
 import { TransferArea } from '../history/transfers';
 
 /** The browser host's staging folder for history downloads and uploads, inside the data folder. */
@@ -20,8 +21,10 @@ export interface BrowserHostOptions {
   /** Folder for the conversation database. */
   dataDir: string;
   /**
-   * A GGUF model to load (checked first) before serving; it becomes the saved model. Without it the model saved in
-   * the settings is loaded in the background, or the app starts with none (first run).
+   * A GGUF model to load; it becomes the saved model. It is checked (header, architecture, memory) before anything is
+   * served, so a wrong file fails the start; it then loads while the page is served, showing its progress there.
+   * Without it the model saved in the settings loads as soon as the store has said which, or the app starts with
+   * none (first run).
    */
   modelPath?: string;
   /** Model manager overrides (tests: a loopback download server, injected free memory). */
@@ -37,12 +40,16 @@ export interface BrowserHostOptions {
   /** Model load progress, 0..1. */
   onLoadProgress?: LoadOptions['onProgress'];
   /**
-   * Aborting stops a start still in progress (Ctrl+C while the model loads): the load is cancelled without waiting
-   * for it, everything opened is closed (within the app's dispose deadline), and the start rejects with the reason.
+   * Aborting stops a start still in progress (Ctrl+C before the host listens): everything opened is closed (within
+   * the app's dispose deadline), and the start rejects with the reason. Once it listens, `close()` stops it.
    */
   signal?: AbortSignal;
   /** The app's log; default: `logs/phi-desk.log` in the data folder, errors also printed on stderr. */
   log?: AppLog;
+  /** Where the store is opened (see `StartAppOptions.storeOpening`); `auto` by default. */
+  storeOpening?: StartAppOptions['storeOpening'];
+  /** Store options for tests (the check for damage, its budget). */
+  store?: ComposeOptions['store'];
 }
 
 export interface BrowserHost {
@@ -50,7 +57,12 @@ export interface BrowserHost {
   readonly url: string;
   readonly port: number;
   readonly token: string;
+  /** The app from its first moment: the contract, where the start stands, the engine and the models. */
+  readonly starting: StartingApp;
+  /** The app once the store is open; throws before (a big history may take a while: await `ready` first). */
   readonly app: ComposedApp;
+  /** Resolves with the app once the store is open; rejects with why it cannot be opened. */
+  readonly ready: Promise<ComposedApp>;
   /** The pages connected (chat pages, quick prompts) and what the quick prompt asked of its "window". */
   readonly pages: BrowserPages;
   /** The app's log. */
@@ -61,8 +73,10 @@ export interface BrowserHost {
 
 /**
  * The browser host: the whole app (store, engine, services) served to a browser on 127.0.0.1 — the same renderer
- * and the same contract as the desktop app, over a WebSocket. If anything fails while starting, everything opened
- * so far is closed again before the error is thrown.
+ * and the same contract as the desktop app, over a WebSocket. It listens as soon as the instance lock is taken (and a
+ * model named at launch has passed its check), whatever the size of the history: the page shows the start-up panel
+ * while the store opens (see `startApp`), and the model loads meanwhile. If anything fails while starting, everything
+ * opened so far is closed again before the error is thrown.
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const log =
@@ -77,13 +91,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     options.engine ??
     createAppEngine({ dataDir: path.resolve(options.dataDir), onLog: (level, message) => log.write(level, message) });
   const pages = new BrowserPages();
+  const { signal } = options;
+  let app: StartingApp;
   // History files cross HTTP here: exports to download, uploads to import (see history-routes.ts).
   const transfers = new TransferArea(path.join(path.resolve(options.dataDir), TRANSFERS_FOLDER), {
     ...(options.maxUploadBytes === undefined ? {} : { maxUploadBytes: options.maxUploadBytes }),
   });
-  let app: ComposedApp;
   try {
-    app = composeApp({
+    app = startApp({
       dataDir: path.resolve(options.dataDir),
       engine,
       host: 'browser',
@@ -91,18 +106,18 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       windows: pages,
       history: { transfers },
       ...(options.models ? { models: options.models } : {}),
+      ...(options.modelPath ? { modelPath: path.resolve(options.modelPath) } : {}),
+      ...(options.onLoadProgress ? { onLoadProgress: options.onLoadProgress } : {}),
+      ...(options.storeOpening ? { storeOpening: options.storeOpening } : {}),
+      ...(options.store ? { store: options.store } : {}),
     });
   } catch (error) {
     await engine.dispose();
     throw error;
   }
   try {
-    const { signal } = options;
-    const progress = options.onLoadProgress ? { onProgress: options.onLoadProgress } : {};
-    if (options.modelPath) {
-      const loading = app.models.useFile(path.resolve(options.modelPath), { ...progress, ...(signal ? { signal } : {}) });
-      await untilAborted(loading, signal);
-    } else void app.models.loadSaved(progress); // never throws: a failure is shown in the window
+    // A wrong model file fails the start in one line, before there is a page to open.
+    if (options.modelPath) await untilAborted(app.models.checkFile(path.resolve(options.modelPath)), signal);
     signal?.throwIfAborted();
     const server = await startLoopbackServer({
       app,
@@ -117,15 +132,22 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       signal.throwIfAborted();
     }
     let closing: Promise<void> | undefined;
+    const starting = app;
     return {
       url: server.url,
       port: server.port,
       token: server.token,
-      app,
+      starting,
+      get app(): ComposedApp {
+        const composed = starting.composed;
+        if (!composed) throw new Error('The app is still opening its conversations: await host.ready first.');
+        return composed;
+      },
+      ready: starting.ready,
       pages,
       log,
       close() {
-        closing ??= server.close().finally(() => app.dispose().finally(() => transfers.close()));
+        closing ??= server.close().finally(() => starting.dispose().finally(() => transfers.close()));
         return closing;
       },
     };

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
 import { Emitter } from '../../common/emitter';
 import type { Handlers } from '../../common/app-rpc';
-import type { AppInfo } from '../../common/types';
+import type { AppInfo, StartupState } from '../../common/types';
 import { EngineLanes } from '../engine/engine-lanes';
 import type { ChatEngine } from '../engine/port';
 import type { RemoteTimeouts } from '../engine/remote/remote-http';
@@ -15,7 +15,7 @@ import { ChatService } from '../services/chat-service';
 import { ConversationService } from '../services/conversation-service';
 import { DraftService } from '../services/draft-service';
 import { HistoryService, type HistoryHostOptions } from '../services/history-service';
-import { ModelService, type ModelHostOptions } from '../services/model-service';
+import { ModelService, type ModelHostOptions, type ModelPathSetting } from '../services/model-service';
 import { backupFailedNotice, DATABASE_DAMAGED_NOTICE, NoticeBoard, noticesFromOpenReport } from '../services/notice-board';
 import { SettingsService } from '../services/settings-service';
 import { WindowService } from '../services/window-service';
@@ -26,9 +26,15 @@ import { StoreError } from '../store/store-error';
 import { appHandlers } from './app-handlers';
 import { DamageMarker } from './damage-marker';
 import { BACKUP_CHECK_INTERVAL_MS, scheduleBackups, type BackupSchedule } from './backup-schedule';
-import { acquireInstanceLock } from './instance-lock';
-import { DISPOSE_GRACE_MS, settledWithin } from './shutdown';
+import { acquireInstanceLock, type InstanceLock } from './instance-lock';
+import { DISPOSE_GRACE_MS, endWithin } from './shutdown';
+import { READY_STARTUP } from './startup/startup-tracker';
 import { NO_WINDOWS, type WindowHost } from './window-host';
+
+/** A store failure as the user should read it (a sentence first, the store's own message after); others as they are. */
+export function userFacingStoreError(error: unknown): unknown {
+  return error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
+}
 
 /** The file name of the conversation database inside the data folder. */
 export const DATABASE_FILE = 'phi-desk.sqlite';
@@ -75,6 +81,19 @@ export interface ComposeOptions {
     /** How long "Test connection" waits. */
     probeTimeoutMs?: number;
   };
+  /**
+   * The instance lock and the store, taken and opened already (by `startApp`, which opened the store while the app
+   * was answering): used as they are instead of being taken and opened here. The damage marker is the opener's job
+   * then.
+   */
+  opened?: { lock: InstanceLock; store: Store };
+  /**
+   * The model manager, made already (by `startApp`, so the model loaded while the store opened): used instead of a
+   * new one, with the store's `modelPath` setting attached to it here.
+   */
+  earlyModels?: { service: ModelService; attach(setting: ModelPathSetting): void };
+  /** Where the start stands, for `app.getStartup`; ready (nothing running) by default. */
+  startup?: () => StartupState;
 }
 
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
@@ -121,23 +140,27 @@ export interface ComposedApp {
 export function composeApp(options: ComposeOptions): ComposedApp {
   const dataDir = path.resolve(options.dataDir);
   const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
-  const lock = acquireInstanceLock(dataDir, binding);
+  const lock = options.opened?.lock ?? acquireInstanceLock(dataDir, binding);
   const databaseFile = path.join(dataDir, DATABASE_FILE);
-  // Damage found while the app last ran is recovered from at this start: the newest backup, and what can be read.
   const damage = new DamageMarker(databaseFile);
-  const knownDamage = damage.reason;
   let store: Store;
-  try {
-    store = openStore(databaseFile, {
-      ...options.store,
-      ...binding,
-      ...(knownDamage === null ? {} : { knownDamage }),
-      markInterrupted: true,
-    });
-    if (knownDamage !== null) damage.clear();
-  } catch (error) {
-    lock.release();
-    throw error instanceof StoreError ? new StoreError(error.code, storeFailureMessage(error), { cause: error }) : error;
+  if (options.opened) {
+    store = options.opened.store;
+  } else {
+    // Damage found while the app last ran is recovered from at this start: the newest backup, and what can be read.
+    const knownDamage = damage.reason;
+    try {
+      store = openStore(databaseFile, {
+        ...options.store,
+        ...binding,
+        ...(knownDamage === null ? {} : { knownDamage }),
+        markInterrupted: true,
+      });
+      if (knownDamage !== null) damage.clear();
+    } catch (error) {
+      lock.release();
+      throw userFacingStoreError(error);
+    }
   }
   const { engine } = options;
   const pushes = new Emitter<PushEvents>();
@@ -206,20 +229,26 @@ export function composeApp(options: ComposeOptions): ComposedApp {
         void localApi.apply(); // turned on or off, or moved to another port
       },
     });
-    models = new ModelService({
-      ...options.models,
-      dataDir,
-      engine,
-      setting: {
-        get: () => store.settings.getAppSetting('modelPath'),
-        // A damaged (read-only) database cannot remember the choice for the next start; the model loads all the same.
-        set: (modelPath) => {
-          if (store.health.damage === null) store.settings.setAppSetting('modelPath', modelPath);
-        },
+    const modelPath: ModelPathSetting = {
+      get: () => store.settings.getAppSetting('modelPath'),
+      // A damaged (read-only) database cannot remember the choice for the next start; the model loads all the same.
+      set: (value) => {
+        if (store.health.damage === null) store.settings.setAppSetting('modelPath', value);
       },
-      onChanged: (state) => push({ type: 'onModelsChanged', state }),
-      onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
-    });
+    };
+    if (options.earlyModels) {
+      models = options.earlyModels.service;
+      options.earlyModels.attach(modelPath);
+    } else {
+      models = new ModelService({
+        ...options.models,
+        dataDir,
+        engine,
+        setting: modelPath,
+        onChanged: (state) => push({ type: 'onModelsChanged', state }),
+        onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
+      });
+    }
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
     const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir) };
     let windowHost = options.windows ?? NO_WINDOWS;
@@ -231,8 +260,10 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       onConversationsChanged: conversationsChanged,
     });
     const drafts = new DraftService(store.drafts);
+    const startup = options.startup ?? (() => READY_STARTUP);
     const handlers = appHandlers({
       info,
+      startup,
       engine,
       notices,
       settings,
@@ -276,25 +307,24 @@ export function composeApp(options: ComposeOptions): ComposedApp {
           unsubscribeStatus();
           offDamage();
           pushes.clear();
-          const hurry = new AbortController();
           try {
-            const graceful = (async () => {
-              // Other programs' requests end first (their replies are aborted with the connections).
-              await localApi.dispose();
-              conversations.dispose();
-              // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
-              await chat.stopAll();
-              await backups.stop();
-              await ownedModels.dispose();
-              await engine.dispose({ signal: hurry.signal });
-            })();
             // Whatever is still pending after the grace period (a load stuck in native code, a slow backup) is cut
             // short: the engine process is killed, and the database closed below all the same. A reply cut here is
             // marked interrupted at the next start, as after a crash.
-            if (!(await settledWithin(graceful, options.disposeGraceMs ?? DISPOSE_GRACE_MS))) {
-              hurry.abort();
-              await settledWithin(engine.dispose({ signal: hurry.signal }), 500);
-            }
+            await endWithin(
+              async (hurry) => {
+                // Other programs' requests end first (their replies are aborted with the connections).
+                await localApi.dispose();
+                conversations.dispose();
+                // Replies being written end `stopped` with their text, as with Stop, rather than `interrupted`.
+                await chat.stopAll();
+                await backups.stop();
+                await ownedModels.dispose();
+                await engine.dispose({ signal: hurry });
+              },
+              engine,
+              options.disposeGraceMs ?? DISPOSE_GRACE_MS,
+            );
           } finally {
             store.close();
             lock.release();

@@ -14,6 +14,9 @@ import { createWebSocketTransport } from './ws-transport';
 import type { TransferArea } from '../history/transfers';
 import { serveHistoryRoute } from './history-routes';
 
+/** What the server serves: the contract's handlers and the pushes to every page (a starting or a composed app). */
+export type ServedApp = Pick<ComposedApp, 'handlers' | 'onPush'>;
+
 /** Loopback only: the browser host is never reachable from another machine. */
 export const HOST_ADDRESS = '127.0.0.1';
 
@@ -59,7 +62,7 @@ export function contentSecurityPolicy(port: number): string {
 }
 
 export interface LoopbackServerOptions {
-  app: ComposedApp;
+  app: ServedApp;
   /** Folder with the built renderer (`index.html` and assets). */
   rendererDir: string;
   /** TCP port; 0 (default) picks a free one. */

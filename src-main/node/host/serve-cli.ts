@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RpcError } from '../../common/contract';
+import type { StartupState } from '../../common/types';
 import { EngineError } from '../engine/port';
 import { defaultDataDir } from '../paths/data-dir';
 import { StoreError } from '../store/store-error';
@@ -46,6 +47,25 @@ function parseCommandLine(argv: string[]): { model?: string; data: string; port:
     throw new UsageError(`--port must be a whole number from 0 to 65535, not "${values.port}".`);
   }
   return { ...(values.model === undefined ? {} : { model: values.model }), data: values.data ?? defaultDataDir(), port };
+}
+
+/**
+ * The start's steps on stderr while the conversations open (the page shows them too): each step once, with its
+ * progress now and then — every quarter off a terminal.
+ */
+function startupPrinter(): (startup: StartupState) => void {
+  let lastLine = '';
+  return ({ step }) => {
+    if (step === null) return;
+    const percent = step.fraction === null ? null : Math.floor(step.fraction * 100);
+    const shown = percent === null ? null : process.stderr.isTTY ? percent : Math.floor(percent / 25) * 25;
+    // Counts in the words ("312,000 of 1,000,000 messages") move with the bar: print the words up to the count.
+    const words = step.text.replace(/: [\d,]+ of .*$/, '');
+    const line = shown === null ? words : `${words} ${shown}%`;
+    if (line === lastLine) return;
+    lastLine = line;
+    process.stderr.write(`${line}\n`);
+  };
 }
 
 /** A progress line that rewrites itself on a terminal and prints sparsely elsewhere. */
@@ -102,10 +122,35 @@ async function main(): Promise<number> {
   });
   process.stderr.write(`Phi Desk is serving on 127.0.0.1:${host.port} (data: ${options.data}). Open this URL:\n`);
   console.log(host.url);
-  return new Promise<number>(() => {});
+  // The page is served at once; the conversations may take a while to open on a big history (an update, a recovery).
+  if (host.starting.composed === null) {
+    const started = performance.now();
+    const print = startupPrinter();
+    const off = host.starting.onPush((event) => {
+      if (event.type === 'onStartupProgress') print(event.startup);
+    });
+    void host.ready.then(
+      () => process.stderr.write(`Conversations ready (${((performance.now() - started) / 1000).toFixed(1)} s).\n`),
+      () => undefined,
+    ).finally(off);
+  }
+  // The model named with --model passed its check before the URL was printed; it loads while the page is served.
+  host.starting.modelLoaded.catch((error: unknown) => {
+    if (!stopping.signal.aborted) process.stderr.write(`phi-desk: the model could not be loaded: ${(error as Error).message}\n`);
+  });
+  // Without its conversations the app cannot be used: say why (the page says it too) and stop.
+  return host.ready.then(
+    () => new Promise<number>(() => {}),
+    async (error: unknown) => {
+      if (stopping.signal.aborted) return new Promise<number>(() => {});
+      console.error(`phi-desk: ${(error as Error).message}`);
+      await host.close();
+      return 1;
+    },
+  );
 }
 
-main().catch((error: unknown) => {
+main().then((code) => process.exit(code), (error: unknown) => {
   if (error instanceof UsageError) {
     console.error(`phi-desk: ${error.message}\n\n${USAGE}`);
     process.exit(2);

@@ -31,3 +31,20 @@ export async function settledWithin(promise: Promise<unknown>, ms: number): Prom
     promise.catch(() => undefined); // a rejection after the deadline has nobody left to tell
   }
 }
+
+/**
+ * End pending work within `graceMs`: run `graceful` (which ends with disposing the engine, passing it the signal),
+ * and if it has not settled by then, abort the signal and dispose the engine again, which kills its process, waiting
+ * half a second more at most. Whatever is still pending after that is abandoned.
+ */
+export async function endWithin(
+  graceful: (hurry: AbortSignal) => Promise<unknown>,
+  engine: { dispose(options: { signal: AbortSignal }): Promise<void> },
+  graceMs: number,
+): Promise<void> {
+  const hurry = new AbortController();
+  if (!(await settledWithin(graceful(hurry.signal), graceMs))) {
+    hurry.abort();
+    await settledWithin(engine.dispose({ signal: hurry.signal }), 500);
+  }
+}

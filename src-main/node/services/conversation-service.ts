@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { DELETE_UNDO_WINDOW_MS, RpcError, type ResultOf } from '../../common/contract';
 import type { MethodParams } from '../../common/schemas';
 import type { BranchPosition, Conversation, ConversationDetail, Message, SearchResults } from '../../common/types';
@@ -5,7 +6,7 @@ import type { ConversationStore } from '../store/conversation-store';
 import type { MessageSearch } from '../store/message-search';
 import type { MessageTree } from '../store/message-tree';
 import { isStoreError } from '../store/store-error';
-import type { ConversationPatch } from '../store/store-types';
+import type { ConversationListCursor, ConversationPatch } from '../store/store-types';
 import { DeletionPurge } from './deletion-purge';
 import { requireConversation, requireMessage } from './rpc-errors';
 
@@ -17,6 +18,8 @@ export const DEFAULT_OLDER_PAGE_SIZE = 100;
 export const REVEAL_BEFORE = 50;
 /** Messages shown after such a hit; the rest load as the reader scrolls down. */
 export const REVEAL_AFTER = 100;
+/** Conversations read per page of `conversations.list` (a few milliseconds each). */
+export const LIST_PAGE_SIZE = 2000;
 
 export interface ConversationStores {
   conversations: ConversationStore;
@@ -87,8 +90,31 @@ export class ConversationService {
     this.#purge.dispose();
   }
 
-  list({ archived }: MethodParams['conversations.list']): Conversation[] {
-    return this.#stores.conversations.listConversations(archived === undefined ? {} : { archived });
+  /**
+   * The conversation list, read a page at a time with a turn of the event loop between pages, so that a long one
+   * (100,000 conversations take about half a second to read) never keeps the app from answering others meanwhile. A
+   * conversation that changes place between two pages (a reply written in another window) may be met twice, the second
+   * time dropped, or missed — but that change is pushed (`onConversationsChanged`), and the window asks again.
+   */
+  async list({ archived }: MethodParams['conversations.list']): Promise<Conversation[]> {
+    const list: Conversation[] = [];
+    const seen = new Set<string>();
+    let after: ConversationListCursor | null = null;
+    do {
+      const page = this.#stores.conversations.listConversationsPage({
+        ...(archived === undefined ? {} : { archived }),
+        after,
+        limit: LIST_PAGE_SIZE,
+      });
+      for (const conversation of page.conversations) {
+        if (seen.has(conversation.id)) continue;
+        seen.add(conversation.id);
+        list.push(conversation);
+      }
+      after = page.next;
+      if (after) await yieldToEvents();
+    } while (after);
+    return list;
   }
 
   create({ title, source, engine }: MethodParams['conversations.create']): Conversation {

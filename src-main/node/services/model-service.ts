@@ -128,7 +128,7 @@ export class ModelService {
   async useFile(modelPath: string, options: Pick<LoadOptions, 'onProgress' | 'signal'> = {}): Promise<ModelsState> {
     if (this.#loading) throw new RpcError('BUSY', 'Another model is loading; wait for it to finish.');
     const file = path.resolve(modelPath);
-    const run = this.#check(file).then(async () => {
+    const run = this.checkFile(file).then(async () => {
       const status = this.#engine.status();
       if (!(status.state === 'ready' && status.modelPath === file)) await this.#engine.load(file, options);
     });
@@ -204,8 +204,12 @@ export class ModelService {
     await this.#downloader.dispose();
   }
 
-  /** The checks before the engine sees a file. Reads only its header and metadata. */
-  async #check(file: string): Promise<void> {
+  /**
+   * The checks before the engine sees a file (`useFile` runs them first): it is a GGUF file of an architecture the app
+   * runs, and fits in the memory free. Reads only its header and metadata.
+   * @throws RpcError `BAD_REQUEST` with `details.reason` (see {@link ModelRejection}).
+   */
+  async checkFile(file: string): Promise<void> {
     let info: ModelFileInfo;
     try {
       info = await inspectModelFile(file);

@@ -1,4 +1,5 @@
 import type { AppNotice } from '../../common/types';
+import type { InterruptedMigration } from '../store/migration-journal';
 import type { OpenReport } from '../store/open-store';
 import type { SalvageReport } from '../store/salvage';
 
@@ -61,6 +62,17 @@ export function noticesFromOpenReport(report: OpenReport): AppNotice[] {
           },
     );
   }
+  const interrupted = report.migration?.interrupted;
+  if (interrupted) {
+    const backup = report.migration?.backup;
+    notices.push({
+      id: 'update-interrupted',
+      level: 'info',
+      text:
+        `${interruptedUpdateStory(interrupted)} Nothing was lost: the update went on from that step, which started ` +
+        `again from its beginning, and is now finished.${backup ? ` The backup taken before it is kept (${backup.file}).` : ''}`,
+    });
+  }
   if (report.interruptedReplies > 0) {
     const n = report.interruptedReplies;
     notices.push({
@@ -72,6 +84,14 @@ export function noticesFromOpenReport(report: OpenReport): AppNotice[] {
     });
   }
   return notices;
+}
+
+/** What happened to an update an earlier start did not finish, in words: "Phi Desk was stopped … (step 005, …)". */
+export function interruptedUpdateStory(interrupted: InterruptedMigration): string {
+  const step = interrupted.step;
+  const done = interrupted.fraction === null ? '' : `, ${Math.floor(interrupted.fraction * 100)}% done`;
+  const where = step === null ? '' : ` (step ${String(step.version).padStart(3, '0')}, ${step.name.replaceAll('-', ' ')}${done})`;
+  return `Phi Desk was stopped last time while it updated the conversation database${where}.`;
 }
 
 /**

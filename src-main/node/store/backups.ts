@@ -3,7 +3,9 @@ import { basename, dirname, extname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { assertRegularFileSync } from '../files/regular-file';
+import { MigrationJournal } from './migration-journal';
 import { LATEST_SCHEMA_VERSION, readSchemaVersion } from './migrations';
+import { SalvageJournal } from './salvage-journal';
 import { StoreError, toStoreError } from './store-error';
 
 /**
@@ -47,6 +49,11 @@ export interface BackupOptions {
   keep?: number;
   /** The clock; tests pass a fake. */
   now?: () => number;
+  /**
+   * Told, as the copy begins, which file is being written and about how large it will be, so a watcher can show its
+   * progress by the file's size (`VACUUM INTO` says nothing while it runs).
+   */
+  onStart?: (file: string, bytes: number) => void;
 }
 
 /** The folder holding the backups of `databaseFile`. */
@@ -77,11 +84,18 @@ export function listBackups(databaseFile: string): BackupInfo[] {
 export function backupDatabaseSync(db: Database, databaseFile: string, options: BackupOptions): BackupInfo {
   const plan = planBackup(db, databaseFile, options);
   try {
+    options.onStart?.(plan.temporary, liveBytes(db));
     db.prepare('VACUUM INTO @file').run({ file: plan.temporary });
     return completeBackup(plan);
   } catch (error) {
     return abandonBackup(plan, error);
   }
+}
+
+/** The size of the database's pages in use (what `VACUUM INTO` writes, about): all pages but the free ones. */
+function liveBytes(db: Database): number {
+  const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+  return pages * (db.pragma('page_size', { simple: true }) as number);
 }
 
 /**
@@ -182,6 +196,9 @@ export function restoreBackup(databaseFile: string, backupFile: string, options:
     copyFileSync(backupFile, temporary);
     const movedAside = moveAside(databaseFile, 'replaced', now);
     renameSync(temporary, databaseFile);
+    // Whatever an earlier start left half done (an update, a recovery) was of the file just replaced.
+    new MigrationJournal(databaseFile).clear();
+    new SalvageJournal(databaseFile).clear();
     return { restoredFrom: backupFile, movedAside };
   } catch (error) {
     throw toStoreError(error, `restore ${backupFile} to ${databaseFile}`);

@@ -29,6 +29,24 @@ export const conversationSql = {
     WHERE archived = @archived AND deleted_at IS NULL
     ORDER BY pinned DESC, updated_at DESC, created_at DESC, id DESC`,
 
+  /** The first `@limit` rows of that list (see `listConversationsAfter`). */
+  listConversationsFirst: `
+    SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE archived = @archived AND deleted_at IS NULL
+    ORDER BY pinned DESC, updated_at DESC, created_at DESC, id DESC
+    LIMIT @limit`,
+
+  /**
+   * The next `@limit` rows of that list after the row (`@pinned`, `@updatedAt`, `@createdAt`, `@id`): the list read a
+   * page at a time, each page the same backwards walk of `conversations_by_list` from a row-value bound.
+   */
+  listConversationsAfter: `
+    SELECT ${CONVERSATION_COLUMNS} FROM conversations
+    WHERE archived = @archived AND deleted_at IS NULL
+      AND (pinned, updated_at, created_at, id) < (@pinned, @updatedAt, @createdAt, @id)
+    ORDER BY pinned DESC, updated_at DESC, created_at DESC, id DESC
+    LIMIT @limit`,
+
   /** A conversation that is not marked deleted: every read and change of one goes through this or a guard like it. */
   getConversation: `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = @id AND deleted_at IS NULL`,
 

@@ -12,7 +12,7 @@ import type { GenerationOverrides } from './settings-schemas';
 import { notFound, StoreConnection } from './store-connection';
 import type { Prepared } from './store-connection';
 import { StoreError } from './store-error';
-import type { ConversationPatch, ConversationRecord, ListConversationsOptions } from './store-types';
+import type { ConversationListCursor, ConversationPatch, ConversationRecord, ListConversationsOptions } from './store-types';
 import { splitTrailingHighSurrogate, toWellFormedText } from './well-formed-text';
 
 /** The title of a conversation created without one. */
@@ -143,6 +143,29 @@ export class ConversationStore {
         toConversation,
       ),
     );
+  }
+
+  /**
+   * One page of {@link listConversations}: the first `limit` conversations, or the `limit` after `after` (the `next`
+   * of the page before). `next` is `null` after the last page.
+   */
+  listConversationsPage(
+    options: ListConversationsOptions & { after?: ConversationListCursor | null; limit: number },
+  ): { conversations: ConversationRecord[]; next: ConversationListCursor | null } {
+    return this.#connection.run('list conversations', () => {
+      const { after, limit } = options;
+      const archived = options.archived ? 1 : 0;
+      const rows = (
+        after
+          ? this.#statements.listConversationsAfter.all({ archived, limit, ...after })
+          : this.#statements.listConversationsFirst.all({ archived, limit })
+      ) as ConversationRow[];
+      const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+      return {
+        conversations: rows.map(toConversation),
+        next: last ? { pinned: last.pinned, updatedAt: last.updated_at, createdAt: last.created_at, id: last.id } : null,
+      };
+    });
   }
 
   /** The conversation with this id, or `null` if there is none (or it is marked deleted, see {@link markDeleted}). */

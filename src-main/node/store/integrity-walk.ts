@@ -39,8 +39,14 @@ const STEP_TARGET_MS = 8;
 /** One b-tree being read, a step at a time. */
 interface TreeWalk {
   readonly name: string;
-  /** Read the next `rows` rows (or entries); false once the whole b-tree has been read. */
-  next(rows: number): boolean;
+  /** Read the next `rows` rows (or entries): how many bytes of values they held, and whether there is more. */
+  next(rows: number): { bytes: number; more: boolean };
+}
+
+/** How far a walk is: bytes of values read, of about `total` (see {@link IntegrityWalk.progress}). */
+export interface WalkProgress {
+  done: number;
+  total: number;
 }
 
 export class IntegrityWalk {
@@ -49,6 +55,8 @@ export class IntegrityWalk {
   #current = 0;
   #stepRows = MAX_STEP_ROWS;
   #verdict: IntegrityVerdict | null = null;
+  #bytesRead = 0;
+  #bytesTotal = 0;
 
   /** Opens its own read-only connection to `file`; nothing is read yet. */
   constructor(
@@ -69,6 +77,16 @@ export class IntegrityWalk {
   /** The verdict once the walk is over, `null` before. */
   get verdict(): IntegrityVerdict | null {
     return this.#verdict;
+  }
+
+  /**
+   * How far the walk is, for a progress bar: the bytes of the values read so far (each step sums them), of the pages
+   * in use in the file. Values are most of a page's bytes but not all (headers, free space inside pages, the b-trees'
+   * inner pages), so the share read lags behind the share of work done; at the end `done` is set to `total`.
+   */
+  get progress(): WalkProgress {
+    const total = Math.max(1, this.#bytesTotal);
+    return { done: this.#verdict === null ? Math.min(this.#bytesRead, total) : total, total };
   }
 
   /** Walk until the end or until `budgetMs` has passed; the verdict, or `null` while there is more to read. */
@@ -97,7 +115,10 @@ export class IntegrityWalk {
     if (!db) return;
     let doing = 'read the list of tables and indexes';
     try {
-      this.#trees ??= treesOf(db);
+      if (this.#trees === null) {
+        this.#trees = treesOf(db);
+        this.#bytesTotal = bytesInUse(db) * VALUE_SHARE;
+      }
       const tree = this.#trees[this.#current];
       if (!tree) {
         this.#verdict = { state: 'intact' };
@@ -106,7 +127,9 @@ export class IntegrityWalk {
       }
       doing = `read ${tree.name}`;
       const started = performance.now();
-      if (!tree.next(this.#stepRows)) this.#current += 1;
+      const { bytes, more } = tree.next(this.#stepRows);
+      this.#bytesRead += bytes;
+      if (!more) this.#current += 1;
       const took = performance.now() - started;
       if (took > STEP_TARGET_MS) this.#stepRows = Math.max(1, Math.floor(this.#stepRows / 2));
       else if (took < STEP_TARGET_MS / 4) this.#stepRows = Math.min(MAX_STEP_ROWS, this.#stepRows * 2);
@@ -128,6 +151,19 @@ export class IntegrityWalk {
     this.#db?.close();
     this.#db = null;
   }
+}
+
+/**
+ * The share of the file's pages in use that the walk reads as values: 0.88–0.90 on generated histories of 20,000 to
+ * 100,000 messages (the rest is page and cell headers, free space inside pages and the b-trees' inner pages). A little
+ * above, so the bar ends just short of full rather than waiting there. Only for the progress shown.
+ */
+const VALUE_SHARE = 0.92;
+
+/** The bytes of the pages in use: every page of the file but the free ones. */
+function bytesInUse(db: Database): number {
+  const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+  return pages * (db.pragma('page_size', { simple: true }) as number);
 }
 
 interface SchemaEntry {
@@ -178,7 +214,7 @@ function lengths(columns: readonly string[]): string {
 /** A rowid table, read in rowid order. */
 function rowidWalk(db: Database, name: string, columns: readonly string[]): TreeWalk {
   const step = db
-    .prepare<[bigint, number], { last: bigint | null; rows: bigint }>(
+    .prepare<[bigint, number], { last: bigint | null; rows: bigint; bytes: number }>(
       `SELECT max(r) AS last, count(*) AS rows, total(l) AS bytes FROM (
          SELECT rowid AS r, ${lengths(columns)} AS l FROM ${quote(name)} WHERE rowid > ? ORDER BY rowid LIMIT ?)`,
     )
@@ -187,10 +223,10 @@ function rowidWalk(db: Database, name: string, columns: readonly string[]): Tree
   return {
     name,
     next(rows) {
-      const { last } = step.get(after, rows) ?? { last: null };
-      if (last === null) return false;
+      const { last, bytes } = step.get(after, rows) ?? { last: null, bytes: 0 };
+      if (last === null) return { bytes: 0, more: false };
       after = last;
-      return true;
+      return { bytes: Number(bytes), more: true };
     },
   };
 }
@@ -207,12 +243,18 @@ function keyWalk(
   const leading = tree.columns[0];
   const source = `${quote(tree.table)}${tree.index === null ? '' : ` INDEXED BY ${quote(tree.index)}`}`;
   const also = tree.where === null ? '' : ` AND (${tree.where})`;
-  const read = (condition: string): Statement<Record<string, unknown>> =>
-    db.prepare(`SELECT count(*) AS entries, total(${lengths(tree.columns)}) AS bytes FROM ${source} WHERE ${condition}${also}`);
+  const read = (condition: string): ((params: Record<string, unknown>) => number) => {
+    const statement: Statement<Record<string, unknown>, { bytes: number }> = db
+      .prepare<Record<string, unknown>, { bytes: number }>(
+        `SELECT count(*) AS entries, total(${lengths(tree.columns)}) AS bytes FROM ${source} WHERE ${condition}${also}`,
+      )
+      .safeIntegers(true);
+    return (params) => Number(statement.get(params)?.bytes ?? 0);
+  };
   if (leading === undefined) {
     // No named key column (an index on expressions): read it whole in one step.
     const all = read('1');
-    return { name: tree.name, next: () => (all.get({}), false) };
+    return { name: tree.name, next: () => ({ bytes: all({}), more: false }) };
   }
   const key = quote(leading);
   const nulls = read(`${key} IS NULL`);
@@ -229,18 +271,14 @@ function keyWalk(
     name: tree.name,
     next(rows) {
       if (after === null) {
-        nulls.get({});
         after = Number.NEGATIVE_INFINITY;
-        return true;
+        return { bytes: nulls({}), more: true };
       }
       const until = boundary.get({ after, offset: rows - 1 })?.k;
-      if (until === undefined) {
-        rest.get({ after });
-        return false;
-      }
-      range.get({ after, until });
+      if (until === undefined) return { bytes: rest({ after }), more: false };
+      const bytes = range({ after, until });
       after = until;
-      return true;
+      return { bytes, more: true };
     },
   };
 }

@@ -4,8 +4,10 @@ import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { backupDatabaseSync, DEFAULT_BACKUPS_TO_KEEP } from './backups';
 import type { BackupInfo } from './backups';
+import { interruptedFrom, MigrationJournal, type InterruptedMigration } from './migration-journal';
 import { assertNotTooNew, latestVersion, MIGRATIONS, readSchemaVersion, runMigrations } from './migrations';
 import type { Migration, MigrationResult } from './migrations';
+import type { OpenProgress } from './open-progress';
 import { StoreError, toStoreError } from './store-error';
 
 /**
@@ -32,8 +34,21 @@ export interface OpenDatabaseOptions {
    * 7), or `false` for none (tests of the migration runner).
    */
   backupBeforeMigration?: { keep?: number; now?: () => number } | false;
-  /** Told what the migrations did, and which backup was taken first (if any). */
-  onMigrated?: (result: MigrationResult & { backup: BackupInfo | null }) => void;
+  /** Told what the migrations did, which backup was taken first (if any), and about an update interrupted earlier. */
+  onMigrated?: (result: MigrationReport) => void;
+  /** Told as the backup before an update is written and as each step of the update goes (see `OpenProgress`). */
+  onProgress?: (progress: OpenProgress) => void;
+}
+
+/** What {@link openDatabase} did to the schema. */
+export interface MigrationReport extends MigrationResult {
+  /** The backup taken before the update, or the one an interrupted earlier attempt took and this one kept. */
+  backup: BackupInfo | null;
+  /**
+   * Set when an earlier start began this update and was stopped (killed, or the machine went down): which step was
+   * under way and how far. Nothing was lost — that step was undone and has been done again — but the user is told.
+   */
+  interrupted: InterruptedMigration | null;
 }
 
 /**
@@ -54,6 +69,9 @@ export interface OpenDatabaseOptions {
  * Before migrating a database that already holds a schema (version 1 or later), an online backup is written to
  * `backups/` beside it (`VACUUM INTO`), so an update can never cost the user their history: a failed or faulty
  * migration can be undone with `restoreBackup`. If the backup cannot be written the migration does not run.
+ * While an update runs, a journal beside the file (`<file>.migrating`, see migration-journal.ts) says which step is
+ * under way: a start after a kill mid-update says so, keeps the backup the first attempt took, and carries on from
+ * the step that was interrupted (each step is one transaction, so that step starts again from its beginning).
  *
  * The checks happen before anything is written: a file that is not a database fails with `DB_CORRUPT`, and one from
  * a newer app version with `DB_TOO_NEW`, both untouched. The connection is closed on every failure.
@@ -62,7 +80,7 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   const path = resolve(file);
-  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, migrations = MIGRATIONS, nativeBinding, backupBeforeMigration = {} } = options;
+  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, migrations = MIGRATIONS, nativeBinding } = options;
   prepareLocation(path);
 
   let db: Database;
@@ -77,23 +95,58 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     assertNotTooNew(db, migrations);
     const journalMode = db.pragma('journal_mode = WAL', { simple: true });
     db.pragma(journalMode === 'wal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    const version = readSchemaVersion(db);
-    const latest = latestVersion(migrations);
-    const backup =
-      backupBeforeMigration !== false && version > 0 && version < latest
-        ? backupDatabaseSync(db, path, {
-            reason: 'pre-migration',
-            keep: backupBeforeMigration.keep ?? DEFAULT_BACKUPS_TO_KEEP,
-            ...(backupBeforeMigration.now ? { now: backupBeforeMigration.now } : {}),
-          })
-        : null;
-    const result = runMigrations(db, migrations);
-    options.onMigrated?.({ ...result, backup });
+    const migrated = migrate(db, path, migrations, options);
+    options.onMigrated?.(migrated);
     return db;
   } catch (error) {
     db.close();
     throw toStoreError(error, `open the database ${path}`);
   }
+}
+
+/**
+ * Bring `db` (at `path`) to the last of `migrations`: the backup first (or the one an interrupted attempt took), the
+ * journal while the steps run, progress as they go.
+ */
+function migrate(db: Database, path: string, migrations: readonly Migration[], options: OpenDatabaseOptions): MigrationReport {
+  const { backupBeforeMigration = {}, onProgress } = options;
+  const now = (backupBeforeMigration === false ? undefined : backupBeforeMigration.now) ?? Date.now;
+  const version = readSchemaVersion(db);
+  const journal = new MigrationJournal(path);
+  const earlier = journal.read();
+  if (version >= latestVersion(migrations) || version === 0) {
+    // Nothing to update (an interrupted update that had in fact committed its last step), or a new, empty file.
+    if (earlier) journal.clear();
+    return { ...runMigrations(db, migrations), backup: null, interrupted: null };
+  }
+  const interrupted = earlier && earlier.from <= version ? interruptedFrom(earlier) : null;
+  // The first attempt's backup holds everything still: only schema steps have run since it was taken.
+  const kept = interrupted && earlier?.backup && existsSync(earlier.backup.file) ? earlier.backup : null;
+  const backup =
+    kept ??
+    (backupBeforeMigration === false
+      ? null
+      : backupDatabaseSync(db, path, {
+          reason: 'pre-migration',
+          keep: backupBeforeMigration.keep ?? DEFAULT_BACKUPS_TO_KEEP,
+          now,
+          ...(onProgress ? { onStart: (file: string, bytes: number) => onProgress({ step: 'backup', file, bytes }) } : {}),
+        }));
+  journal.begin({ from: interrupted?.from ?? version, to: latestVersion(migrations), backup, startedAt: interrupted?.startedAt ?? now() }, now());
+  let place = { index: 0, count: 0 };
+  const result = runMigrations(db, migrations, {
+    onStep(migration, index, count) {
+      place = { index, count };
+      journal.step(migration, now());
+      onProgress?.({ step: 'migrate', version: migration.version, name: migration.name, ...place, progress: null, interrupted });
+    },
+    onProgress(migration, progress) {
+      journal.progress(progress.fraction, now());
+      onProgress?.({ step: 'migrate', version: migration.version, name: migration.name, ...place, progress, interrupted });
+    },
+  });
+  journal.clear();
+  return { ...result, backup, interrupted };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { backupDatabase, checkBackup, DEFAULT_BACKUPS_TO_KEEP, isBackupDue, listBackups, moveAside } from './backups';
@@ -9,10 +9,12 @@ import { HistoryStore } from './history-store';
 import { IntegrityWalk, type IntegrityVerdict } from './integrity-walk';
 import { MessageSearch } from './message-search';
 import { MessageTree } from './message-tree';
-import type { MigrationResult } from './migrations';
+import { MigrationJournal } from './migration-journal';
 import { closeDatabase, openDatabase } from './open-database';
-import type { OpenDatabaseOptions } from './open-database';
+import type { MigrationReport, OpenDatabaseOptions } from './open-database';
+import type { OpenProgress } from './open-progress';
 import { salvage, type SalvageReport } from './salvage';
+import { SalvageJournal } from './salvage-journal';
 import { SettingsStore } from './settings-store';
 import { isStoreError, StoreError, toStoreError } from './store-error';
 import { StoreHealth } from './store-health';
@@ -32,6 +34,9 @@ export type OpenCheck = 'walk' | 'full' | 'never';
  * bigger file is checked in the background within seconds (steps of a few ms, so the app stays responsive).
  */
 export const DEFAULT_CHECK_BUDGET_MS = 200;
+
+/** How often a check run to its end before the store opens tells its progress. */
+const CHECK_SLICE_MS = 100;
 
 /** Options for {@link openStore}. */
 export interface OpenStoreOptions extends Omit<OpenDatabaseOptions, 'backupBeforeMigration' | 'onMigrated'> {
@@ -61,6 +66,29 @@ export interface OpenStoreOptions extends Omit<OpenDatabaseOptions, 'backupBefor
    * this; a second process (a browser host beside the app) passes false.
    */
   markInterrupted?: boolean;
+  /**
+   * Told as the long parts of opening go (a recovery, the backup before an update, each step of the update, a
+   * salvage, the check before the store opens), for a start-up that shows them; see `OpenProgress`.
+   */
+  onProgress?: (progress: OpenProgress) => void;
+  /**
+   * The file was already prepared — recovered, migrated, checked for the budget — by {@link prepareStore}, in a
+   * process of its own so the app kept answering: open it as it is, with what that preparation found.
+   */
+  prepared?: PreparedStore;
+}
+
+/** What {@link prepareStore} did to the file and found in it, before the store's parts are made. */
+export interface PreparedStore {
+  recovery: RecoveryReport | null;
+  migration: MigrationReport | null;
+  /** Damage the check found before the store opened (the store opens read-only then). */
+  damage: string | null;
+  /**
+   * The rest of the check, run elsewhere (by whoever prepared the file): its verdict when it ends. Damage it finds
+   * makes the store read-only, as with the check's own background part. Absent: no check runs after the open.
+   */
+  checked?: Promise<IntegrityVerdict>;
 }
 
 /** How a corrupt database was recovered at open. */
@@ -90,8 +118,8 @@ export interface OpenReport {
    * what is wrong. The user must be told; {@link Store.health} has it too.
    */
   damage: string | null;
-  /** The migrations that ran, and the backup taken before them. */
-  migration: (MigrationResult & { backup: BackupInfo | null }) | null;
+  /** The migrations that ran, the backup taken before them, and an earlier attempt that was interrupted. */
+  migration: MigrationReport | null;
   /** Replies found `streaming` from a crash and marked `interrupted`. */
   interruptedReplies: number;
 }
@@ -153,23 +181,67 @@ export interface Store {
 export function openStore(file: string, options: OpenStoreOptions = {}): Store {
   const path = resolve(file);
   const now = options.now ?? Date.now;
-  const keep = options.backupsToKeep ?? DEFAULT_BACKUPS_TO_KEEP;
-  const report: OpenReport = { file: path, recovery: null, damage: null, migration: null, interruptedReplies: 0 };
-  const databaseOptions: OpenDatabaseOptions = {
-    ...options,
-    backupBeforeMigration: { keep, now },
-    onMigrated: (result) => (report.migration = result),
-  };
-  const knownDamage = options.knownDamage !== undefined && existsSync(path) ? options.knownDamage : null;
+  const { prepared } = options;
+  if (prepared) {
+    // Already recovered and migrated elsewhere: open it as it is (a migration left pending would still run here).
+    const db = openDatabase(path, databaseOptionsFor(options, now, () => undefined));
+    const { recovery, migration, damage } = prepared;
+    const report: OpenReport = { file: path, recovery, migration, damage, interruptedReplies: 0 };
+    if (prepared.damage !== null) StoreHealth.of(db).reportDamage(prepared.damage);
+    return assemble(path, db, report, options, now, prepared.checked ?? null);
+  }
+  const { db, report, walk } = prepareStore(path, options);
+  return assemble(path, db, { file: path, ...report, interruptedReplies: 0 }, options, now, walk);
+}
+
+/** The database options for opening `path` with `options` (the backup before an update, progress). */
+function databaseOptionsFor(
+  options: OpenStoreOptions,
+  now: () => number,
+  onMigrated: (result: MigrationReport) => void,
+): OpenDatabaseOptions {
+  return { ...options, backupBeforeMigration: { keep: options.backupsToKeep ?? DEFAULT_BACKUPS_TO_KEEP, now }, onMigrated };
+}
+
+/** An open, migrated database and what was done to it; the check for damage goes on in `walk` if it is not done. */
+export interface PreparedFile {
+  db: Database;
+  report: Omit<PreparedStore, 'checked'>;
+  walk: IntegrityWalk | null;
+}
+
+/**
+ * Everything {@link openStore} does before it makes the store's parts: recover the file (from earlier damage, an
+ * unreadable file, or a recovery cut short), bring its schema up to date (after a backup), and check it for the
+ * budget. Synchronous and long on a big history: the app runs it in a process of its own (see the host's store
+ * opener), tells the user how far it is from `onProgress`, and then opens the store with {@link OpenStoreOptions.prepared}.
+ * On success the caller owns `db` and `walk` (stop the walk when done with it).
+ */
+export function prepareStore(file: string, options: OpenStoreOptions = {}): PreparedFile {
+  const path = resolve(file);
+  const now = options.now ?? Date.now;
+  const report: PreparedFile['report'] = { recovery: null, damage: null, migration: null };
+  const databaseOptions = databaseOptionsFor(options, now, (result) => (report.migration = result));
+  const journal = new SalvageJournal(path);
+  // A recovery an earlier start began and did not finish: the database is the restored backup (or none yet, when no
+  // backup was usable); the salvage is still to do.
+  const unfinished = journal.read();
+  const knownDamage = unfinished === null && options.knownDamage !== undefined && existsSync(path) ? options.knownDamage : null;
 
   let db: Database;
   try {
     db = openDatabase(path, databaseOptions);
     let walk: IntegrityWalk | null = null;
     try {
+      if (unfinished !== null) {
+        report.recovery = { ...unfinished, salvage: null };
+        finishRecovery(report.recovery, db, journal, options);
+        return { db, report, walk: null };
+      }
       if (knownDamage !== null) throw new StoreError('DB_CORRUPT', knownDamage);
+      if ((report.migration?.applied.length ?? 0) > 0) writeBackLog(db, options);
       walk = checkAtOpen(db, path, options, report);
-      return assemble(path, db, report, options, now, walk);
+      return { db, report, walk };
     } catch (error) {
       walk?.stop();
       closeDatabase(db);
@@ -177,13 +249,38 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
     }
   } catch (error) {
     if (!isStoreError(error, 'DB_CORRUPT')) throw error;
-    const recovery = recover(path, error.message, now());
-    report.recovery = recovery;
+    report.recovery = recover(path, error.message, now(), journal, options.onProgress);
     report.damage = null;
     db = openDatabase(path, databaseOptions);
-    const damaged = recovery.movedAside.find((moved) => !moved.endsWith('-wal') && !moved.endsWith('-shm'));
-    if (damaged !== undefined) recovery.salvage = salvageInto(damaged, db, options);
-    return assemble(path, db, report, options, now, null);
+    try {
+      finishRecovery(report.recovery, db, journal, options);
+    } catch (failure) {
+      closeDatabase(db);
+      throw failure;
+    }
+    return { db, report, walk: null };
+  }
+}
+
+/** Salvage into the restored database what the damaged file (moved aside) still has; then the recovery is done. */
+function finishRecovery(recovery: RecoveryReport, db: Database, journal: SalvageJournal, options: OpenStoreOptions): void {
+  const damaged = recovery.movedAside.find((moved) => !moved.endsWith('-wal') && !moved.endsWith('-shm'));
+  if (damaged !== undefined && existsSync(damaged)) recovery.salvage = salvageInto(damaged, db, options);
+  writeBackLog(db, options);
+  journal.clear();
+}
+
+/**
+ * Move what an update or a salvage wrote from the log (WAL, hundreds of megabytes after an update of a big history)
+ * into the file, and empty the log, before the store opens: otherwise a later commit in the app would be the one to do
+ * it, holding the app up meanwhile. Failing to is no error (the log is moved back later).
+ */
+function writeBackLog(db: Database, options: OpenStoreOptions): void {
+  options.onProgress?.({ step: 'write-back' });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // Busy (a reader in another process): SQLite's own checkpoints do it later.
   }
 }
 
@@ -192,7 +289,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
  * `DB_CORRUPT` for `onDamage: 'recover'`; damage found by the rest of the walk, later, makes it read-only.
  * Returns the walk while it goes on in the background.
  */
-function checkAtOpen(db: Database, path: string, options: OpenStoreOptions, report: OpenReport): IntegrityWalk | null {
+function checkAtOpen(db: Database, path: string, options: OpenStoreOptions, report: PreparedFile['report']): IntegrityWalk | null {
   const check = options.check ?? 'walk';
   if (check === 'never') return null;
   const health = StoreHealth.of(db);
@@ -209,7 +306,14 @@ function checkAtOpen(db: Database, path: string, options: OpenStoreOptions, repo
     }
   }
   const walk = new IntegrityWalk(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
-  const verdict = walk.runFor(check === 'full' ? Number.POSITIVE_INFINITY : (options.checkBudgetMs ?? DEFAULT_CHECK_BUDGET_MS));
+  const budget = check === 'full' ? Number.POSITIVE_INFINITY : (options.checkBudgetMs ?? DEFAULT_CHECK_BUDGET_MS);
+  const deadline = performance.now() + budget;
+  let verdict: IntegrityVerdict | null = null;
+  // In slices, so a watcher sees the progress of a long check (`full`, or a big budget).
+  do {
+    verdict = walk.runFor(Math.min(CHECK_SLICE_MS, Math.max(0, deadline - performance.now())));
+    options.onProgress?.({ step: 'check', ...walk.progress });
+  } while (verdict === null && performance.now() < deadline);
   if (verdict?.state === 'damaged') found(`The database ${path} is damaged: ${verdict.reason}`);
   return walk;
 }
@@ -220,8 +324,9 @@ function assemble(
   report: OpenReport,
   options: OpenStoreOptions,
   now: () => number,
-  walk: IntegrityWalk | null,
+  check: IntegrityWalk | Promise<IntegrityVerdict> | null,
 ): Store {
+  const walk = check instanceof IntegrityWalk ? check : null;
   const clock = { now };
   const health = StoreHealth.of(db);
   let parts: {
@@ -250,9 +355,11 @@ function assemble(
     throw error;
   }
   const checked: Promise<IntegrityVerdict> =
-    walk === null
+    check === null
       ? Promise.resolve({ state: 'unknown', reason: 'the file was not checked at open' })
-      : finishInBackground(walk, path, health);
+      : walk !== null
+        ? finishInBackground(walk.finish(), path, health)
+        : finishInBackground(check as Promise<IntegrityVerdict>, path, health);
   /** A backup copies pages as they are: one of a damaged file would be damaged too, and push a good one out. */
   const backup = async (reason: Extract<BackupReason, 'daily' | 'manual'>, keep: number): Promise<BackupInfo> => {
     health.assertWritable();
@@ -286,9 +393,11 @@ function assemble(
   };
 }
 
-/** The rest of the walk, between event-loop turns; damage it finds makes the store read-only. */
-async function finishInBackground(walk: IntegrityWalk, path: string, health: StoreHealth): Promise<IntegrityVerdict> {
-  const verdict = await walk.finish();
+/** The rest of the check (the walk between event-loop turns, or run elsewhere); damage it finds makes the store read-only. */
+async function finishInBackground(rest: Promise<IntegrityVerdict>, path: string, health: StoreHealth): Promise<IntegrityVerdict> {
+  const verdict = await rest.catch(
+    (error: unknown): IntegrityVerdict => ({ state: 'unknown', reason: error instanceof Error ? error.message : String(error) }),
+  );
   if (verdict.state === 'damaged') health.reportDamage(`The database ${path} is damaged: ${verdict.reason}`);
   return verdict;
 }
@@ -308,19 +417,36 @@ function quickCheck(db: Database): string | null {
 
 /** Copy into the restored database what the damaged file has beyond it; a failure is reported, not thrown. */
 function salvageInto(damagedFile: string, db: Database, options: OpenStoreOptions): SalvageReport {
+  const { onProgress } = options;
   try {
-    return salvage(damagedFile, db, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    return salvage(damagedFile, db, {
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      ...(onProgress ? { onProgress: (done: number, total: number | null) => onProgress({ step: 'salvage', done, total }) } : {}),
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { from: damagedFile, saved: 0, partlySaved: 0, lost: 0, messagesSaved: 0, messagesLost: 0, failure: reason };
   }
 }
 
-/** Move the damaged database aside and put the newest usable backup in its place. */
-function recover(path: string, reason: string, now: number): RecoveryReport {
+/**
+ * Move the damaged database aside and put the newest usable backup in its place. The salvage journal records each
+ * step first, so a start cut short here or in the salvage that follows is finished by the next one.
+ */
+function recover(
+  path: string,
+  reason: string,
+  now: number,
+  journal: SalvageJournal,
+  onProgress: OpenStoreOptions['onProgress'],
+): RecoveryReport {
+  // The update an earlier start may have left half done was of the file going aside; the backup restored starts afresh.
+  new MigrationJournal(path).clear();
   const movedAside = moveAside(path, 'corrupt', now);
   const skipped: RecoveryReport['skipped'] = [];
+  journal.write({ reason, movedAside, restoredFrom: null, skipped });
   for (const backup of listBackups(path)) {
+    onProgress?.({ step: 'check-backup', file: backup.file, bytes: backup.bytes });
     const check = checkBackup(backup.file);
     if (!check.ok) {
       skipped.push({ file: backup.file, reason: check.reason });
@@ -328,12 +454,15 @@ function recover(path: string, reason: string, now: number): RecoveryReport {
     }
     try {
       const temporary = `${path}.restoring`;
+      onProgress?.({ step: 'restore', file: temporary, bytes: statSync(backup.file).size });
       copyFileSync(backup.file, temporary);
       renameSync(temporary, path);
     } catch (error) {
       throw toStoreError(error, `restore ${backup.file} to ${path}`);
     }
+    journal.write({ reason, movedAside, restoredFrom: backup, skipped });
     return { reason, movedAside, restoredFrom: backup, skipped, salvage: null };
   }
+  journal.write({ reason, movedAside, restoredFrom: null, skipped });
   return { reason, movedAside, restoredFrom: null, skipped, salvage: null };
 }

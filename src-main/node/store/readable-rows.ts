@@ -32,13 +32,15 @@ export interface ReadableRowsResult {
 
 /**
  * Hand every readable row of `table` to `onRow`, in rowid order, with its rowid as `rowid`. Only damage is skipped;
- * any other failure (the disk, a locked file) is thrown.
+ * any other failure (the disk, a locked file) is thrown. `onBatch` is told after each batch how far the read is: the
+ * last rowid read, and the table's last rowid when known.
  */
 export function readReadableRows<Row extends object>(
   db: Database,
   table: string,
   columns: readonly string[],
   onRow: (row: Row & { rowid: number }) => void,
+  onBatch?: (rowid: number, last: number | null) => void,
 ): ReadableRowsResult {
   const select = `SELECT rowid AS rowid, ${columns.map(quote).join(', ')} FROM ${quote(table)}`;
   const batch = db.prepare<[number], Row & { rowid: number }>(`${select} WHERE rowid > ? ORDER BY rowid LIMIT ${BATCH_ROWS}`);
@@ -71,6 +73,7 @@ export function readReadableRows<Row extends object>(
     if (rows.length === 0) return result;
     for (const row of rows) take(row);
     after = rows[rows.length - 1]!.rowid;
+    onBatch?.(after, last);
   }
 }
 

@@ -86,11 +86,18 @@ interface Outcome {
   placeholder: boolean;
 }
 
+/** Options of {@link salvage}. */
+export interface SalvageOptions {
+  nativeBinding?: string;
+  /** Told now and then how far the read of the messages is: the last rowid read, of the last (when known). */
+  onProgress?: (done: number, total: number | null) => void;
+}
+
 /**
  * Copy what `damagedFile` has beyond the restored database `target` (open, migrated) into it, in one transaction.
  * Never throws for damage in `damagedFile` (that is what it is for); throws only when `target` cannot be written.
  */
-export function salvage(damagedFile: string, target: Database, options: { nativeBinding?: string } = {}): SalvageReport {
+export function salvage(damagedFile: string, target: Database, options: SalvageOptions = {}): SalvageReport {
   const report: SalvageReport = { from: damagedFile, saved: 0, partlySaved: 0, lost: 0, messagesSaved: 0, messagesLost: 0, failure: null };
   let source: Database;
   let columns: { conversations: Set<string>; messages: Set<string> };
@@ -115,14 +122,20 @@ export function salvage(damagedFile: string, target: Database, options: { native
       report.failure = 'it does not hold conversations in a form this app knows';
       return report;
     }
-    target.transaction(() => merge(source, target, columns.conversations, report))();
+    target.transaction(() => merge(source, target, columns.conversations, report, options.onProgress))();
     return report;
   } finally {
     source.close();
   }
 }
 
-function merge(source: Database, target: Database, conversationColumns: ReadonlySet<string>, report: SalvageReport): void {
+function merge(
+  source: Database,
+  target: Database,
+  conversationColumns: ReadonlySet<string>,
+  report: SalvageReport,
+  onProgress: SalvageOptions['onProgress'],
+): void {
   const into = targetStatements(target);
 
   // 1. What the damaged file can tell: its readable conversation rows, and what its indexes say existed.
@@ -193,7 +206,7 @@ function merge(source: Database, target: Database, conversationColumns: Readonly
       outcome.incomplete = true;
       report.messagesLost += 1;
     }
-  });
+  }, onProgress);
 
   // 3. Messages the indexes list but the table could not give (and the backup lacks).
   for (const [id, conversationId] of knownMessages) {

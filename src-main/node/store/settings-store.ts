@@ -21,6 +21,22 @@ const sql = {
 } as const;
 
 /**
+ * One setting read straight from `db` whatever its schema version: `null` where the settings table does not exist yet
+ * (before version 3), where there is no valid value, or where it cannot be read. For the start-up, which loads the
+ * chosen model while the database is still being updated, before the store exists.
+ */
+export function peekAppSetting<K extends AppSettingKey>(db: Database, key: K): AppSettings[K] | null {
+  try {
+    const row = db.prepare('SELECT value_json FROM app_settings WHERE key = ?').get(key) as { value_json: string } | undefined;
+    if (!row) return null;
+    const value: unknown = JSON.parse(row.value_json);
+    return v.is(AppSettingsSchema.entries[key], value) ? (value as AppSettings[K]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * App-wide settings in SQLite (`app_settings`), typed by {@link AppSettingsSchema} and validated on every write.
  *
  * Reading never fails on content: a key with no row has its default, and a stored value that no longer passes its

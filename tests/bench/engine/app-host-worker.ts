@@ -52,7 +52,14 @@ process.once('message', (raw) => {
   const engine = request.engineEntry
     ? createAppEngine({ dataDir: resolve(request.dataDir), launch: forkLauncher({ entry: request.engineEntry }) })
     : undefined;
-  startBrowserHost({ dataDir: request.dataDir, modelPath: request.modelPath, rendererDir, ...(engine ? { engine } : {}) }).then((host) => {
+  startBrowserHost({ dataDir: request.dataDir, modelPath: request.modelPath, rendererDir, ...(engine ? { engine } : {}) }).then(async (host) => {
+    // The host serves at once; the model (and the store) are ready a moment later.
+    try {
+      await Promise.all([host.ready, host.starting.modelLoaded]);
+    } catch (error) {
+      fail(error);
+      return;
+    }
     const ready: AppHostReady = {
       kind: 'ready',
       url: host.url,

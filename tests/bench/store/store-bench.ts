@@ -1,23 +1,26 @@
 /**
- * Store benchmark (not a test): builds a synthetic history (by default 100,000 conversations and 1,000,000
- * messages, one of them a 10,000-message conversation) in a temp folder and measures what the user feels:
- * search latency, the first page of a long conversation, the cost of one streamed batch, and the size per message.
+ * Store benchmark (not a test): on a synthetic history (by default 100,000 conversations and 1,000,000 messages, one
+ * of them a 10,000-message conversation; built once and cached, see bench-database.ts), copied to a temp folder,
+ * measures what the user feels: search latency, the first page of a long conversation, the cost of one streamed
+ * batch, the size per message, the check at start — and the start itself (startup-bench.ts): the first paint and the
+ * time to ready on a clean start, after a crash and with an update pending.
  *
  *   npx tsx tests/bench/store/store-bench.ts [--conversations N] [--messages N] [--long N] [--queries N] [--seed N]
  *     [--folder DIR] [--keep] [--json out.json]
  *
  * Prints a human summary to stderr and the JSON figures to the `--json` file or stdout.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import { IntegrityWalk } from '../../../src-main/node/store/integrity-walk';
-import { closeDatabase, openDatabase } from '../../../src-main/node/store/open-database';
+import { LATEST_SCHEMA_VERSION } from '../../../src-main/node/store/migrations';
 import { openStore } from '../../../src-main/node/store/open-store';
+import { cachedHistory, describeShape } from './bench-database';
+import { runStartupBench, type StartupBenchResult } from './startup-bench';
 import { seededRandom, WordList } from './synthetic-text';
 
 /** What to build and measure. */
@@ -28,9 +31,11 @@ export interface StoreBenchOptions {
   longConversation?: number;
   queries?: number;
   seed?: number;
-  /** Folder for the database; a new temp folder (deleted afterwards unless `keep`) by default. */
+  /** Folder for the working copy of the history; a new temp folder (deleted afterwards unless `keep`) by default. */
   folder?: string;
   keep?: boolean;
+  /** Also measure the start-up (default true). */
+  startup?: boolean;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -49,6 +54,8 @@ export interface StoreBenchResult {
   openQuickCheckMs: number;
   /** The check at every start (`check: 'walk'`, see integrity-walk.ts) run to the end, and its longest step. */
   integrityWalk: { ms: number; longestStepMs: number };
+  /** The start itself: first paint, ready, and the host's answers, in three cases (see startup-bench.ts). */
+  startup: StartupBenchResult | null;
 }
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -68,15 +75,15 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
   } = options;
   const folder = options.folder ?? mkdtempSync(join(tmpdir(), 'phi-desk-store-bench-'));
   const file = join(folder, 'conversations.sqlite');
+  const shape = { conversations, messages, longConversation, seed };
   const random = seededRandom(seed);
   const words = new WordList(random);
 
   try {
-    log(`building ${conversations.toLocaleString('en-US')} conversations / ${messages.toLocaleString('en-US')} messages in ${file}`);
-    const buildStarted = performance.now();
-    const { longId, start } = build(file, { conversations, messages, longConversation, random, words, log });
-    const buildSeconds = (performance.now() - buildStarted) / 1000;
-    log(`built in ${buildSeconds.toFixed(1)} s`);
+    const history = cachedHistory(shape, LATEST_SCHEMA_VERSION, log);
+    const { longId, start, buildSeconds } = history;
+    log(`${describeShape(shape)}: copying ${history.file} (it is written to: a reply streams into it)`);
+    copyFileSync(history.file, file);
 
     const openQuickCheckMs = timeQuickCheck(file);
     const integrityWalk = timeIntegrityWalk(file);
@@ -152,8 +159,10 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<St
         },
         openQuickCheckMs: round(openQuickCheckMs, 0),
         integrityWalk,
+        startup: null,
       };
       log(summary(result));
+      if (options.startup ?? true) result.startup = await runStartupBench({ shape, log });
       return result;
     } finally {
       store.close();
@@ -206,66 +215,6 @@ function queryFor(i: number, words: WordList, random: () => number): string {
     default:
       return `${rank(100, 3000).slice(0, 4)} ${rank(0, 200)}`; // prefix and a common word
   }
-}
-
-interface BuildOptions {
-  conversations: number;
-  messages: number;
-  longConversation: number;
-  random: () => number;
-  words: WordList;
-  log: (line: string) => void;
-}
-
-/** Insert everything in one transaction with prepared statements; the search triggers index as rows go in. */
-function build(file: string, options: BuildOptions): { longId: string; start: number } {
-  const { conversations, messages, longConversation, random, words, log } = options;
-  const db = openDatabase(file);
-  const start = Date.UTC(2023, 0, 1);
-  const insertConversation = db.prepare(
-    'INSERT INTO conversations (id, title, created_at, updated_at) VALUES (@id, @title, @createdAt, @updatedAt)',
-  );
-  const insertMessage = db.prepare(
-    `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, created_at)
-     VALUES (@id, @conversationId, @parentId, @seq, @role, @content, 'complete', @createdAt)`,
-  );
-  const setLeaf = db.prepare('UPDATE conversations SET current_leaf_id = @leaf WHERE id = @id');
-  let longId = '';
-  db.transaction(() => {
-    let remaining = messages;
-    for (let c = 0; c < conversations; c++) {
-      const id = randomUUID();
-      const createdAt = start + Math.floor((c / conversations) * 730 * 24 * 3600 * 1000);
-      const left = conversations - c;
-      const count = c === 0 ? Math.min(longConversation, remaining) : Math.max(0, Math.round(remaining / left + (random() - 0.5) * 8));
-      const length = c === conversations - 1 ? remaining : Math.min(count, remaining);
-      remaining -= length;
-      insertConversation.run({ id, title: words.text(2, 6).slice(0, -1), createdAt, updatedAt: createdAt + length * 60_000 });
-      if (c === 0) longId = id;
-      let parentId: string | null = null;
-      for (let seq = 1; seq <= length; seq++) {
-        const messageId = randomUUID();
-        const user = seq % 2 === 1;
-        insertMessage.run({
-          id: messageId,
-          conversationId: id,
-          parentId,
-          seq,
-          role: user ? 'user' : 'assistant',
-          content: user ? words.text(5, 30) : words.text(20, 90),
-          createdAt: createdAt + seq * 30_000,
-        });
-        parentId = messageId;
-      }
-      if (parentId) setLeaf.run({ leaf: parentId, id });
-      if (c % 10_000 === 0 && c > 0) log(`  ${c.toLocaleString('en-US')} conversations, ${(messages - remaining).toLocaleString('en-US')} messages`);
-    }
-  })();
-  log('  optimizing the search index');
-  db.prepare("INSERT INTO messages_search (messages_search) VALUES ('optimize')").run();
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  closeDatabase(db);
-  return { longId, start };
 }
 
 function summary(result: StoreBenchResult): string {

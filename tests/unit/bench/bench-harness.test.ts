@@ -80,11 +80,30 @@ describe('report', () => {
       streamingBatch: { batches: 10, charsPerBatch: 100, p50Us: 100, p95Us: 200 },
       openQuickCheckMs: 10,
       integrityWalk: { ms: 3, longestStepMs: 1 },
+      startup: {
+        messages: 1_000_000,
+        cases: [
+          { case: 'clean', listeningMs: 300, navigationMs: 400, firstPaintMs: 700, readyMs: 900, pageReadyMs: 950, checkedMs: 5000, ping: { opening: { count: 20, maxMs: 40, p99Ms: 30 }, afterReady: { count: 70, maxMs: 60, p99Ms: 30 } }, loopDelayMaxMs: 20, panelMs: 800, loadAverage: [1.5, 1.6] },
+          { case: 'update pending', listeningMs: 300, navigationMs: 400, firstPaintMs: 1200, readyMs: 200_000, pageReadyMs: 200_100, checkedMs: 205_000, ping: { opening: { count: 3900, maxMs: 150, p99Ms: 20 }, afterReady: { count: 100, maxMs: 90, p99Ms: 40 } }, loopDelayMaxMs: 140, panelMs: 1300, loadAverage: [1.5, 2] },
+        ],
+      },
     });
     const byId = Object.fromEntries(rows.map((row) => [row.id, row.pass]));
     expect(byId).toMatchObject({ searchP95Ms: false, firstPageMs: true, streamingBatchP95Us: true, bytesPerMessage: null });
+    expect(byId).toMatchObject({
+      startupCleanFirstPaintMs: true,
+      startupCleanOpeningMaxPingMs: true,
+      startupCleanAfterReadyMaxPingMs: true,
+      startupCleanReadyMs: null,
+      startupUpdatePendingFirstPaintMs: false,
+      startupUpdatePendingOpeningMaxPingMs: false,
+      startupUpdatePendingAfterReadyMaxPingMs: true,
+    });
     const table = formatTable(rows).split('\n');
     expect(table[0]).toMatch(/^scenario\s+figure\s+baseline\s+ratio\s+target\s+pass$/);
     expect(table.find((line) => line.startsWith('search p95'))).toMatch(/60 ms .*< 50 ms\s+FAIL$/);
+    expect(table.find((line) => line.startsWith('start-up, update pending'))).toMatch(
+      /^start-up, update pending \(1M msgs, load 1\.5\): first paint\s+1200 ms .*< 1,000 ms\s+FAIL$/,
+    );
   });
 });

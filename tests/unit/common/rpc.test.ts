@@ -38,6 +38,7 @@ function notImplemented(): never {
 function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
     'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp', logFile: '/tmp/logs/phi-desk.log' }),
+    'app.getStartup': notImplemented,
     'engine.getStatus': notImplemented,
     'conversations.list': () => [conversation('c1')],
     'conversations.create': (params) => conversation('new', params.title ?? 'New chat'),

@@ -1,4 +1,5 @@
 import type { Migration } from './migration';
+import { FILL_SHARE, fillMessageIndex, mergeMessageIndex } from './message-index-fill';
 
 /**
  * What the message search needs to stay fast on a large history (a million messages).
@@ -24,7 +25,7 @@ import type { Migration } from './migration';
 export const migration005SearchSpeed: Migration = {
   version: 5,
   name: 'search-speed',
-  up(db) {
+  up(db, progress) {
     db.exec(`
       CREATE INDEX messages_by_created_at ON messages (created_at);
 
@@ -36,10 +37,11 @@ export const migration005SearchSpeed: Migration = {
         tokenize = 'unicode61 remove_diacritics 2',
         prefix = '2 3 4 5 6 7 8'
       );
-      INSERT INTO messages_search (messages_search) VALUES ('rebuild');
-      INSERT INTO messages_search (messages_search) VALUES ('optimize');
 
       CREATE VIRTUAL TABLE messages_search_terms USING fts5vocab (messages_search, row);
     `);
+    // What 'rebuild' and then 'optimize' did, in steps.
+    fillMessageIndex(db, progress, [0, FILL_SHARE]);
+    mergeMessageIndex(db, progress, [FILL_SHARE, 1]);
   },
 };

@@ -10,9 +10,9 @@ import { migration007ConversationSource } from './007-conversation-source';
 import { migration008DeletedConversations } from './008-deleted-conversations';
 import { migration009ConversationEngine } from './009-conversation-engine';
 import { migration010ConversationOrigin } from './010-conversation-origin';
-import type { Migration } from './migration';
+import type { Migration, MigrationProgress } from './migration';
 
-export type { Migration } from './migration';
+export type { Migration, MigrationProgress } from './migration';
 
 /** Every migration, oldest first. Append only; never edit, reorder or remove a shipped entry. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -39,6 +39,14 @@ export interface MigrationResult {
   to: number;
   /** Versions this call applied, in order (empty when already current, or when another process got there first). */
   applied: number[];
+}
+
+/** What {@link runMigrations} tells as it goes, for a start-up that shows its progress. */
+export interface MigrationObserver {
+  /** A step is about to begin: the `index`-th (from 0) of `count` pending. */
+  onStep?(migration: Migration, index: number, count: number): void;
+  /** How far the step under way is (long steps only: those that touch every row). */
+  onProgress?(migration: Migration, progress: MigrationProgress): void;
 }
 
 /** The database's schema version (`PRAGMA user_version`; 0 for a new, empty file). */
@@ -74,9 +82,14 @@ export function assertNotTooNew(db: Database, migrations: readonly Migration[] =
  * as SQLite's procedure for rebuilding a table requires; `foreign_key_check` before each commit keeps that safe.
  *
  * @param migrations defaults to the app's list; tests pass a prefix to stop at an older version.
+ * @param observer told when each step begins and how far a long one is.
  * @throws StoreError `DB_TOO_NEW` when the database is newer than the list; any error from a step rolls it back.
  */
-export function runMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+export function runMigrations(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  observer: MigrationObserver = {},
+): MigrationResult {
   assertWellOrdered(migrations);
   assertNotTooNew(db, migrations);
   const from = readSchemaVersion(db);
@@ -86,8 +99,9 @@ export function runMigrations(db: Database, migrations: readonly Migration[] = M
     const foreignKeysWereOn = db.pragma('foreign_keys', { simple: true }) === 1;
     db.pragma('foreign_keys = OFF');
     try {
-      for (const migration of pending) {
-        if (applyStep(db, migration)) applied.push(migration.version);
+      for (const [index, migration] of pending.entries()) {
+        observer.onStep?.(migration, index, pending.length);
+        if (applyStep(db, migration, (progress) => observer.onProgress?.(migration, progress))) applied.push(migration.version);
       }
     } finally {
       if (foreignKeysWereOn) db.pragma('foreign_keys = ON');
@@ -99,14 +113,14 @@ export function runMigrations(db: Database, migrations: readonly Migration[] = M
 }
 
 /** Apply one migration unless it is already applied; true when this call applied it. */
-function applyStep(db: Database, migration: Migration): boolean {
+function applyStep(db: Database, migration: Migration, progress: (progress: MigrationProgress) => void): boolean {
   const step = db.transaction((): boolean => {
     const current = readSchemaVersion(db);
     if (current >= migration.version) return false;
     if (current !== migration.version - 1) {
       throw new StoreError('DB_ERROR', `Migration ${describe(migration)} expected version ${migration.version - 1}, found ${current}`);
     }
-    migration.up(db);
+    migration.up(db, progress);
     const violations = db.pragma('foreign_key_check') as unknown[];
     if (violations.length > 0) {
       throw new StoreError(

@@ -110,6 +110,8 @@ describe('npm run serve', () => {
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const client = connectApp(createWebSocketTransport(socket));
     const conversation = await client.call('conversations.create', { title: 'Frozen' });
+    // The URL comes as soon as the page can be served; the model loads meanwhile.
+    await expect.poll(async () => (await client.call('engine.getStatus', {})).state, { timeout: 20_000 }).toBe('ready');
 
     const engines = childProcesses(running.pid!, 'engine-worker');
     expect(engines).toHaveLength(1); // the engine process, with the model loaded

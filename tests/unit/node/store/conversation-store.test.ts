@@ -107,6 +107,32 @@ describe('ConversationStore', () => {
       expect([b, c].map((x) => store.getConversation(x.id)?.updatedAt)).toEqual([b.updatedAt, c.updatedAt]);
     });
 
+    it('gives the same list a page at a time, ties, pins and archived ones included', () => {
+      const { store, clock } = openStore();
+      const titles = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+      const ids = titles.map((title, index) => {
+        if (index % 3 === 0) clock.advance(); // some share a millisecond: ties broken by creation, then id
+        return store.createConversation({ title }).id;
+      });
+      store.updateConversation(ids[1]!, { pinned: true });
+      store.updateConversation(ids[5]!, { pinned: true });
+      store.updateConversation(ids[3]!, { archived: true });
+      store.updateConversation(ids[6]!, { archived: true });
+      for (const archived of [false, true]) {
+        const paged: string[] = [];
+        let after = null;
+        let pages = 0;
+        do {
+          const page: ReturnType<typeof store.listConversationsPage> = store.listConversationsPage({ archived, after, limit: 2 });
+          paged.push(...page.conversations.map((conversation) => conversation.title));
+          after = page.next;
+          pages += 1;
+        } while (after);
+        expect(paged).toEqual(store.listConversations({ archived }).map((conversation) => conversation.title));
+        expect(pages).toBe(Math.floor(paged.length / 2) + 1);
+      }
+    });
+
     it('breaks ties in the same millisecond the same way every time, newest creation first', () => {
       const { store, clock } = openStore();
       const older = store.createConversation({ title: 'older' });
@@ -379,6 +405,9 @@ describe('ConversationStore', () => {
     /** What each statement must use; a lookup by key must never scan a table. */
     const expectedIndex: Partial<Record<keyof typeof conversationSql, RegExp>> = {
       listConversations: /SEARCH conversations USING INDEX conversations_by_list \(archived=\?\)/,
+      listConversationsFirst: /SEARCH conversations USING INDEX conversations_by_list \(archived=\?\)/,
+      // A page after a row: the same walk from a row-value bound on the index, never a walk from its end.
+      listConversationsAfter: /SEARCH conversations USING INDEX conversations_by_list \(archived=\? AND \(pinned,updated_at,created_at,id\)<\(\?,\?,\?,\?\)\)/,
       getConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       renameConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
       updateConversation: /SEARCH conversations USING (INDEX|PRIMARY KEY)/,
@@ -410,7 +439,7 @@ describe('ConversationStore', () => {
       if (expected) expect(plan).toMatch(expected);
       else expect(name).toBe('insertConversation'); // only plain inserts need no lookup of their own
       expect(plan).not.toMatch(/SCAN (messages|conversations|m)\b(?! USING)/);
-      if (name === 'listConversations' || name === 'listDeleted') expect(plan).not.toContain('TEMP B-TREE');
+      if (name.startsWith('listConversations') || name === 'listDeleted') expect(plan).not.toContain('TEMP B-TREE');
     });
   });
 
