@@ -16,7 +16,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultThreadCount } from '../src-main/node/engine/llama-engine';
 import { TINY_SHAPE } from '../tests/support/synthetic-model/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
 import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
@@ -102,8 +101,9 @@ async function main(): Promise<number> {
 
   if (part('engine') || part('memory')) await attempt('engine', async () => {
     const modelPath = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
-    // The app's own default (every core but one), so the baseline uses exactly as many threads as the app.
-    const threads = positive(values.threads, 'threads') ?? defaultThreadCount();
+    // The app runs on `auto` (every core while the machine is free); the baseline's own count is the machine's cores
+    // unless --threads says otherwise.
+    const threads = positive(values.threads, 'threads') ?? availableParallelism();
     // The app loads without mmap (LlamaEngine's `useMmap` default); the baseline does the same.
     const settings = { modelPath, threads, contextSize: CONTEXT_SIZE, useMmap: false };
     const facts = await readModelFacts(modelPath, CONTEXT_SIZE);

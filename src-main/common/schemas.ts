@@ -81,6 +81,12 @@ export const GlobalShortcutSchema = v.pipe(
   }),
 );
 
+/** The most threads the setting accepts (a count above the machine's cores runs on all of them). */
+export const MAX_ENGINE_THREADS = 256;
+
+/** `auto`, or a fixed count of CPU threads for the local model. */
+export const EngineThreadsSchema = v.union([v.literal('auto'), integer(1, MAX_ENGINE_THREADS)]);
+
 export const AppSettingsPatchSchema = v.strictObject({
   theme: v.optional(v.picklist(['system', 'light', 'dark'])),
   sendShortcut: v.optional(v.picklist(['enter', 'mod+enter'])),
@@ -88,6 +94,7 @@ export const AppSettingsPatchSchema = v.strictObject({
   defaultGeneration: v.optional(GenerationSettingsSchema),
   dailyBackups: v.optional(v.boolean()),
   prepareWhileTyping: v.optional(v.boolean()),
+  engineThreads: v.optional(EngineThreadsSchema),
   backupsToKeep: v.optional(integer(1, 100)),
   // ---- quick prompt and desktop shell (issue 10) ----
   quickShortcut: v.optional(GlobalShortcutSchema),

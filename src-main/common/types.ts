@@ -96,6 +96,12 @@ export interface GenerationSettings {
 export type GenerationOverrides = Partial<GenerationSettings>;
 
 /** App-wide settings, stored in the database. */
+/**
+ * How many CPU threads the local model runs on: `auto` (every core while the machine is free, fewer while another
+ * program takes one) or a fixed count.
+ */
+export type EngineThreads = 'auto' | number;
+
 export interface AppSettings {
   theme: 'system' | 'light' | 'dark';
   sendShortcut: 'enter' | 'mod+enter';
@@ -111,6 +117,8 @@ export interface AppSettings {
    */
   prepareWhileTyping: boolean;
   backupsToKeep: number;
+  /** CPU threads of the local model (Settings → Model): `auto` by default. */
+  engineThreads: EngineThreads;
   // ---- quick prompt and desktop shell (issue 10) ----
   /** The global shortcut that shows and hides the quick prompt, in Electron's accelerator syntax. */
   quickShortcut: string;
@@ -411,6 +419,8 @@ export interface AppInfo {
   dataDir: string;
   /** The app's log file (errors and facts about the app, never what anyone wrote), for a bug report. */
   logFile: string;
+  /** Logical processors of the machine the model runs on: the most threads Settings offers. */
+  processors: number;
 }
 
 // ---- models (issue 3: model manager) ----

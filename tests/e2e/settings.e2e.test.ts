@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -46,6 +47,30 @@ describe('settings', () => {
     await chat.message(`You said: ${text}`).waitFor();
     await chat.waitForLastReplyStatus('complete');
   }
+
+  it('offers Automatic and every processor for the model’s threads, and a fixed count reaches the engine', async () => {
+    const chat = await ChatPage.open(page, app.url);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = chat.dialog('Settings');
+    const threads = dialog.getByRole('combobox', { name: 'Processor threads' });
+    expect(await threads.inputValue()).toBe('auto');
+    // The host runs on this machine: its logical processors.
+    await expect
+      .poll(() => threads.getByRole('option').allTextContents())
+      .toEqual(['Automatic (recommended)', ...Array.from({ length: availableParallelism() }, (_, i) => String(i + 1))]);
+    expect(engine.threadSettings).toEqual(['auto']);
+
+    await threads.selectOption('1');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => engine.threadSettings).toEqual(['auto', 1]);
+
+    await page.reload();
+    await chat.waitUntilLoaded();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    expect(await chat.dialog('Settings').getByRole('combobox', { name: 'Processor threads' }).inputValue()).toBe('1');
+    expect(errors).toEqual([]);
+  });
 
   it('refuses a bad value in words, saves good ones, and the next reply uses them', async () => {
     const chat = await ChatPage.open(page, app.url);

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import type { EngineStatus, StopReason } from '../../src-main/common/types';
+import type { EngineStatus, EngineThreads, StopReason } from '../../src-main/common/types';
 import { anySignal, delay } from '../../src-main/common/abort';
 import { fitContextWindow, measureContextWindow, toPromptMeasure, type ContextWindowOptions } from '../../src-main/node/engine/context-window';
 import { inspectModelFile } from '../../src-main/node/engine/model-file';
@@ -79,6 +79,8 @@ export class ScriptedEngine implements ChatEngine {
   readonly prefillOptions: PrefillOptions[] = [];
   /** Every `measure` request received, in order, for assertions. */
   readonly measures: GenerateRequest[] = [];
+  /** Every thread setting received (`setThreads`), in order. */
+  readonly threadSettings: EngineThreads[] = [];
   private readonly statusEmitter = new EngineStatusEmitter();
   private readonly queue = new SerialQueue();
   private readonly disposeController = new AbortController();
@@ -94,6 +96,10 @@ export class ScriptedEngine implements ChatEngine {
   /** Queues replies for the next requests, first in first out; they take precedence over the `reply` option. */
   queueReply(...replies: ScriptedReply[]): void {
     this.queuedReplies.push(...replies);
+  }
+
+  setThreads(threads: EngineThreads): void {
+    this.threadSettings.push(threads);
   }
 
   status(): EngineStatus {

@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Token } from 'node-llama-cpp';
-import type { EngineStatus, StopReason } from '../../common/types';
+import type { EngineStatus, EngineThreads, StopReason } from '../../common/types';
 import { anySignal, raceAbort, settle } from '../../common/abort';
 import type { ChatFormat } from './chat-format';
 import {
@@ -34,13 +33,17 @@ import { keepCachedPrefix, startReply, type ReplyIterator, type ResolvedSettings
 import { StateSaveTimer } from './state-save-timer';
 import { ReplyTextFilter } from './stop-text-filter';
 import { TokenTextDecoder } from './token-text-decoder';
+import type { ThreadState } from './thread-governor';
 
 /** Phi-2's sampling defaults (see `PHI2_GENERATION_DEFAULTS`) for any setting a request leaves out; no default seed. */
 const { seed: _noDefaultSeed, ...PHI2_DEFAULT_SETTINGS } = PHI2_GENERATION_DEFAULTS;
 
 export interface LlamaEngineOptions {
-  /** CPU threads for evaluation. Default: `defaultThreadCount()`, all cores but one. */
-  threads?: number;
+  /**
+   * CPU threads for evaluation: `auto` (the default) runs on every core while the machine is free and drops threads
+   * while another program takes a core (see `ThreadGovernor`, `AdaptiveThreads`); a number fixes the count.
+   */
+  threads?: EngineThreads;
   /**
    * Context tokens kept free for the reply (capped by the reply's `maxTokens`): the oldest turns are dropped until the
    * prompt leaves this much room, and a last message that alone does not is refused with `CONTEXT_OVERFLOW`.
@@ -96,16 +99,6 @@ export interface LlamaEngineOptions {
 }
 
 /**
- * Threads for llama.cpp: all cores but one, at least one. llama.cpp's threads spin while they wait for each other,
- * so one preempted thread stalls them all: measured on two cores with one core busy elsewhere, two threads dropped
- * Phi-2 generation from 12 to 0.6 tokens/s while one thread kept ~6.7. Leaving a core free keeps the UI (and whatever
- * else runs) responsive, at little cost to generation, which is bound by memory bandwidth more than by cores.
- */
-export function defaultThreadCount(cores: number = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores) - 1);
-}
-
-/**
  * The chat engine on node-llama-cpp: Phi-2 on the CPU, one request at a time, streaming, with KV-cache reuse.
  *
  * How a reply is made: the conversation is fitted into the context window (`fitContextWindow`: system prompt
@@ -142,7 +135,7 @@ export class LlamaEngine implements ChatEngine {
     this.loader = new ModelLoader({
       architectures: options.architectures,
       maxContextSize: options.maxContextSize,
-      threads: Math.max(1, Math.floor(options.threads ?? defaultThreadCount())),
+      threads: options.threads ?? 'auto',
       useMmap: options.useMmap,
       kvCacheDir: options.kvCacheDir,
       kvCacheBudgetBytes: options.kvCacheBudgetBytes,
@@ -155,6 +148,29 @@ export class LlamaEngine implements ChatEngine {
       options.kvSaveDelayMs ?? 2000,
       () => this.loaded?.states,
     );
+  }
+
+  /**
+   * Changes the thread setting: at once for the loaded model (from its next batch), and for later loads. A fixed
+   * count above the machine's cores runs on all of them.
+   */
+  setThreads(threads: EngineThreads): void {
+    this.loader.setThreads(threads);
+    this.loaded?.threads.set(threads);
+  }
+
+  /** The thread setting in force, the count the next batch runs on, and the adaptive policy's changes so far. */
+  threadState(): ThreadState | null {
+    const loaded = this.loaded;
+    if (!loaded) return null;
+    const governor = loaded.threads;
+    return {
+      setting: governor.setting,
+      threads: governor.threads,
+      cores: governor.cores,
+      changes: [...governor.changes],
+      lastBatchThreads: loaded.context.currentThreads,
+    };
   }
 
   status(): EngineStatus {
@@ -360,7 +376,7 @@ export class LlamaEngine implements ChatEngine {
         rest = promptTokens.slice(sequence.nextTokenIndex);
         for (let start = 0; start < rest.length - 1; start += chunk) {
           const end = Math.min(start + chunk, rest.length - 1);
-          const evaluation = sequence.evaluateWithoutGeneratingNewTokens(rest.slice(start, end));
+          const evaluation = loaded.threads.batch(end - start, () => sequence.evaluateWithoutGeneratingNewTokens(rest.slice(start, end)));
           pending = evaluation;
           const step = await raceAbort(evaluation, signal);
           if (step.aborted) return finish('aborted');
@@ -378,7 +394,8 @@ export class LlamaEngine implements ChatEngine {
         let value = firstStep;
         firstStep = null;
         if (value === null) {
-          const next = iterator.next();
+          const reply = iterator;
+          const next = loaded.threads.batch(1, () => reply.next());
           pending = next;
           const step = await raceAbort(next, signal);
           if (step.aborted) return finish('aborted');

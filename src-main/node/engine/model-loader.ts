@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
-import type { EngineStatus } from '../../common/types';
+import type { EngineStatus, EngineThreads } from '../../common/types';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import { contextWindowFor } from './context-window';
 import { ConversationStates } from './conversation-states';
@@ -8,6 +8,8 @@ import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import { EngineError } from './port';
+import { ThreadGovernor } from './thread-governor';
+import type { ThreadChange } from './thread-policy';
 
 /** A model in memory with its context: everything a reply needs. */
 export interface LoadedModel {
@@ -20,6 +22,8 @@ export interface LoadedModel {
   format: ChatFormat;
   /** Which conversation the sequence holds, with saved states of others (if a folder was given). */
   states: ConversationStates;
+  /** The thread count of each batch (see `ThreadGovernor`). */
+  threads: ThreadGovernor;
 }
 
 export interface ModelLoaderOptions {
@@ -27,8 +31,10 @@ export interface ModelLoaderOptions {
   architectures?: readonly string[];
   /** Upper bound on the context window, in tokens (see `contextWindowFor`). */
   maxContextSize?: number;
-  /** CPU threads for evaluation. */
-  threads: number;
+  /** CPU threads for evaluation: `auto` (adaptive, see `ThreadGovernor`) or a fixed count. */
+  threads: EngineThreads;
+  /** Each change of the adaptive thread count (for the log). */
+  onThreadChange?: (change: ThreadChange) => void;
   /** Memory-map the model file (see `LlamaEngineOptions.useMmap`). */
   useMmap?: boolean;
   /** Folder for saved KV-cache states, and its disk budget (see `KvStateCache`). */
@@ -47,6 +53,11 @@ export class ModelLoader {
   private readonly recentErrors: string[] = [];
 
   constructor(private readonly options: ModelLoaderOptions) {}
+
+  /** The thread setting of the next load (the engine applies it to a loaded model itself). */
+  setThreads(threads: EngineThreads): void {
+    this.options.threads = threads;
+  }
 
   /**
    * Loads `path` (an absolute path) with its context. `onProgress` gets llama.cpp's load progress, then 1 once all is
@@ -86,11 +97,16 @@ export class ModelLoader {
         loadSignal: signal,
         onLoadProgress: onProgress,
       });
+      // Every core llama.cpp counts for math (the physical ones); the governor sets the budget per batch.
+      const threads = new ThreadGovernor(llama, this.options.threads, {
+        ...(this.options.onThreadChange ? { onChange: this.options.onThreadChange } : {}),
+      });
+      llama.maxThreads = threads.most; // the context's ideal is capped by the budget at its creation
       const context = await model.createContext({
         contextSize: contextWindowFor(model.trainContextSize, this.options.maxContextSize),
         // Measured: with flash attention on, Phi-2 on the CPU gets 2–8× slower as the context fills.
         flashAttention: false,
-        threads: this.options.threads,
+        threads: { ideal: threads.most, min: 1 },
         sequences: 1,
         createSignal: signal,
       });
@@ -99,7 +115,8 @@ export class ModelLoader {
       const format = formatKind === 'phi2' ? phi2ChatFormat(model) : templateChatFormat(model);
       const sequence = context.getSequence();
       const states = new ConversationStates(sequence, kv, this.options.onLog);
-      return { path, info, model, context, sequence, format, states };
+      threads.set(threads.setting); // the budget back to the count in force
+      return { path, info, model, context, sequence, format, states, threads };
     } catch (error) {
       await model?.dispose().catch(() => undefined);
       throw signal.aborted ? loadCancelled(signal) : this.toLoadError(error, path);

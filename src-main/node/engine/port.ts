@@ -1,4 +1,4 @@
-import type { EngineStatus, ReplyStats, StopReason } from '../../common/types';
+import type { EngineStatus, EngineThreads, ReplyStats, StopReason } from '../../common/types';
 
 /** One turn of the conversation as the engine sees it. */
 export interface ChatTurn {
@@ -147,6 +147,11 @@ export interface ChatEngine {
    * running `generate`, `prefill` or `load`: it only tokenizes. Never throws.
    */
   measure(request: GenerateRequest): Promise<PromptMeasure | null>;
+  /**
+   * The local model's CPU threads: `auto` or a fixed count, from the next batch on (engines that run elsewhere, such
+   * as a remote server, have none).
+   */
+  setThreads?(threads: EngineThreads): void;
   /**
    * Free every native resource. The engine cannot be used afterwards. Only the first call's options count; later
    * calls return the same promise.

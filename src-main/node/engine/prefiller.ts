@@ -63,7 +63,7 @@ export class Prefiller {
     // At least the last token is left to evaluate: the reply's first token is sampled from its logits.
     const reusedTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
     const chunk = this.chunkTokens;
-    let evaluatedTokens = await evaluateInSteps(sequence, promptTokens, promptTokens.length - chunk, chunk, signal);
+    let evaluatedTokens = await evaluateInSteps(sequence, promptTokens, promptTokens.length - chunk, chunk, signal, loaded.threads);
     let outcome: PrefillResult['outcome'] = 'done';
     if (signal.aborted) outcome = 'superseded';
     else {
@@ -74,7 +74,7 @@ export class Prefiller {
       const generated: Token[] = [];
       const iterator = startReply(sequence, last, settings, generated);
       try {
-        const first = await iterator.next();
+        const first = await loaded.threads.batch(last.length, () => iterator.next());
         this.primed = { promptTokens, settings, iterator, first, generated };
         evaluatedTokens += last.length;
       } catch (error) {
@@ -129,7 +129,7 @@ export class Prefiller {
     await this.drop();
     await loaded.states.prepare(target, request.cacheKey ?? null);
     const reusedTokens = await keepCachedPrefix(sequence, target, target.length);
-    const evaluatedTokens = await evaluateInSteps(sequence, target, target.length, this.chunkTokens, signal);
+    const evaluatedTokens = await evaluateInSteps(sequence, target, target.length, this.chunkTokens, signal, loaded.threads);
     return { outcome: signal.aborted ? 'superseded' : 'done', reusedTokens, evaluatedTokens };
   }
 }

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import type { GenerationSettings } from './port';
+import type { ThreadGovernor } from './thread-governor';
 
 /**
  * The steps the engine takes on its one context sequence, shared by a reply (`LlamaEngine.generate`) and the work
@@ -37,7 +38,7 @@ export function startReply(
 
 /**
  * Evaluates `tokens` from where the sequence stands up to index `end`, at most `chunk` per step, stopping between
- * steps once `signal` aborts. Returns how many tokens it evaluated.
+ * steps once `signal` aborts, each step on the thread count `threads` gives. Returns how many tokens it evaluated.
  */
 export async function evaluateInSteps(
   sequence: LlamaContextSequence,
@@ -45,11 +46,12 @@ export async function evaluateInSteps(
   end: number,
   chunk: number,
   signal: AbortSignal,
+  threads: Pick<ThreadGovernor, 'batch'>,
 ): Promise<number> {
   let evaluated = 0;
   while (sequence.nextTokenIndex < end && !signal.aborted) {
     const step = tokens.slice(sequence.nextTokenIndex, Math.min(sequence.nextTokenIndex + chunk, end));
-    await sequence.evaluateWithoutGeneratingNewTokens(step);
+    await threads.batch(step.length, () => sequence.evaluateWithoutGeneratingNewTokens(step));
     evaluated += step.length;
   }
   return evaluated;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { PushEvents } from '../../common/contract';
 import { Emitter } from '../../common/emitter';
@@ -223,10 +224,18 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       // A purge that fails is tried again later (a damaged database makes the store read-only and says so itself).
     });
     conversations.purgeLeftoverDeletions();
+    // The local model's threads: the setting at start, then each time it changes (not at every other setting's change:
+    // that would restart the adaptive policy's learning).
+    let appliedThreads = store.settings.getAppSetting('engineThreads');
+    engine.setThreads?.(appliedThreads);
     const settings = new SettingsService(store.settings, {
       onSettingsChanged: (changed) => {
         push({ type: 'onSettingsChanged', settings: changed });
         void localApi.apply(); // turned on or off, or moved to another port
+        if (changed.engineThreads !== appliedThreads) {
+          appliedThreads = changed.engineThreads;
+          engine.setThreads?.(appliedThreads);
+        }
       },
     });
     const modelPath: ModelPathSetting = {
@@ -250,7 +259,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       });
     }
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
-    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir) };
+    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir), processors: availableParallelism() };
     let windowHost = options.windows ?? NO_WINDOWS;
     const windows = new WindowService(() => windowHost, store.conversations, () => settings.get());
     const history = new HistoryService(store, {

@@ -3,6 +3,7 @@ import { describeIssues } from '../../common/issues';
 import { DEFAULT_QUICK_SHORTCUT } from '../../common/accelerator';
 import {
   DEFAULT_LOCAL_API_PORT,
+  EngineThreadsSchema,
   GenerationOverridesSchema,
   GenerationSettingsSchema,
   GlobalShortcutSchema,
@@ -79,6 +80,8 @@ export const AppSettingsSchema = v.strictObject({
   dailyBackups: v.boolean(),
   /** Evaluate the prompt ahead while the user types (see `chat.prepare`). */
   prepareWhileTyping: v.boolean(),
+  /** CPU threads of the local model: `auto` or a fixed count. */
+  engineThreads: EngineThreadsSchema,
   /** How many backups to keep in the `backups/` folder. */
   backupsToKeep: integer(1, 100),
   // ---- quick prompt and desktop shell (issue 10) ----
@@ -123,6 +126,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   modelPath: null,
   dailyBackups: true,
   prepareWhileTyping: true,
+  engineThreads: 'auto',
   backupsToKeep: 7,
   quickShortcut: DEFAULT_QUICK_SHORTCUT,
   quickShortcutEnabled: true,

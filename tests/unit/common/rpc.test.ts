@@ -37,7 +37,7 @@ function notImplemented(): never {
 /** Handlers that behave like a tiny service, so the RPC layer is tested with realistic calls. */
 function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
-    'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp', logFile: '/tmp/logs/phi-desk.log' }),
+    'app.getInfo': () => ({ name: 'Phi Desk', version: '0', host: 'browser', dataDir: '/tmp', logFile: '/tmp/logs/phi-desk.log', processors: 2 }),
     'app.getStartup': notImplemented,
     'engine.getStatus': notImplemented,
     'conversations.list': () => [conversation('c1')],

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { RpcError } from '../../../common/contract';
 import type { ContractSchemas } from '../../../common/rpc';
-import type { EngineStatus } from '../../../common/types';
+import { EngineThreadsSchema } from '../../../common/schemas';
+import type { EngineStatus, EngineThreads } from '../../../common/types';
 import {
   EngineError,
   type ContextWindowInfo,
@@ -43,7 +44,7 @@ const GenerateRequestSchema = v.strictObject({
 
 /** Engine options, as the process's `LlamaEngine` takes them (everything that crosses a process boundary). */
 const WorkerEngineOptionsSchema = v.strictObject({
-  threads: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  threads: v.optional(EngineThreadsSchema),
   maxContextSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16))),
   replyReserveTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   useMmap: v.optional(v.boolean()),
@@ -126,6 +127,8 @@ export interface EngineContract {
     prefill: { params: { request: GenerateRequest; stillTyping: boolean }; result: PrefillResult; events: never };
     /** Count the request's prompt tokens (tokenizing only: answered at once, also while a reply is written). */
     measure: { params: { request: GenerateRequest }; result: PromptMeasure | null; events: never };
+    /** The thread setting: `auto` or a fixed count (applied from the next batch). */
+    setThreads: { params: { threads: EngineThreads }; result: null; events: never };
     /** Save the open conversation's state, free the model; the process exits after answering. */
     dispose: { params: Record<string, never>; result: null; events: never };
   };
@@ -139,6 +142,7 @@ export const ENGINE_CONTRACT: ContractSchemas<EngineContract> = {
     generate: v.strictObject({ request: GenerateRequestSchema }),
     prefill: v.strictObject({ request: GenerateRequestSchema, stillTyping: v.boolean() }),
     measure: v.strictObject({ request: GenerateRequestSchema }),
+    setThreads: v.strictObject({ threads: EngineThreadsSchema }),
     dispose: v.strictObject({}),
   },
   results: {
@@ -148,6 +152,7 @@ export const ENGINE_CONTRACT: ContractSchemas<EngineContract> = {
     prefill: PrefillResultSchema,
     /** `null`: no model is loaded. */
     measure: v.nullable(PromptMeasureSchema),
+    setThreads: v.null(),
     dispose: v.null(),
   },
   events: {

@@ -42,6 +42,10 @@ export function serveEngine(transport: Transport, createEngine: WorkerEngineFact
       }),
     prefill: ({ request, stillTyping }) => current().prefill(request, { stillTyping }),
     measure: ({ request }) => current().measure(request).catch(() => null),
+    setThreads: ({ threads }) => {
+      current().setThreads?.(threads);
+      return null;
+    },
     dispose: async () => {
       await engine?.dispose().catch(() => undefined);
       setImmediate(exit); // after this answer has been sent

@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { RpcClient, type Transport } from '../../../common/rpc';
-import type { EngineStatus } from '../../../common/types';
+import type { EngineStatus, EngineThreads } from '../../../common/types';
 import {
   EngineError,
   type ChatEngine,
@@ -62,6 +62,8 @@ export class IsolatedEngine implements ChatEngine {
   private worker: Worker | null = null;
   private readonly recovery: CrashRecovery;
   private disposing: Promise<void> | null = null;
+  /** The thread setting last given (sent to each process the engine starts, a restarted one included). */
+  private threads: EngineThreads | undefined;
 
   constructor(private readonly options: IsolatedEngineOptions) {
     this.recovery = new CrashRecovery(this.statusEmitter, options, () => this.reloadPending());
@@ -165,6 +167,14 @@ export class IsolatedEngine implements ChatEngine {
     });
   }
 
+  /** The process's `setThreads`, from its next batch; a process started later (after a crash) starts with it. */
+  setThreads(threads: EngineThreads): void {
+    this.threads = threads;
+    const worker = this.worker;
+    if (!worker || this.disposing) return;
+    void worker.ready.then(() => worker.client.call('setThreads', { threads })).catch(() => undefined);
+  }
+
   async dispose(options: DisposeOptions = {}): Promise<void> {
     this.disposing ??= this.disposeNow(options.signal);
     return this.disposing;
@@ -243,7 +253,9 @@ export class IsolatedEngine implements ChatEngine {
     const worker: Worker = {
       process,
       client,
-      ready: client.call('init', this.options.engine ?? {}).then(() => void (worker.up = true)),
+      ready: client
+        .call('init', { ...this.options.engine, ...(this.threads === undefined ? {} : { threads: this.threads }) })
+        .then(() => void (worker.up = true)),
       up: false,
       exited: new Promise<void>((resolveExit) => (markExited = resolveExit)),
       ended: null,

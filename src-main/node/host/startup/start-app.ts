@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { RpcError, type MethodName, type PushEvents } from '../../../common/contract';
@@ -108,7 +109,7 @@ export function startApp(options: StartAppOptions): StartingApp {
   });
   let offEarlyStatus: (() => void) | null = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
   let windowHost = options.windows ?? NO_WINDOWS;
-  const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir) };
+  const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir), processors: availableParallelism() };
 
   // The model: the one named at launch at once; else the one chosen last time, once the file has said which.
   const progress = options.onLoadProgress ? { onProgress: options.onLoadProgress } : {};

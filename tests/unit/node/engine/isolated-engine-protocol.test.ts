@@ -10,6 +10,14 @@ import { serveEngine } from '../../../../src-main/node/engine/process/engine-ser
 import { ScriptedEngine, type ScriptedEngineOptions } from '../../../support/scripted-engine';
 import { waitForStatus } from './support/engine-test-helpers';
 
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 // The host and worker halves of the engine-process protocol, joined in memory (messages still go through a
 // structured clone and an event-loop turn, as between processes), with the scripted engine in the "process". The
 // real process, real crashes and the real model are covered in isolated-engine.test.ts.
@@ -52,8 +60,10 @@ function fakeLauncher(
     };
     serveEngine(
       port,
-      () => {
+      (options) => {
         const engine = new ScriptedEngine(engineOptions);
+        // As the real process's factory does (create-engine.ts): the setting it is started with.
+        if (options.threads !== undefined) engine.setThreads(options.threads);
         engines.push(engine);
         return engine;
       },
@@ -142,6 +152,25 @@ describe('engine process protocol', () => {
       await new Promise((resolve) => setImmediate(resolve));
       processes[0]?.crash();
       expect(await pending).toBeNull();
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('passes the thread setting to the process, and starts a process that replaces a crashed one with it', async () => {
+    const { launch, processes, engines } = fakeLauncher({ reply: 'ok' });
+    const engine = new IsolatedEngine({ launch });
+    try {
+      engine.setThreads(2); // before any process: the first starts with it
+      await engine.load('/models/a.gguf');
+      expect(engines[0]?.threadSettings).toEqual([2]);
+      engine.setThreads(1);
+      await waitFor(() => engines[0]!.threadSettings.length === 2);
+      expect(engines[0]?.threadSettings).toEqual([2, 1]);
+      processes[0]?.crash();
+      await waitForStatus(engine, (status) => status.state === 'ready' && processes.length === 2);
+      expect(engines[1]?.threadSettings).toEqual([1]);
+      expect((await engine.generate({ turns: [{ role: 'user', content: 'Hi' }] })).text).toBe('ok');
     } finally {
       await engine.dispose();
     }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../../src-main/common/types';
 import { gguf, writeGguf } from '../../../support/synthetic-model/gguf-writer';
 import { phi2ChatFormat } from '../../../../src-main/node/engine/chat-format';
-import { LlamaEngine, defaultThreadCount } from '../../../../src-main/node/engine/llama-engine';
+import { LlamaEngine } from '../../../../src-main/node/engine/llama-engine';
 import { acquireLlama } from '../../../../src-main/node/engine/llama-runtime';
 import type { GenerateRequest, GenerateResult } from '../../../../src-main/node/engine/port';
 import { TINY_SHAPE, describeSyntheticPhi2Model } from '../../../support/synthetic-model/synthetic-phi2';
@@ -231,11 +232,31 @@ describe('LlamaEngine context window over a long conversation', () => {
   });
 });
 
-describe('defaultThreadCount', () => {
-  it('leaves one core free, and never goes below one thread', () => {
-    expect(defaultThreadCount(1)).toBe(1);
-    expect(defaultThreadCount(2)).toBe(1);
-    expect(defaultThreadCount(8)).toBe(7);
+describe('LlamaEngine threads', () => {
+  it('runs every core on auto, the fixed count when the setting says so, and changes at once for the loaded model', async () => {
+    const threaded = new LlamaEngine();
+    try {
+      await threaded.load(modelPath);
+      const cores = threaded.threadState()!.cores;
+      expect(cores).toBeGreaterThanOrEqual(1);
+      await threaded.generate(ask('Hello there.', { maxTokens: 3 }));
+      expect(threaded.threadState()).toMatchObject({ setting: 'auto', threads: cores, lastBatchThreads: cores });
+
+      threaded.setThreads(1);
+      await threaded.generate(ask('And now?', { maxTokens: 3 }));
+      expect(threaded.threadState()).toMatchObject({ setting: 1, threads: 1, lastBatchThreads: 1 });
+
+      // More than the machine has: all of its logical processors.
+      const most = availableParallelism();
+      threaded.setThreads(most + 7);
+      await threaded.generate(ask('Faster?', { maxTokens: 3 }));
+      expect(threaded.threadState()).toMatchObject({ setting: most, threads: most, lastBatchThreads: most });
+
+      threaded.setThreads('auto');
+      expect(threaded.threadState()).toMatchObject({ setting: 'auto', threads: cores, changes: [] });
+    } finally {
+      await threaded.dispose();
+    }
   });
 });
 
