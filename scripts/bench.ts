@@ -116,7 +116,12 @@ async function main(): Promise<number> {
       log(`\n${mmapNotes(comparison)}`);
     } else {
       const extras = !values['no-extras'];
-      const engine = await runEngineBench({ settings, stateFileBaseline: extras, mmapComparison: extras, log });
+      // Contention (issue 14): one core taken by another process for a while during a reply. The tiny model writes
+      // ~1,000 tokens/s, so --quick shrinks the window to match.
+      const contention = quick
+        ? { window: { afterMs: 300, forMs: 600 }, tokens: 1200 }
+        : { window: { afterMs: 3000, forMs: 10_000 }, tokens: 200 };
+      const engine = await runEngineBench({ settings, stateFileBaseline: extras, mmapComparison: extras, contention, log });
       rows.push(...engineRows(engine, facts));
       summary.engine = engine;
       log(`\n${engineNotes(engine, facts)}`);
@@ -187,6 +192,23 @@ function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
     if (appTokens !== baselineTokens) lines.push(`WARNING: ${name} prompt is ${appTokens} tokens in the app, ${baselineTokens} in the baseline`);
   }
   const fixed = (value: number | null | undefined): string => (value === null || value === undefined ? '?' : value.toFixed(1));
+  if (result.threads) {
+    lines.push(
+      `baseline on a free machine, by thread count: ${result.threads.byCount
+        .map((c) => `${c.threads}: prompt ${c.promptTokensPerSecond.toFixed(1)}, generation ${c.generationTokensPerSecond.toFixed(1)} tok/s`)
+        .join('; ')} (best: ${result.threads.best})`,
+    );
+  }
+  if (result.contention) {
+    const { window, app: contended, baselines } = result.contention;
+    const phases = (r: { rates: { before: number | null; during: number | null; after: number | null } }): string =>
+      `before ${fixed(r.rates.before)}, during ${fixed(r.rates.during)}, after ${fixed(r.rates.after)} tok/s`;
+    lines.push(
+      `contention: one core spun by another process from +${window.afterMs / 1000} s for ${window.forMs / 1000} s of the reply (tokens per second, one bar a second):`,
+      `  app (auto)  ${contended.sparkline}  ${phases(contended)}; threads: ${contended.threadChanges}`,
+      ...baselines.map((b) => `  baseline ${b.threads}t ${b.sparkline}  ${phases(b)}`),
+    );
+  }
   lines.push(
     `model ${MiB(facts.fileBytes)} + KV cache ${MiB(facts.kvCacheBytes)} (f16, ${CONTEXT_SIZE} tokens)`,
     `app: replies made greedy via ${app.greedyVia === 'settings' ? 'settings.update' : 'Stop after N pieces (no settings.update)'}; model ready in ${app.loadMs.join(' / ')} ms (first start / restart)`,

@@ -1,6 +1,6 @@
 import { createContext } from 'svelte';
 import type { PushEvents } from '../../src-main/common/contract';
-import type { RpcClient } from '../../src-main/common/rpc';
+import type { AppClient } from '../../src-main/common/app-rpc';
 import type { StartupState } from '../../src-main/common/types';
 
 /**
@@ -15,10 +15,10 @@ export class StartupStatus {
   /** Why the app could not be asked (the connection failed), in words; `null` otherwise. */
   error = $state<string | null>(null);
 
-  readonly #client: RpcClient;
+  readonly #client: AppClient;
   readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(client: RpcClient) {
+  constructor(client: AppClient) {
     this.#client = client;
   }
 

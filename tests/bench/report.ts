@@ -36,8 +36,34 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
     rows.push({ id, scenario, unit: 'tok/s', figure: round1(figure), baseline: round1(base), ratio, target: '≥ 0.97× baseline', pass: ratio >= 0.97 });
   };
   const best = `best of ${result.speedRounds.length}`;
-  speed('promptTokensPerSecond', `prompt (${firstRound?.promptTokens} tokens, ${best})`, app.promptTokensPerSecond, baseline.promptTokensPerSecond);
-  speed('generationTokensPerSecond', `generation (${firstRound?.generatedTokens} tokens, greedy, ${best})`, app.generationTokensPerSecond, baseline.generationTokensPerSecond);
+  const counts = result.threads ? `; baseline: the best of 1…${Math.max(...result.threads.byCount.map((c) => c.threads))} threads` : '';
+  speed('promptTokensPerSecond', `prompt (${firstRound?.promptTokens} tokens, ${best}${counts})`, app.promptTokensPerSecond, baseline.promptTokensPerSecond);
+  speed('generationTokensPerSecond', `generation (${firstRound?.generatedTokens} tokens, greedy, ${best}${counts})`, app.generationTokensPerSecond, baseline.generationTokensPerSecond);
+  const contention = result.contention;
+  if (contention) {
+    // The app on `auto` against the best fixed count under the same contention, while the core is taken and overall.
+    const during = contention.baselines.map((b) => b.rates.during ?? 0);
+    const overall = contention.baselines.map((b) => b.rates.overall ?? 0);
+    const bestDuring = contention.baselines[during.indexOf(Math.max(...during))];
+    const bestOverall = contention.baselines[overall.indexOf(Math.max(...overall))];
+    const burn = `one core taken for ${contention.window.forMs / 1000} s`;
+    const contended = (id: string, scenario: string, figure: number | null, base: number, threads: number | undefined): void => {
+      const value = figure ?? 0;
+      const ratio = ratioOf(value, base);
+      rows.push({
+        id,
+        scenario: `${scenario} (baseline: ${threads} thread(s), the best fixed count)`,
+        unit: 'tok/s',
+        figure: round1(value),
+        baseline: round1(base),
+        ratio,
+        target: '≥ 0.8× baseline',
+        pass: ratio >= 0.8,
+      });
+    };
+    contended('contendedDuringTokensPerSecond', `generation while ${burn}`, contention.app.rates.during, Math.max(...during), bestDuring?.threads);
+    contended('contendedOverallTokensPerSecond', `generation, whole reply with ${burn}`, contention.app.rates.overall, Math.max(...overall), bestOverall?.threads);
+  }
   const ttft = (id: string, scenario: string, figure: number, base: number, limitMs: number): void => {
     rows.push({ id, scenario, unit: 'ms', figure: round1(figure), baseline: round1(base), ratio: ratioOf(figure, base), target: `≤ ${limitMs} ms`, pass: figure <= limitMs });
   };
@@ -50,7 +76,7 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
   ttft('followUpTypedRereadTtftMs', `follow-up TTFT, ${typed}, ${reread}`, app.followUpTypedReread.ttftMs, followUpBase, 500);
   ttft('restartTtftMs', 'TTFT after restart, pasted', app.restart.ttftMs, restartBase, 1000);
   ttft('restartTypedTtftMs', `TTFT after restart, ${typed}, Enter at once`, app.restartTyped.ttftMs, restartBase, 1000);
-  const limit = 1.2 * (model.fileBytes + model.kvCacheBytes);
+  const limit = 1.15 * (model.fileBytes + model.kvCacheBytes);
   rows.push({
     id: 'peakRssBytes',
     scenario: 'peak RSS (all app processes)',
@@ -58,7 +84,7 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
     figure: round1(app.peakRss / MiB, 0),
     baseline: round1(baseline.peakRss / MiB, 0),
     ratio: ratioOf(app.peakRss, baseline.peakRss),
-    target: `≤ 1.2×(model+KV) = ${round1(limit / MiB, 0)} MiB`,
+    target: `≤ 1.15×(model+KV) = ${round1(limit / MiB, 0)} MiB`,
     pass: app.peakRss <= limit,
   });
   return rows;

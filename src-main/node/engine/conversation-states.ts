@@ -1,3 +1,4 @@
+import type { EngineLogLevel } from './port';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import type { ConversationWindow, KvStateCache } from './kv-state-cache';
 
@@ -27,7 +28,7 @@ export class ConversationStates {
   constructor(
     private readonly sequence: LlamaContextSequence,
     private readonly kv: KvStateCache | null,
-    private readonly onLog?: (level: 'error' | 'warn', message: string) => void,
+    private readonly onLog?: (level: EngineLogLevel, message: string) => void,
   ) {}
 
   /** Whether states are saved to disk (and so worth saving when idle). */

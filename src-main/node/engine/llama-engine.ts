@@ -1,3 +1,4 @@
+import type { EngineLogLevel } from './port';
 import { basename, resolve } from 'node:path';
 import type { Token } from 'node-llama-cpp';
 import type { EngineStatus, EngineThreads, StopReason } from '../../common/types';
@@ -76,7 +77,7 @@ export interface LlamaEngineOptions {
    */
   useMmap?: boolean;
   /** Receives llama.cpp's warnings and errors. Default: dropped (recent errors still go into error messages). */
-  onLog?: (level: 'error' | 'warn', message: string) => void;
+  onLog?: (level: EngineLogLevel, message: string) => void;
   /**
    * Folder for saved KV-cache states of conversations (requests with a `cacheKey`), see `KvStateCache`. Without it,
    * only the conversation currently in the context is cached, and nothing survives a restart.
@@ -136,6 +137,7 @@ export class LlamaEngine implements ChatEngine {
       architectures: options.architectures,
       maxContextSize: options.maxContextSize,
       threads: options.threads ?? 'auto',
+      onThreadChange: (change) => options.onLog?.('info', `Threads ${change.from} → ${change.to} (${change.reason})`),
       useMmap: options.useMmap,
       kvCacheDir: options.kvCacheDir,
       kvCacheBudgetBytes: options.kvCacheBudgetBytes,

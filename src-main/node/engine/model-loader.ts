@@ -1,3 +1,4 @@
+import type { EngineLogLevel } from './port';
 import { basename } from 'node:path';
 import type { LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import type { EngineStatus, EngineThreads } from '../../common/types';
@@ -40,7 +41,7 @@ export interface ModelLoaderOptions {
   /** Folder for saved KV-cache states, and its disk budget (see `KvStateCache`). */
   kvCacheDir?: string;
   kvCacheBudgetBytes?: number;
-  onLog?: (level: 'error' | 'warn', message: string) => void;
+  onLog?: (level: EngineLogLevel, message: string) => void;
 }
 
 /**

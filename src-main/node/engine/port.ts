@@ -126,6 +126,9 @@ export interface LoadOptions {
  * The engine as every service sees it: node-llama-cpp behind it in the app, a scripted fake in tests that need
  * exact text. Implementations never throw for an aborted generation; they throw `EngineError` for anything else.
  */
+/** What an engine writes to the app's log: llama.cpp's warnings and errors, and facts such as a change of threads. */
+export type EngineLogLevel = 'error' | 'warn' | 'info';
+
 export interface ChatEngine {
   status(): EngineStatus;
   /** Subscribe to status changes; returns an unsubscribe function. */

@@ -65,9 +65,15 @@ export class AppClient {
    * `chat.send`, timed at the client. `stopAfterDeltas` presses Stop (cancels the call) after that many streamed
    * pieces: only for app versions where `setGreedy` is unavailable.
    */
-  async send(conversationId: string, text: string, stopAfterDeltas?: number): Promise<TimedReply> {
+  async send(
+    conversationId: string,
+    text: string,
+    stopAfterDeltas?: number,
+    onFirstDelta?: (at: number) => void,
+  ): Promise<TimedReply> {
     const controller = new AbortController();
     let deltas = 0;
+    const deltaTimes: number[] = [];
     let firstDeltaAt: number | null = null;
     let lastDeltaAt: number | null = null;
     const started = performance.now();
@@ -79,7 +85,9 @@ export class AppClient {
         onEvent: (event) => {
           if (event.type !== 'onDelta') return;
           lastDeltaAt = performance.now();
+          if (firstDeltaAt === null) onFirstDelta?.(lastDeltaAt);
           firstDeltaAt ??= lastDeltaAt;
+          deltaTimes.push(round(lastDeltaAt - firstDeltaAt));
           deltas++;
           if (stopAfterDeltas !== undefined && deltas >= stopAfterDeltas) controller.abort();
         },
@@ -95,6 +103,7 @@ export class AppClient {
       /** From the first streamed text to the reply's end. */
       streamMs: round(ended - first),
       lastDeltaMs: round((lastDeltaAt ?? ended) - started),
+      deltaTimes,
     };
   }
 
@@ -140,6 +149,8 @@ export interface TimedReply {
   totalMs: number;
   streamMs: number;
   lastDeltaMs: number;
+  /** Each streamed piece's time since the first (ms): about one per token. */
+  deltaTimes: number[];
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;

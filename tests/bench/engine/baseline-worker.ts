@@ -7,6 +7,7 @@
  * Runs in its own process (see worker-process.ts); one job per process.
  */
 import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import { burnDuring, type BurnWindow } from './contention';
 import { readProcMemory, type ProcMemory } from './proc-memory';
 import { runWorker } from './worker-process';
 
@@ -27,6 +28,8 @@ export type BaselineRequest =
       warmupText?: string;
       promptText: string;
       generateTokens: number;
+      /** Contention: a process spinning one core in this window of the generation (from its first token). */
+      burn?: BurnWindow;
     }
   | {
       /**
@@ -75,7 +78,8 @@ export interface BaselineResult {
    */
   scenarioPeakRss: number;
   prompt?: PromptFigures & { tokensPerSecond: number };
-  generation?: { tokens: number; tokensPerSecond: number };
+  /** `tokenTimes`: each token's time since the first (ms), with a burn window only. */
+  generation?: { tokens: number; tokensPerSecond: number; tokenTimes?: number[] };
   followUp?: PromptFigures;
   restart?: PromptFigures;
   savedStateBytes?: number;
@@ -131,14 +135,18 @@ async function run(request: BaselineRequest): Promise<BaselineResult> {
         await sequence.clearHistory();
       }
       const tokens = tokenize(request.promptText);
-      const run1 = await generate(sequence, tokens, request.generateTokens);
+      const run1 = await generate(sequence, tokens, request.generateTokens, request.burn);
       result.prompt = {
         promptTokens: tokens.length,
         evaluatedTokens: tokens.length,
         ttftMs: run1.ttftMs,
         tokensPerSecond: tokens.length / (run1.ttftMs / 1000),
       };
-      result.generation = { tokens: run1.tokens, tokensPerSecond: run1.tokensPerSecond };
+      result.generation = {
+        tokens: run1.tokens,
+        tokensPerSecond: run1.tokensPerSecond,
+        ...(request.burn ? { tokenTimes: run1.tokenTimes } : {}),
+      };
       memory.push(memoryNow('after generation'));
     } else if (request.job === 'followUp') {
       await generate(sequence, tokenize(request.warmupText), 4);
@@ -194,19 +202,31 @@ async function generate(
   sequence: LlamaContextSequence,
   tokens: Token[],
   count: number,
-): Promise<{ ttftMs: number; tokens: number; tokensPerSecond: number }> {
+  burn?: BurnWindow,
+): Promise<{ ttftMs: number; tokens: number; tokensPerSecond: number; tokenTimes: number[] }> {
   const started = performance.now();
   let first = 0;
   let last = 0;
   let generated = 0;
-  for await (const token of sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true })) {
-    void token;
-    last = performance.now();
-    if (generated === 0) first = last;
-    generated++;
-    if (generated >= count) break;
+  const tokenTimes: number[] = [];
+  let stopBurning: (() => Promise<void>) | null = null;
+  try {
+    for await (const token of sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true })) {
+      void token;
+      last = performance.now();
+      if (generated === 0) {
+        first = last;
+        if (burn) stopBurning = burnDuring(burn, first);
+      }
+      tokenTimes.push(Math.round((last - first) * 10) / 10);
+      generated++;
+      if (generated >= count) break;
+    }
+  } finally {
+    await stopBurning?.();
   }
   return {
+    tokenTimes,
     ttftMs: Math.round((first - started) * 10) / 10,
     tokens: generated,
     tokensPerSecond: generated > 1 ? (generated - 1) / ((last - first) / 1000) : 0,

@@ -9,6 +9,8 @@ import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
 import { bundleEngineWorker } from '../../../scripts/engine-worker-bundle';
 import { PromptTokenizer } from './prompt-texts';
+import { burnDuring, phaseRates, sparkline, threadChangesFromLog, describeThreadChanges, type BurnWindow, type PhaseRates } from './contention';
+import { readFileSync } from 'node:fs';
 import { startWorker, stopAllWorkers, type Worker } from './worker-process';
 
 /**
@@ -46,6 +48,13 @@ export interface EngineBenchOptions {
   thinkMs?: number;
   /** Rounds of the speed scenario, app and baseline alternating; the best of each counts. Default 3. */
   speedRounds?: number;
+  /**
+   * The baseline's thread counts in the speed and contention scenarios (default 1…`settings.threads`): the app, on
+   * `auto`, is compared with the best of them.
+   */
+  threadCounts?: number[];
+  /** The contention scenario: a reply of `tokens` tokens with one core burnt in `window`; `false` skips it. */
+  contention?: { window: BurnWindow; tokens: number } | false;
   log?: (line: string) => void;
 }
 
@@ -62,7 +71,24 @@ export interface SpeedRound {
     generationTokensPerSecond: number;
     engineGenerationTokensPerSecond: number | null;
   };
+  /** The baseline at the app's thread count (`settings.threads`). */
   baseline: BaselineResult;
+  /** The baseline at each thread count of `threadCounts`. */
+  baselines: Array<{ threads: number; result: BaselineResult }>;
+}
+
+/** One reply under contention: its speed before, during and after the burn, and per second. */
+export interface ContendedReply {
+  tokens: number;
+  rates: PhaseRates;
+  /** Tokens per second, one bar per second. */
+  sparkline: string;
+}
+
+export interface ContentionFigures {
+  window: BurnWindow;
+  app: ContendedReply & { threadChanges: string };
+  baselines: Array<{ threads: number } & ContendedReply>;
 }
 
 export interface AppFigures {
@@ -116,6 +142,12 @@ export interface EngineBenchResult {
     memory: TreeMemoryPeak[];
   };
   mmapComparison?: MmapComparison;
+  /** The baseline's best thread count on a free machine (generation), and its figures at every count. */
+  threads: {
+    best: number;
+    byCount: Array<{ threads: number; promptTokensPerSecond: number; generationTokensPerSecond: number }>;
+  };
+  contention?: ContentionFigures;
 }
 
 const WARMUP_TEXT = 'Hello! Who are you?';
@@ -124,6 +156,7 @@ const AFTER_RESTART_TEXT = 'I am back. What was the main point again?';
 
 export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
   const { settings, promptTokens = 128, generateTokens = 128, historyTokens = 1500, thinkMs = 3000, speedRounds = 3 } = options;
+  const threadCounts = options.threadCounts ?? Array.from({ length: settings.threads }, (_, i) => i + 1);
   const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, thinkMs));
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const format = (list: readonly ChatTurn[]): string => formatPhi2Prompt({ turns: list });
@@ -178,7 +211,59 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
         promptText: format([{ role: 'user', content: text }]),
         generateTokens: app.generatedTokens > 0 ? app.generatedTokens : generateTokens,
       };
-      rounds.push({ app, baseline: (await runBaseline(job)).result });
+      const baselines: SpeedRound['baselines'] = [];
+      for (const threads of threadCounts) {
+        log(`baseline: ${threads} thread(s)`);
+        baselines.push({ threads, result: (await runBaseline({ ...job, settings: { ...settings, threads } })).result });
+      }
+      const atAppCount = baselines.find((b) => b.threads === settings.threads) ?? baselines.at(-1)!;
+      rounds.push({ app, baseline: atAppCount.result, baselines });
+    }
+
+    let contention: ContentionFigures | undefined;
+    if (options.contention) {
+      const { window, tokens } = options.contention;
+      log(`app: a ${tokens}-token reply with one core taken by another process from +${window.afterMs / 1000} s for ${window.forMs / 1000} s`);
+      const text = tokenizer.userMessageFor([], 64, 77);
+      if (greedy) await client.setGreedy(tokens);
+      const contended = (await client.rpc.call('conversations.create', { title: 'Contention' })).id;
+      let firstWallClock = 0;
+      let stopBurning: (() => Promise<void>) | null = null;
+      const reply = await client.send(contended, text, cut(tokens), (at) => {
+        firstWallClock = Date.now();
+        stopBurning = burnDuring(window, at);
+      });
+      await (stopBurning as (() => Promise<void>) | null)?.();
+      const logFile = join(dataDir, 'logs', 'phi-desk.log');
+      let logText = '';
+      try {
+        logText = readFileSync(logFile, 'utf8');
+      } catch {
+        // no log yet: no change was written
+      }
+      const changes = threadChangesFromLog(logText).filter((change) => change.at >= firstWallClock - 1000);
+      const generated = reply.message.stats?.generatedTokens ?? reply.deltas;
+      const app = {
+        tokens: generated,
+        rates: phaseRates(reply.deltaTimes, window),
+        sparkline: sparkline(reply.deltaTimes, 1000),
+        threadChanges: describeThreadChanges(changes, firstWallClock),
+      };
+      const baselines: ContentionFigures['baselines'] = [];
+      for (const threads of threadCounts) {
+        log(`baseline: the same reply on ${threads} thread(s), the same core taken`);
+        const run = await runBaseline({
+          job: 'speed',
+          settings: { ...settings, threads },
+          warmupText,
+          promptText: format([{ role: 'user', content: text }]),
+          generateTokens: generated > 0 ? generated : tokens,
+          burn: window,
+        });
+        const times = run.result.generation?.tokenTimes ?? [];
+        baselines.push({ threads, tokens: times.length, rates: phaseRates(times, window), sparkline: sparkline(times, 1000) });
+      }
+      contention = { window, app, baselines };
     }
 
     log(`app: a long message to reach a ${historyTokens}-token history`);
@@ -278,17 +363,29 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
 
     const mmapComparison = options.mmapComparison ? await runMmapComparison(settings, format(turns.slice(0, 1)), log) : undefined;
 
+    const byCount = threadCounts.map((threads) => {
+      const at = rounds.map((r) => r.baselines.find((b) => b.threads === threads)?.result);
+      return {
+        threads,
+        promptTokensPerSecond: best(at.map((b) => b?.prompt?.tokensPerSecond ?? 0)),
+        generationTokensPerSecond: best(at.map((b) => b?.generation?.tokensPerSecond ?? 0)),
+      };
+    });
+    const bestCount = byCount.reduce((a, b) => (b.generationTokensPerSecond > a.generationTokensPerSecond ? b : a));
     return {
       settings,
       app,
       speedRounds: rounds,
+      threads: { best: bestCount.threads, byCount },
+      ...(contention ? { contention } : {}),
       baseline: {
-        promptTokensPerSecond: best(rounds.map((r) => r.baseline.prompt?.tokensPerSecond ?? 0)),
-        generationTokensPerSecond: best(rounds.map((r) => r.baseline.generation?.tokensPerSecond ?? 0)),
+        // The best thread count's (the app on `auto` must match the fastest the machine allows).
+        promptTokensPerSecond: best(byCount.map((c) => c.promptTokensPerSecond)),
+        generationTokensPerSecond: bestCount.generationTokensPerSecond,
         followUp: b1.result,
         restart: b2.result,
         ...(b3 ? { restartFromStateFile: b3.result } : {}),
-        peakRss: Math.max(b1.peak.peakRss, b2.peak.peakRss, ...rounds.map((r) => r.baseline.scenarioPeakRss)),
+        peakRss: Math.max(b1.peak.peakRss, b2.peak.peakRss, ...rounds.flatMap((r) => r.baselines.map((b) => b.result.scenarioPeakRss))),
         memory: [b1.peak, b2.peak],
       },
       ...(mmapComparison ? { mmapComparison } : {}),

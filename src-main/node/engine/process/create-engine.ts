@@ -1,3 +1,4 @@
+import type { EngineLogLevel } from '../port';
 import { join } from 'node:path';
 import { forkLauncher, type EngineProcessLauncher } from './engine-process';
 import { IsolatedEngine } from './isolated-engine';
@@ -17,7 +18,7 @@ export interface AppEngineOptions extends Omit<WorkerEngineOptions, 'kvCacheDir'
   /** How to start the engine process. Default: `child_process.fork` of the engine worker (Electron passes its own). */
   launch?: EngineProcessLauncher;
   /** llama.cpp's warnings and errors, and crashes and restarts of the engine process. */
-  onLog?: (level: 'error' | 'warn', message: string) => void;
+  onLog?: (level: EngineLogLevel, message: string) => void;
 }
 
 /**

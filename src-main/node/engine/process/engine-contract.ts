@@ -110,8 +110,8 @@ export type GenerateEvent = { type: 'context'; info: ContextWindowInfo } | { typ
 /** What the engine process pushes unasked. */
 export type EnginePush =
   | { type: 'status'; status: EngineStatus }
-  /** llama.cpp's warnings and errors, for the host's log. */
-  | { type: 'log'; level: 'error' | 'warn'; message: string };
+  /** llama.cpp's warnings and errors, and facts such as a change of threads, for the host's log. */
+  | { type: 'log'; level: 'error' | 'warn' | 'info'; message: string };
 
 /**
  * The engine process's methods. Every one is answered exactly once; cancelling `load` or `generate` reaches the
@@ -164,7 +164,7 @@ export const ENGINE_CONTRACT: ContractSchemas<EngineContract> = {
   },
   push: v.variant('type', [
     v.strictObject({ type: v.literal('status'), status: EngineStatusSchema }),
-    v.strictObject({ type: v.literal('log'), level: v.picklist(['error', 'warn']), message: v.string() }),
+    v.strictObject({ type: v.literal('log'), level: v.picklist(['error', 'warn', 'info']), message: v.string() }),
   ]),
 };
 

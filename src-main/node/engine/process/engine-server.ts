@@ -1,3 +1,4 @@
+import type { EngineLogLevel } from '../port';
 import { serveRpc, type ContractHandlers, type Transport } from '../../../common/rpc';
 import { EngineError, type ChatEngine } from '../port';
 import { ENGINE_CONTRACT, toWireEngineError, type EngineContract, type WorkerEngineOptions } from './engine-contract';
@@ -5,7 +6,7 @@ import { ENGINE_CONTRACT, toWireEngineError, type EngineContract, type WorkerEng
 /** Makes the engine this process serves, once the host's `init` has said how. */
 export type WorkerEngineFactory = (
   options: WorkerEngineOptions,
-  onLog: (level: 'error' | 'warn', message: string) => void,
+  onLog: (level: EngineLogLevel, message: string) => void,
 ) => ChatEngine;
 
 /**

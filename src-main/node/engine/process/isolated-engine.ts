@@ -1,3 +1,4 @@
+import type { EngineLogLevel } from '../port';
 import { basename, resolve } from 'node:path';
 import { RpcClient, type Transport } from '../../../common/rpc';
 import type { EngineStatus, EngineThreads } from '../../../common/types';
@@ -41,7 +42,7 @@ export interface IsolatedEngineOptions extends CrashRecoveryOptions {
   /** How long `dispose` waits for the process to save its state and exit before killing it. Default 10 000. */
   disposeTimeoutMs?: number;
   /** Receives llama.cpp's warnings and errors, and what happened to the engine process. */
-  onLog?: (level: 'error' | 'warn', message: string) => void;
+  onLog?: (level: EngineLogLevel, message: string) => void;
 }
 
 /**
@@ -358,7 +359,7 @@ export class IsolatedEngine implements ChatEngine {
     }
   }
 
-  private log(level: 'error' | 'warn', message: string): void {
+  private log(level: EngineLogLevel, message: string): void {
     this.options.onLog?.(level, message);
   }
 

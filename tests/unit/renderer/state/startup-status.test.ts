@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RpcClient, serveRpc } from '../../../../src-main/common/rpc';
-import { createMemoryTransportPair } from '../../../../src-main/common/transports/memory';
-import { ScriptedEngine } from '../../../../src-main/node/engine/scripted-engine';
+import { connectApp, serveApp } from '../../../../src-main/common/app-rpc';
+import { createMemoryTransportPair } from '../../../support/memory-transport';
+import { ScriptedEngine } from '../../../support/scripted-engine';
 import { DATABASE_FILE } from '../../../../src-main/node/host/compose';
 import { startApp, type StartingApp } from '../../../../src-main/node/host/startup/start-app';
 import { nodeStoreProcessLauncher } from '../../../../src-main/node/host/startup/store-opener';
@@ -36,10 +36,10 @@ describe('the start-up status of a window', () => {
       launchStoreProcess: nodeStoreProcessLauncher(path.join(process.cwd(), 'src-main/node/host/startup/store-process.ts')),
     });
     const pair = createMemoryTransportPair();
-    const server = serveRpc(pair.server, app.handlers);
+    const server = serveApp(pair.server, app.handlers);
     app.onPush((event) => server.push(event));
 
-    const status = new StartupStatus(new RpcClient(pair.client));
+    const status = new StartupStatus(connectApp(pair.client));
     expect(status.state).toBeNull();
     expect(status.ready).toBe(false);
     const seen = new Set<string>();
