@@ -6,6 +6,7 @@
  *   npm run bench                              # everything, Phi-2-shaped model, 100k conversations / 1M messages
  *   npm run bench -- --only engine|store|ui|history   # one part (history: export and import, issue 11)
  *   npm run bench -- --only memory             # only the baseline's memory with mmap off and on
+ *   npm run bench -- --only kv                 # only the baseline's KV cache types (F16, Q8_0) compared
  *   npm run bench -- --quick                   # the tiny model, 100k messages, smaller UI sizes: checks the harness
  *   options: --model phi2|tiny|<file.gguf>  --threads N  --no-extras (skip the state-file and mmap comparisons)
  *            --conversations N --messages N --long N  --out <summary.json>
@@ -18,14 +19,21 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TINY_SHAPE } from '../tests/support/synthetic-model/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
-import { runEngineBench, runMmapComparison, type EngineBenchResult, type MmapComparison } from '../tests/bench/engine/engine-bench';
+import {
+  runEngineBench,
+  runKvComparison,
+  runMmapComparison,
+  type EngineBenchResult,
+  type KvComparisonRun,
+  type MmapComparison,
+} from '../tests/bench/engine/engine-bench';
 import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';
 import { engineRows, formatTable, historyRows, storeRows, uiNotes, uiRows, type ScenarioRow } from '../tests/bench/report';
 import { runStoreBench, type StoreBenchResult } from '../tests/bench/store/store-bench';
 import { runHistoryBench } from '../tests/bench/history/history-bench';
 import { FULL_SIZES, QUICK_SIZES, runUiBench, UI_SCENARIOS, type UiBenchResult, type UiScenario } from '../tests/bench/ui/ui-bench';
 
-const USAGE = 'usage: npm run bench -- [--only engine|store|ui|history|memory] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--ui-scenarios a,b] [--profile <dir>] [--out <file.json>]';
+const USAGE = 'usage: npm run bench -- [--only engine|store|ui|history|memory|kv] [--quick] [--model phi2|tiny|<file.gguf>] [--threads N] [--no-extras] [--conversations N] [--messages N] [--long N] [--ui-scenarios a,b] [--profile <dir>] [--out <file.json>]';
 const DEFAULT_OUT = resolve('.cache/bench/summary.json');
 /** The app's context size for Phi-2 (its trained context). */
 const CONTEXT_SIZE = 2048;
@@ -53,8 +61,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.only !== undefined && !['engine', 'store', 'ui', 'history', 'memory'].includes(values.only)) {
-    console.error(`--only must be engine, store, ui, history or memory\n${USAGE}`);
+  if (values.only !== undefined && !['engine', 'store', 'ui', 'history', 'memory', 'kv'].includes(values.only)) {
+    console.error(`--only must be engine, store, ui, history, memory or kv\n${USAGE}`);
     return 2;
   }
   const positive = (text: string | undefined, name: string): number | undefined => {
@@ -99,7 +107,7 @@ async function main(): Promise<number> {
     }
   };
 
-  if (part('engine') || part('memory')) await attempt('engine', async () => {
+  if (part('engine') || part('memory') || part('kv')) await attempt('engine', async () => {
     const modelPath = await resolveModel(values.model ?? (quick ? 'tiny' : 'phi2'));
     // The app runs on `auto` (every core while the machine is free); the baseline's own count is the machine's cores
     // unless --threads says otherwise.
@@ -110,6 +118,13 @@ async function main(): Promise<number> {
     summary.model = facts;
     summary.threads = threads;
     log(`engine: ${modelPath} (${(facts.fileBytes / 2 ** 30).toFixed(2)} GiB), ${threads} thread(s), context ${CONTEXT_SIZE}`);
+    if (values.only === 'kv' || (values.only === undefined && !values['no-extras'])) {
+      // The KV cache's type (issue 14): F16 against Q8_0, in the baseline.
+      const kv = await runKvComparison(settings, log);
+      summary.kvComparison = kv;
+      log(`\n${kvNotes(kv)}`);
+      if (values.only === 'kv') return;
+    }
     if (values.only === 'memory') {
       const comparison = await runMmapComparison(settings, undefined, log);
       summary.mmapComparison = comparison;
@@ -178,6 +193,18 @@ async function resolveModel(choice: string): Promise<string> {
 }
 
 /** The figures behind the table that a reader needs to judge it. */
+function kvNotes(runs: KvComparisonRun[]): string {
+  const MiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+  return [
+    'KV cache and batch size (baseline: prompt 128 tokens, generation 64, follow-up after ~1,500 tokens, state file after it):',
+    ...runs.map(
+      (r) =>
+        `  ${r.name.padEnd(28)} prompt ${r.promptTokensPerSecond.toFixed(1)} tok/s, generation ${r.generationTokensPerSecond.toFixed(1)} tok/s, ` +
+        `follow-up TTFT ${Math.round(r.followUpTtftMs)} ms, peak RSS ${MiB(r.peakRss)}, state file ${MiB(r.stateFileBytes)}`,
+    ),
+  ].join('\n');
+}
+
 function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
   const MiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
   const { app, baseline } = result;

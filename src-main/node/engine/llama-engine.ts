@@ -137,6 +137,8 @@ export class LlamaEngine implements ChatEngine {
       architectures: options.architectures,
       maxContextSize: options.maxContextSize,
       threads: options.threads ?? 'auto',
+      // A batch as large as the prompt step: a larger one costs memory (the compute buffer) and no speed.
+      batchSize: Math.max(1, options.promptChunkTokens ?? 128),
       onThreadChange: (change) => options.onLog?.('info', `Threads ${change.from} → ${change.to} (${change.reason})`),
       useMmap: options.useMmap,
       kvCacheDir: options.kvCacheDir,

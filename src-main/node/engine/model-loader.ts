@@ -36,6 +36,11 @@ export interface ModelLoaderOptions {
   threads: EngineThreads;
   /** Each change of the adaptive thread count (for the log). */
   onThreadChange?: (change: ThreadChange) => void;
+  /**
+   * Tokens llama.cpp evaluates in one batch at most: the engine's prompt step. node-llama-cpp's default (512) only
+   * makes llama.cpp's compute buffer four times larger when prompts are evaluated 128 tokens at a time.
+   */
+  batchSize?: number;
   /** Memory-map the model file (see `LlamaEngineOptions.useMmap`). */
   useMmap?: boolean;
   /** Folder for saved KV-cache states, and its disk budget (see `KvStateCache`). */
@@ -108,6 +113,7 @@ export class ModelLoader {
         // Measured: with flash attention on, Phi-2 on the CPU gets 2–8× slower as the context fills.
         flashAttention: false,
         threads: { ideal: threads.most, min: 1 },
+        ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
         sequences: 1,
         createSignal: signal,
       });

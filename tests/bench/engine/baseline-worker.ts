@@ -17,6 +17,11 @@ export interface LlamaSettings {
   threads: number;
   contextSize: number;
   useMmap: boolean;
+  /** The KV-cache comparison's knobs (node-llama-cpp's defaults when left out: F16, flash attention off). */
+  kvCacheKeyType?: 'F16' | 'Q8_0';
+  kvCacheValueType?: 'F16' | 'Q8_0';
+  flashAttention?: boolean;
+  batchSize?: number;
 }
 
 export type BaselineRequest =
@@ -111,7 +116,10 @@ async function run(request: BaselineRequest): Promise<BaselineResult> {
   const contextStarted = performance.now();
   const context = await model.createContext({
     contextSize: settings.contextSize,
-    flashAttention: false,
+    flashAttention: settings.flashAttention ?? false,
+    ...(settings.kvCacheKeyType ? { experimentalKvCacheKeyType: settings.kvCacheKeyType } : {}),
+    ...(settings.kvCacheValueType ? { experimentalKvCacheValueType: settings.kvCacheValueType } : {}),
+    ...(settings.batchSize ? { batchSize: settings.batchSize } : {}),
     threads: settings.threads,
     sequences: 1,
   });

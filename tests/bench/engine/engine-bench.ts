@@ -502,3 +502,95 @@ async function runBaseline(request: BaselineRequest): Promise<{ result: Baseline
     await worker.exited();
   }
 }
+
+/** One KV-cache setting, measured in the baseline (issue 14). */
+export interface KvVariant {
+  name: string;
+  settings: Partial<LlamaSettings>;
+}
+
+/**
+ * The settings compared: node-llama-cpp's default batch (512), the app's (128: it evaluates prompts in steps of 128,
+ * so a larger batch only makes llama.cpp's compute buffer larger), a quantized K cache, and quantized K and V.
+ */
+export const KV_VARIANTS: KvVariant[] = [
+  { name: 'F16, batch 512', settings: { batchSize: 512 } },
+  { name: 'F16, batch 128 (the app)', settings: { batchSize: 128 } },
+  { name: 'K Q8_0, batch 128', settings: { batchSize: 128, kvCacheKeyType: 'Q8_0' } },
+  // A quantized V cache needs flash attention in llama.cpp.
+  { name: 'K+V Q8_0, flash, batch 128', settings: { batchSize: 128, kvCacheKeyType: 'Q8_0', kvCacheValueType: 'Q8_0', flashAttention: true } },
+  { name: 'F16, flash, batch 128', settings: { batchSize: 128, flashAttention: true } },
+];
+
+export interface KvComparisonRun {
+  name: string;
+  promptTokensPerSecond: number;
+  generationTokensPerSecond: number;
+  /** Time to first token of a short follow-up after a ~1,500-token history. */
+  followUpTtftMs: number;
+  /** The sequence's state file after the follow-up (what the app's `kv-cache/` keeps per conversation). */
+  stateFileBytes: number;
+  /** Peak RSS of the speed run and of the follow-up run (one process each). */
+  peakRss: number;
+}
+
+/**
+ * The KV-cache comparison: for each variant, the baseline's speed job (128-token prompt, 64 greedy tokens) and its
+ * follow-up job (a ~1,500-token history, then a short follow-up; the state saved to a file), best of `rounds`.
+ */
+export async function runKvComparison(settings: LlamaSettings, log: (line: string) => void, rounds = 1): Promise<KvComparisonRun[]> {
+  const tokenizer = await PromptTokenizer.open(settings.modelPath);
+  const dir = mkdtempSync(join(tmpdir(), 'phi-desk-bench-kv-'));
+  try {
+    const format = (list: readonly ChatTurn[]): string => formatPhi2Prompt({ turns: list });
+    const warmupText = format([{ role: 'user', content: WARMUP_TEXT }]);
+    const promptText = format([{ role: 'user', content: tokenizer.userMessageFor([], 128, 501) }]);
+    const history: ChatTurn[] = [
+      { role: 'user', content: tokenizer.userMessageFor([], 1480, 502) },
+      { role: 'assistant', content: 'I have read it all.' },
+    ];
+    const followUp: ChatTurn[] = [...history, { role: 'user', content: FOLLOW_UP_TEXT }];
+    const runs: KvComparisonRun[] = [];
+    for (const variant of KV_VARIANTS) {
+      const merged = { ...settings, ...variant.settings };
+      const kept: KvComparisonRun[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        log(`kv: ${variant.name} (round ${round} of ${rounds})`);
+        const speed = await runBaseline({ job: 'speed', settings: merged, warmupText, promptText, generateTokens: 64 });
+        const stateFile = join(dir, `state-${runs.length}-${round}.bin`);
+        const follow = await runBaseline({
+          job: 'followUp',
+          settings: merged,
+          warmupText,
+          historyText: format(history),
+          followUpText: format(followUp),
+          saveStateTo: stateFile,
+        });
+        rmSync(stateFile, { force: true });
+        const run: KvComparisonRun = {
+          name: variant.name,
+          promptTokensPerSecond: speed.result.prompt?.tokensPerSecond ?? 0,
+          generationTokensPerSecond: speed.result.generation?.tokensPerSecond ?? 0,
+          followUpTtftMs: follow.result.followUp?.ttftMs ?? Number.NaN,
+          stateFileBytes: follow.result.savedStateBytes ?? 0,
+          peakRss: Math.max(speed.peak.peakRss, follow.peak.peakRss),
+        };
+        kept.push(run);
+      }
+      // The best of the rounds for speed (noise only slows things down), the highest for memory.
+      runs.push({
+        name: variant.name,
+        promptTokensPerSecond: Math.max(...kept.map((r) => r.promptTokensPerSecond)),
+        generationTokensPerSecond: Math.max(...kept.map((r) => r.generationTokensPerSecond)),
+        followUpTtftMs: Math.min(...kept.map((r) => r.followUpTtftMs)),
+        stateFileBytes: Math.max(...kept.map((r) => r.stateFileBytes)),
+        peakRss: Math.max(...kept.map((r) => r.peakRss)),
+      });
+    }
+    return runs;
+  } finally {
+    stopAllWorkers();
+    await tokenizer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

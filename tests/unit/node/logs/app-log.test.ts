@@ -64,6 +64,8 @@ describe('the browser host log', () => {
       log: openAppLog(data, { echo: (line) => echoed.push(line) }),
     });
     try {
+      // The host answers at once; the model named at launch loads meanwhile.
+      await host.starting.modelLoaded;
       const socket = new WebSocket(`ws://127.0.0.1:${host.port}/rpc?token=${host.token}`, { headers: { Origin: `http://127.0.0.1:${host.port}` } });
       await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
       const client = connectApp(createWebSocketTransport(socket));
