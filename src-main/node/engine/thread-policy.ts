@@ -11,7 +11,7 @@
  * busy the other programs keep the machine ({@link observeLoad}) — and the clock it is given, and answers with the
  * count to use for the next batch. The engine applies the answer (`llama.maxThreads`, see `llama-engine.ts`).
  *
- * The rules, per kind of batch (one token — generation — or several — a prompt), whose per-token times differ:
+ * The rules, per kind of batch (by size: one token — generation — or several — a prompt), whose per-token times differ:
  * - **Expected time** for a thread count is learned from its batches while the machine has room for them (the other
  *   programs leave that many cores free): the median per-token time of its last batches that were not slow — a
  *   median, so ordinary noise (±30% from token to token) is not mistaken for preemption, and recent, so it follows a
@@ -69,7 +69,11 @@ export interface ThreadChange {
   reason: 'preempted' | 'busy' | 'probe' | 'probe-kept' | 'probe-failed' | 'not-faster';
 }
 
-type Kind = 'one' | 'many';
+/**
+ * A kind of batch, by size: each size up to 16 tokens its own (small batches cost about the same whatever their size,
+ * so their per-token times differ by the size), then one kind per power of two (large ones cost per token).
+ */
+type Kind = number;
 
 /** Batches an expected time is the median of. */
 const WINDOW = 31;
@@ -90,14 +94,15 @@ export class AdaptiveThreads {
 
   #current: number;
   /** Recent per-token ms of free, not slow batches, per kind, per thread count; the expected time is their median. */
-  readonly #recent: Record<Kind, Map<number, number[]>> = { one: new Map(), many: new Map() };
+  readonly #recent = new Map<Kind, Map<number, number[]>>();
   /** Other programs' load in cores, as last reported (0 until told). */
   #othersBusy = 0;
   #slowInARow = 0;
   /** Since when the count has run without slowness (the probe waits for this long a quiet). */
   #quietSince: number;
   #probeWait: number;
-  #probe: { from: number; samples: number[]; kind: Kind } | null = null;
+  /** A probe under way: the count it came from, and its samples of the first kind of batch it met. */
+  #probe: { from: number; samples: number[]; kind: Kind | null } | null = null;
   /** The highest count worth using (lowered when a higher one proved no faster on a free machine). */
   #ceiling: number;
   readonly #changes: ThreadChange[] = [];
@@ -135,7 +140,7 @@ export class AdaptiveThreads {
   }
 
   #expected(kind: Kind, threads: number): number | undefined {
-    const recent = this.#recent[kind].get(threads);
+    const recent = this.#recent.get(kind)?.get(threads);
     return recent && recent.length > 0 ? median(recent) : undefined;
   }
 
@@ -177,7 +182,7 @@ export class AdaptiveThreads {
     if (room) this.#learn(kind, this.#current, perToken);
     const next = this.#current + 1;
     if (next <= this.#ceiling && this.#roomFor(next) && this.#now() - this.#quietSince >= this.#probeWait) {
-      this.#probe = { from: this.#current, samples: [], kind };
+      this.#probe = { from: this.#current, samples: [], kind: null };
       this.#change(next, 'probe');
     }
     return this.#current;
@@ -185,13 +190,16 @@ export class AdaptiveThreads {
 
   #observeProbe(kind: Kind, perToken: number): number {
     const probe = this.#probe;
-    if (!probe || kind !== probe.kind) return this.#current; // judged on batches like the one that started it
+    if (!probe) return this.#current;
     const higher = this.#current;
     const known = this.#expected(kind, higher);
     const lower = this.#expected(kind, probe.from);
-    // Plainly slow at once (the other program is still there): undo without waiting for the rest of the probe.
+    // Plainly slow at once, whatever the batch (the other program is still there): undo without waiting for the rest.
     const bar = known ?? lower;
     if (bar !== undefined && perToken > bar * this.#slowdown) return this.#endProbe(false);
+    // Judged on batches of one kind: the first it meets (a prompt step and a generated token differ per token).
+    probe.kind ??= kind;
+    if (kind !== probe.kind) return this.#current;
     probe.samples.push(perToken);
     if (probe.samples.length < this.#probeBatches) return this.#current;
     const measured = median(probe.samples);
@@ -230,7 +238,8 @@ export class AdaptiveThreads {
   }
 
   #learn(kind: Kind, threads: number, perToken: number): void {
-    const map = this.#recent[kind];
+    let map = this.#recent.get(kind);
+    if (!map) this.#recent.set(kind, (map = new Map()));
     let recent = map.get(threads);
     if (!recent) map.set(threads, (recent = []));
     recent.push(perToken);
@@ -247,7 +256,7 @@ export class AdaptiveThreads {
 }
 
 function kindOf(tokens: number): Kind {
-  return tokens <= 1 ? 'one' : 'many';
+  return tokens <= 16 ? tokens : 16 + Math.floor(Math.log2(tokens));
 }
 
 function median(values: readonly number[]): number {

@@ -191,3 +191,43 @@ describe('adaptive threads', () => {
     expect(policy.threads).toBe(1);
   });
 });
+
+describe('adaptive threads, with batches of several sizes', () => {
+  it('judges a probe on the first kind of batch it meets, and ends it at once on any plainly slow batch', () => {
+    // A probe that starts just before a prompt step and then meets generated tokens while the machine is busy again:
+    // the tokens (another kind than the step) must still undo it, not run at two threads through the contention.
+    const clock = { now: 0 };
+    const policy = new AdaptiveThreads({ maxThreads: 2, now: () => clock.now, probeAfterMs: 1_000 });
+    const batch = (threads: number, tokens: number, ms: number): void => {
+      clock.now += ms;
+      policy.observe({ threads, tokens, ms });
+    };
+    policy.observeLoad(0);
+    for (let i = 0; i < 20; i++) batch(2, 1, 83); // learned: 83 ms a token at two threads
+    policy.observeLoad(1);
+    for (let i = 0; i < 3; i++) batch(2, 1, 1_600);
+    expect(policy.threads).toBe(1);
+    for (let i = 0; i < 20; i++) batch(1, 1, 150); // learned: 150 ms at one thread
+    // The other program looks gone (the load reading says so) and the quiet time has passed: the probe at two starts
+    // after a 16-token prompt step...
+    policy.observeLoad(0);
+    batch(1, 16, 16 * 70);
+    expect(policy.threads).toBe(2);
+    // ...but the core is taken again, and the first generated token is plainly slow at two threads: back to one.
+    batch(2, 1, 1_600);
+    expect(policy.threads).toBe(1);
+    expect(policy.changes.at(-1)).toMatchObject({ from: 2, to: 1, reason: 'probe-failed' });
+  });
+
+  it('does not take a small prompt step for a slow one: sizes up to 16 tokens are each their own kind', () => {
+    const clock = { now: 0 };
+    const policy = new AdaptiveThreads({ maxThreads: 2, now: () => clock.now });
+    policy.observeLoad(0);
+    // 128-token prompt steps at ~6 ms a token, then 2-token steps (the end of a prefill) at ~45 ms a token: each
+    // costs about one generated token, which is normal for a small batch, not preemption.
+    for (let i = 0; i < 10; i++) policy.observe({ threads: 2, tokens: 128, ms: 128 * 6 });
+    for (let i = 0; i < 10; i++) policy.observe({ threads: 2, tokens: 2, ms: 90 });
+    expect(policy.threads).toBe(2);
+    expect(policy.changes).toEqual([]);
+  });
+});
