@@ -135,7 +135,7 @@ async function main(): Promise<number> {
       // ~1,000 tokens/s, so --quick shrinks the window to match.
       const contention = quick
         ? { window: { afterMs: 300, forMs: 600 }, tokens: 1200 }
-        : { window: { afterMs: 3000, forMs: 10_000 }, tokens: 200 };
+        : { window: { afterMs: 3000, forMs: 10_000 }, tokens: 240 };
       const engine = await runEngineBench({ settings, stateFileBaseline: extras, mmapComparison: extras, contention, log });
       rows.push(...engineRows(engine, facts));
       summary.engine = engine;
@@ -232,7 +232,8 @@ function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {
       `before ${fixed(r.rates.before)}, during ${fixed(r.rates.during)}, after ${fixed(r.rates.after)} tok/s`;
     lines.push(
       `contention: one core spun by another process from +${window.afterMs / 1000} s for ${window.forMs / 1000} s of the reply (tokens per second, one bar a second):`,
-      `  app (auto)  ${contended.sparkline}  ${phases(contended)}; threads: ${contended.threadChanges}`,
+      `  app (auto)  ${contended.sparkline}  ${phases(contended)}; back to 0.9× idle ${contended.recoveryMs === null ? 'never' : `${Math.round(contended.recoveryMs)} ms`} after`,
+      `  app threads ${contended.threadLine}  (${contended.threadChanges})`,
       ...baselines.map((b) => `  baseline ${b.threads}t ${b.sparkline}  ${phases(b)}`),
     );
   }

@@ -33,7 +33,7 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
   const rows: ScenarioRow[] = [];
   const speed = (id: string, scenario: string, figure: number, base: number): void => {
     const ratio = ratioOf(figure, base);
-    rows.push({ id, scenario, unit: 'tok/s', figure: round1(figure), baseline: round1(base), ratio, target: '≥ 0.97× baseline', pass: ratio >= 0.97 });
+    rows.push({ id, scenario, unit: 'tok/s', figure: round1(figure), baseline: round1(base), ratio, target: '≥ 0.95× best baseline', pass: ratio >= 0.95 });
   };
   const best = `best of ${result.speedRounds.length}`;
   const counts = result.threads ? `; baseline: the best of 1…${Math.max(...result.threads.byCount.map((c) => c.threads))} threads` : '';
@@ -42,9 +42,7 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
   const contention = result.contention;
   if (contention) {
     // The app on `auto` against the best fixed count under the same contention, while the core is taken and overall.
-    const during = contention.baselines.map((b) => b.rates.during ?? 0);
     const overall = contention.baselines.map((b) => b.rates.overall ?? 0);
-    const bestDuring = contention.baselines[during.indexOf(Math.max(...during))];
     const bestOverall = contention.baselines[overall.indexOf(Math.max(...overall))];
     const burn = `one core taken for ${contention.window.forMs / 1000} s`;
     const contended = (id: string, scenario: string, figure: number | null, base: number, threads: number | undefined): void => {
@@ -61,8 +59,35 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
         pass: ratio >= 0.8,
       });
     };
-    contended('contendedDuringTokensPerSecond', `generation while ${burn}`, contention.app.rates.during, Math.max(...during), bestDuring?.threads);
+    // Issue 14's targets: against the 1-thread baseline under the same contention, and the recovery after it.
+    const one = contention.baselines.find((b) => b.threads === 1);
+    if (one) {
+      const figure = contention.app.rates.during ?? 0;
+      const base = one.rates.during ?? 0;
+      const ratio = ratioOf(figure, base);
+      rows.push({
+        id: 'contendedDuringTokensPerSecond',
+        scenario: `generation while ${burn} (baseline: 1 thread, same contention)`,
+        unit: 'tok/s',
+        figure: round1(figure),
+        baseline: round1(base),
+        ratio,
+        target: '≥ 0.9× baseline',
+        pass: ratio >= 0.9,
+      });
+    }
     contended('contendedOverallTokensPerSecond', `generation, whole reply with ${burn}`, contention.app.rates.overall, Math.max(...overall), bestOverall?.threads);
+    const recovery = contention.app.recoveryMs;
+    rows.push({
+      id: 'contentionRecoveryMs',
+      scenario: 'back to ≥ 0.9× the idle speed after the other process stops',
+      unit: 'ms',
+      figure: recovery === null ? Number.NaN : round1(recovery),
+      baseline: null,
+      ratio: null,
+      target: '≤ 5,000 ms',
+      pass: recovery !== null && recovery <= 5000,
+    });
   }
   const ttft = (id: string, scenario: string, figure: number, base: number, limitMs: number): void => {
     rows.push({ id, scenario, unit: 'ms', figure: round1(figure), baseline: round1(base), ratio: ratioOf(figure, base), target: `≤ ${limitMs} ms`, pass: figure <= limitMs });
@@ -70,7 +95,18 @@ export function engineRows(result: EngineBenchResult, model: ModelFacts): Scenar
   const typed = `typed at ${app.followUpTyped.typist.charsPerSecond} chars/s`;
   const followUpBase = baseline.followUp.followUp?.ttftMs ?? Number.NaN;
   const restartBase = baseline.restart.restart?.ttftMs ?? Number.NaN;
-  ttft('followUpTtftMs', `follow-up TTFT, pasted (${app.followUp.promptTokens}-token prompt)`, app.followUp.ttftMs, followUpBase, 500);
+  // Pasted, the new tokens must be read at Send, by the app as by llama.cpp alone: judged against the baseline (issue 14).
+  const pastedRatio = ratioOf(app.followUp.ttftMs, followUpBase);
+  rows.push({
+    id: 'followUpTtftMs',
+    scenario: `follow-up TTFT, pasted (${app.followUp.promptTokens}-token prompt)`,
+    unit: 'ms',
+    figure: round1(app.followUp.ttftMs),
+    baseline: round1(followUpBase),
+    ratio: pastedRatio,
+    target: '≤ 1.1× baseline',
+    pass: pastedRatio <= 1.1,
+  });
   ttft('followUpTypedTtftMs', `follow-up TTFT, ${typed}, Enter at once`, app.followUpTyped.ttftMs, followUpBase, 500);
   const reread = `Enter after ${app.followUpTypedReread.typist.enterDelayMs / 1000} s`;
   ttft('followUpTypedRereadTtftMs', `follow-up TTFT, ${typed}, ${reread}`, app.followUpTypedReread.ttftMs, followUpBase, 500);

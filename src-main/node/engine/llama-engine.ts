@@ -35,6 +35,7 @@ import { StateSaveTimer } from './state-save-timer';
 import { ReplyTextFilter } from './stop-text-filter';
 import { TokenTextDecoder } from './token-text-decoder';
 import type { ThreadState } from './thread-governor';
+import type { AdaptiveThreadsOptions } from './thread-policy';
 
 /** Phi-2's sampling defaults (see `PHI2_GENERATION_DEFAULTS`) for any setting a request leaves out; no default seed. */
 const { seed: _noDefaultSeed, ...PHI2_DEFAULT_SETTINGS } = PHI2_GENERATION_DEFAULTS;
@@ -45,6 +46,10 @@ export interface LlamaEngineOptions {
    * while another program takes a core (see `ThreadGovernor`, `AdaptiveThreads`); a number fixes the count.
    */
   threads?: EngineThreads;
+  /** The other programs' load in cores, for `auto` (read from the system by default; tests tell it). */
+  machineLoad?: () => number | null;
+  /** The adaptive policy's knobs (tests shorten its waits). */
+  threadPolicy?: Partial<AdaptiveThreadsOptions>;
   /**
    * Context tokens kept free for the reply (capped by the reply's `maxTokens`): the oldest turns are dropped until the
    * prompt leaves this much room, and a last message that alone does not is refused with `CONTEXT_OVERFLOW`.
@@ -140,6 +145,8 @@ export class LlamaEngine implements ChatEngine {
       // A batch as large as the prompt step: a larger one costs memory (the compute buffer) and no speed.
       batchSize: Math.max(1, options.promptChunkTokens ?? 128),
       onThreadChange: (change) => options.onLog?.('info', `Threads ${change.from} → ${change.to} (${change.reason})`),
+      ...(options.machineLoad ? { machineLoad: options.machineLoad } : {}),
+      ...(options.threadPolicy ? { threadPolicy: options.threadPolicy } : {}),
       useMmap: options.useMmap,
       kvCacheDir: options.kvCacheDir,
       kvCacheBudgetBytes: options.kvCacheBudgetBytes,

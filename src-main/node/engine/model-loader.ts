@@ -10,7 +10,7 @@ import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
 import { EngineError } from './port';
 import { ThreadGovernor } from './thread-governor';
-import type { ThreadChange } from './thread-policy';
+import type { AdaptiveThreadsOptions, ThreadChange } from './thread-policy';
 
 /** A model in memory with its context: everything a reply needs. */
 export interface LoadedModel {
@@ -36,6 +36,10 @@ export interface ModelLoaderOptions {
   threads: EngineThreads;
   /** Each change of the adaptive thread count (for the log). */
   onThreadChange?: (change: ThreadChange) => void;
+  /** The other programs' load in cores, as the adaptive policy reads it (`MachineLoad` by default). */
+  machineLoad?: () => number | null;
+  /** The adaptive policy's knobs (tests shorten its waits). */
+  threadPolicy?: Partial<AdaptiveThreadsOptions>;
   /**
    * Tokens llama.cpp evaluates in one batch at most: the engine's prompt step. node-llama-cpp's default (512) only
    * makes llama.cpp's compute buffer four times larger when prompts are evaluated 128 tokens at a time.
@@ -106,6 +110,8 @@ export class ModelLoader {
       // Every core llama.cpp counts for math (the physical ones); the governor sets the budget per batch.
       const threads = new ThreadGovernor(llama, this.options.threads, {
         ...(this.options.onThreadChange ? { onChange: this.options.onThreadChange } : {}),
+        ...(this.options.machineLoad ? { machineLoad: this.options.machineLoad } : {}),
+        ...(this.options.threadPolicy ? { policy: this.options.threadPolicy } : {}),
       });
       llama.maxThreads = threads.most; // the context's ideal is capped by the budget at its creation
       const context = await model.createContext({

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Llama } from 'node-llama-cpp';
 import type { EngineThreads } from '../../common/types';
 import { MachineLoad } from './machine-load';
-import { AdaptiveThreads, type ThreadChange } from './thread-policy';
+import { AdaptiveThreads, type AdaptiveThreadsOptions, type ThreadChange } from './thread-policy';
 
 /** Where the engine's threads stand (for the bench, the logs and tests). */
 export interface ThreadState {
@@ -35,15 +35,30 @@ export class ThreadGovernor {
   readonly #onChange: ((change: ThreadChange) => void) | undefined;
   #policy: AdaptiveThreads | null = null;
   #fixed: number | null = null;
-  readonly #load = new MachineLoad();
+  readonly #readLoad: () => number | null;
   #loadReadAt = 0;
   #reported = 0;
+  readonly #policyOptions: Partial<AdaptiveThreadsOptions>;
 
-  constructor(llama: Llama, setting: EngineThreads, options: { cores?: number; logicalCores?: number; onChange?: (change: ThreadChange) => void } = {}) {
+  constructor(llama: Llama, setting: EngineThreads, options: {
+      cores?: number;
+      logicalCores?: number;
+      onChange?: (change: ThreadChange) => void;
+      /** The other programs' load in cores (`MachineLoad` by default; tests tell it). */
+      machineLoad?: () => number | null;
+      /** The adaptive policy's knobs (tests shorten its waits). */
+      policy?: Partial<AdaptiveThreadsOptions>;
+    } = {}) {
     this.#llama = llama;
     this.#cores = Math.max(1, options.cores ?? llama.cpuMathCores);
     this.#logical = Math.max(this.#cores, options.logicalCores ?? availableParallelism());
     this.#onChange = options.onChange;
+    this.#policyOptions = options.policy ?? {};
+    if (options.machineLoad) this.#readLoad = options.machineLoad;
+    else {
+      const load = new MachineLoad();
+      this.#readLoad = () => load.othersBusyCores();
+    }
     this.set(setting);
   }
 
@@ -75,7 +90,7 @@ export class ThreadGovernor {
   set(setting: EngineThreads): void {
     if (setting === 'auto') {
       this.#fixed = null;
-      this.#policy = new AdaptiveThreads({ maxThreads: this.#cores, cores: this.#cores });
+      this.#policy = new AdaptiveThreads({ ...this.#policyOptions, maxThreads: this.#cores, cores: this.#cores });
       this.#reported = 0;
     } else {
       this.#fixed = Math.min(this.#logical, Math.max(1, Math.floor(setting)));
@@ -98,7 +113,7 @@ export class ThreadGovernor {
       const now = performance.now();
       if (now - this.#loadReadAt >= LOAD_EVERY_MS) {
         this.#loadReadAt = now;
-        const others = this.#load.othersBusyCores();
+        const others = this.#readLoad();
         if (others !== null) policy.observeLoad(others);
       }
       policy.observe({ threads, tokens, ms: now - started });

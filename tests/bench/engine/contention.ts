@@ -103,3 +103,17 @@ export function describeThreadChanges(changes: readonly LoggedThreadChange[], si
   if (changes.length === 0) return 'no change';
   return changes.map((c) => `${c.from} → ${c.to} at +${((c.at - since) / 1000).toFixed(1)} s (${c.reason})`).join(', ');
 }
+
+/**
+ * The thread count in force each second from `since` for `seconds` seconds, as digits (`2221111111112222`): the
+ * count at the start of each second, from the log's changes (`initial` before the first).
+ */
+export function threadLine(changes: readonly LoggedThreadChange[], initial: number, since: number, seconds: number): string {
+  let line = '';
+  for (let second = 0; second < seconds; second++) {
+    const at = since + second * 1000;
+    const last = changes.filter((change) => change.at <= at).at(-1);
+    line += String(last ? last.to : initial);
+  }
+  return line;
+}

@@ -9,7 +9,7 @@ import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
 import { bundleEngineWorker } from '../../../scripts/engine-worker-bundle';
 import { PromptTokenizer } from './prompt-texts';
-import { burnDuring, phaseRates, sparkline, threadChangesFromLog, describeThreadChanges, type BurnWindow, type PhaseRates } from './contention';
+import { burnDuring, describeThreadChanges, phaseRates, sparkline, threadChangesFromLog, threadLine, type BurnWindow, type PhaseRates } from './contention';
 import { readFileSync } from 'node:fs';
 import { startWorker, stopAllWorkers, type Worker } from './worker-process';
 
@@ -87,7 +87,16 @@ export interface ContendedReply {
 
 export interface ContentionFigures {
   window: BurnWindow;
-  app: ContendedReply & { threadChanges: string };
+  app: ContendedReply & {
+    threadChanges: string;
+    /** The thread count each second (digits), from the app's log. */
+    threadLine: string;
+    /**
+     * From the burner's end until the app writes at ≥ 0.9× its best idle speed again (over a 2-s window); `null` if it
+     * never did before the reply ended.
+     */
+    recoveryMs: number | null;
+  };
   baselines: Array<{ threads: number } & ContendedReply>;
 }
 
@@ -241,13 +250,18 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
       } catch {
         // no log yet: no change was written
       }
-      const changes = threadChangesFromLog(logText).filter((change) => change.at >= firstWallClock - 1000);
+      const logged = threadChangesFromLog(logText);
+      const changes = logged.filter((change) => change.at >= firstWallClock);
+      const before = logged.filter((change) => change.at < firstWallClock).at(-1);
       const generated = reply.message.stats?.generatedTokens ?? reply.deltas;
+      const seconds = Math.ceil((reply.deltaTimes.at(-1) ?? 0) / 1000);
       const app = {
         tokens: generated,
         rates: phaseRates(reply.deltaTimes, window),
         sparkline: sparkline(reply.deltaTimes, 1000),
         threadChanges: describeThreadChanges(changes, firstWallClock),
+        threadLine: threadLine(changes, before ? before.to : settings.threads, firstWallClock, seconds),
+        recoveryMs: recoveryMs(reply.deltaTimes, window, idleBest(rounds)),
       };
       const baselines: ContentionFigures['baselines'] = [];
       for (const threads of threadCounts) {
@@ -501,6 +515,26 @@ async function runBaseline(request: BaselineRequest): Promise<{ result: Baseline
     sampler.stop();
     await worker.exited();
   }
+}
+
+/** The best generation speed of the app on the free machine, over the speed rounds. */
+function idleBest(rounds: readonly SpeedRound[]): number {
+  return Math.max(...rounds.map((round) => round.app.generationTokensPerSecond));
+}
+
+/**
+ * How long after the burn window's end the reply is back at ≥ 0.9× `idle` tokens per second, over a 2-second window
+ * (ms), or `null` if not before the reply ended.
+ */
+function recoveryMs(times: readonly number[], window: BurnWindow, idle: number): number | null {
+  const end = window.afterMs + window.forMs;
+  const span = 2000;
+  const last = times.at(-1) ?? 0;
+  for (let from = end; from + span <= last; from += 100) {
+    const count = times.filter((t) => t > from && t <= from + span).length;
+    if (count / (span / 1000) >= 0.9 * idle) return from - end;
+  }
+  return null;
 }
 
 /** One KV-cache setting, measured in the baseline (issue 14). */

@@ -260,6 +260,42 @@ describe('LlamaEngine threads', () => {
   });
 });
 
+describe('LlamaEngine adaptive threads', () => {
+  it('drops a thread while told the machine is busy, goes back up once it is free, and writes the same text', async () => {
+    if (availableParallelism() < 2) return; // one core: nothing to adapt
+    let othersBusy = 0;
+    const adaptive = new LlamaEngine({ machineLoad: () => othersBusy, threadPolicy: { probeAfterMs: 50 } });
+    const fixed = new LlamaEngine({ threads: 2 });
+    try {
+      await adaptive.load(modelPath);
+      await fixed.load(modelPath);
+      const cores = adaptive.threadState()!.cores;
+      const request = ask('Tell me a long story about a lighthouse keeper.', { maxTokens: 200, seed: 11, temperature: 0.8 });
+      const expected = await fixed.generate(request);
+
+      // Every core taken by other programs from the start: the policy has learned nothing yet, so the load decides.
+      othersBusy = cores;
+      const contended = await adaptive.generate(request);
+      const state = adaptive.threadState()!;
+      expect(state.threads).toBeLessThan(cores);
+      expect(state.changes[0]).toMatchObject({ from: cores, reason: 'busy' });
+      expect(contended.text).toBe(expected.text);
+
+      // The machine is free again (the load is read every 250 ms): the engine tries every core again. Whether it keeps
+      // them is the batch times' call (thread-policy.test.ts): a loaded test machine may well say no.
+      othersBusy = 0;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const dropped = adaptive.threadState()!.changes.length;
+      const freed = await adaptive.generate(request);
+      expect(adaptive.threadState()!.changes.slice(dropped)[0]).toMatchObject({ from: state.threads, to: state.threads + 1, reason: 'probe' });
+      expect(freed.text).toBe(expected.text);
+    } finally {
+      await adaptive.dispose();
+      await fixed.dispose();
+    }
+  });
+});
+
 describe('LlamaEngine reply stats', () => {
   it('counts prompt, evaluated and generated tokens exactly, and times the reply consistently', async () => {
     const lease = await acquireLlama();
