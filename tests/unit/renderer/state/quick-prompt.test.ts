@@ -9,7 +9,8 @@ import { useAppSession } from './state-harness';
 // so the page reads the clipboard and shows its own hidden state).
 
 describe('QuickPromptState', () => {
-  const session = useAppSession({ deltaChars: 3, deltaDelayMs: 1 });
+  // 10 ms between pieces: the 1-ms sampling below sees the answer growing even on a busy machine.
+  const session = useAppSession({ deltaChars: 3, deltaDelayMs: 10 });
 
   async function quickPrompt(options: ConstructorParameters<typeof QuickPromptState>[1] = {}): Promise<QuickPromptState> {
     const quick = new QuickPromptState(session.harness.client, options);
