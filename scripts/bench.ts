@@ -197,9 +197,10 @@ function kvNotes(runs: KvComparisonRun[]): string {
   const MiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
   return [
     'KV cache and batch size (baseline: prompt 128 tokens, generation 64, follow-up after ~1,500 tokens, state file after it):',
-    ...runs.map(
-      (r) =>
-        `  ${r.name.padEnd(28)} prompt ${r.promptTokensPerSecond.toFixed(1)} tok/s, generation ${r.generationTokensPerSecond.toFixed(1)} tok/s, ` +
+    ...runs.map((r) =>
+      r.error
+        ? `  ${r.name.padEnd(28)} not measured: ${r.error}`
+        : `  ${r.name.padEnd(28)} prompt ${r.promptTokensPerSecond.toFixed(1)} tok/s, generation ${r.generationTokensPerSecond.toFixed(1)} tok/s, ` +
         `follow-up TTFT ${Math.round(r.followUpTtftMs)} ms, peak RSS ${MiB(r.peakRss)}, state file ${MiB(r.stateFileBytes)}`,
     ),
   ].join('\n');

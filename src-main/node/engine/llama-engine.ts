@@ -50,6 +50,8 @@ export interface LlamaEngineOptions {
   machineLoad?: () => number | null;
   /** The adaptive policy's knobs (tests shorten its waits). */
   threadPolicy?: Partial<AdaptiveThreadsOptions>;
+  /** The KV cache's key type (see `ModelLoaderOptions.kvCacheKeyType`): `F16` by default. */
+  kvCacheKeyType?: 'F16' | 'Q8_0';
   /**
    * Context tokens kept free for the reply (capped by the reply's `maxTokens`): the oldest turns are dropped until the
    * prompt leaves this much room, and a last message that alone does not is refused with `CONTEXT_OVERFLOW`.
@@ -147,6 +149,7 @@ export class LlamaEngine implements ChatEngine {
       onThreadChange: (change) => options.onLog?.('info', `Threads ${change.from} → ${change.to} (${change.reason})`),
       ...(options.machineLoad ? { machineLoad: options.machineLoad } : {}),
       ...(options.threadPolicy ? { threadPolicy: options.threadPolicy } : {}),
+      ...(options.kvCacheKeyType ? { kvCacheKeyType: options.kvCacheKeyType } : {}),
       useMmap: options.useMmap,
       kvCacheDir: options.kvCacheDir,
       kvCacheBudgetBytes: options.kvCacheBudgetBytes,
@@ -377,16 +380,20 @@ export class LlamaEngine implements ChatEngine {
     };
 
     try {
-      let rest: Token[] = [];
+      /** The prompt's last step: evaluated in one batch with the reply's first token (no batch of its own). */
+      let tail: Token[] = [];
       if (primed) {
         stats.cachedPromptTokens = promptTokens.length; // all evaluated by the prefill, the first token sampled
       } else {
         // Keep the cached prefix; at least the last prompt token is evaluated again, for its logits.
         stats.cachedPromptTokens = await keepCachedPrefix(sequence, promptTokens, promptTokens.length - 1);
         const chunk = Math.max(1, this.options.promptChunkTokens ?? 128);
-        rest = promptTokens.slice(sequence.nextTokenIndex);
-        for (let start = 0; start < rest.length - 1; start += chunk) {
-          const end = Math.min(start + chunk, rest.length - 1);
+        const rest = promptTokens.slice(sequence.nextTokenIndex);
+        // Steps of `chunk` tokens (an abort waits for one step at most); the last, 1 to `chunk` tokens, is the tail.
+        const tailStart = rest.length - (((rest.length - 1) % chunk) + 1);
+        tail = rest.slice(tailStart);
+        for (let start = 0; start < tailStart; start += chunk) {
+          const end = Math.min(start + chunk, tailStart);
           const evaluation = loaded.threads.batch(end - start, () => sequence.evaluateWithoutGeneratingNewTokens(rest.slice(start, end)));
           pending = evaluation;
           const step = await raceAbort(evaluation, signal);
@@ -398,7 +405,9 @@ export class LlamaEngine implements ChatEngine {
       if (maxTokens === 0) return finish('maxTokens');
       const decoder = new TokenTextDecoder(model, promptTokens);
       const filter = new ReplyTextFilter(format.stopStrings);
-      iterator ??= startReply(sequence, rest.slice(-1), settings, generated);
+      iterator ??= startReply(sequence, tail, settings, generated);
+      // The first step evaluates the tail and samples; each later one evaluates the token sampled before it.
+      let batchTokens = Math.max(1, tail.length);
 
       let stopReason: StopReason = 'eos';
       for (;;) {
@@ -406,7 +415,8 @@ export class LlamaEngine implements ChatEngine {
         firstStep = null;
         if (value === null) {
           const reply = iterator;
-          const next = loaded.threads.batch(1, () => reply.next());
+          const next = loaded.threads.batch(batchTokens, () => reply.next());
+          batchTokens = 1;
           pending = next;
           const step = await raceAbort(next, signal);
           if (step.aborted) return finish('aborted');

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { forkLauncher } from '../../../src-main/node/engine/process/engine-process';
 import { createAppEngine } from '../../../src-main/node/engine/process/create-engine';
+import { openAppLog } from '../../../src-main/node/logs/app-log';
 import { startBrowserHost } from '../../../src-main/node/host/browser-host';
 import { exitWithParent } from './worker-process';
 
@@ -49,10 +50,16 @@ process.once('message', (raw) => {
     process.send?.({ kind: 'error', message }, () => process.exit(1));
   };
   const started = performance.now();
+  // The app's log, as the browser host keeps it: the engine's lines (its thread changes among them) go there too.
+  const log = openAppLog(request.dataDir);
   const engine = request.engineEntry
-    ? createAppEngine({ dataDir: resolve(request.dataDir), launch: forkLauncher({ entry: request.engineEntry }) })
+    ? createAppEngine({
+        dataDir: resolve(request.dataDir),
+        launch: forkLauncher({ entry: request.engineEntry }),
+        onLog: (level, message) => log.write(level, message),
+      })
     : undefined;
-  startBrowserHost({ dataDir: request.dataDir, modelPath: request.modelPath, rendererDir, ...(engine ? { engine } : {}) }).then(async (host) => {
+  startBrowserHost({ dataDir: request.dataDir, modelPath: request.modelPath, rendererDir, log, ...(engine ? { engine } : {}) }).then(async (host) => {
     // The host serves at once; the model (and the store) are ready a moment later.
     try {
       await Promise.all([host.ready, host.starting.modelLoaded]);

@@ -566,6 +566,8 @@ export interface KvComparisonRun {
   stateFileBytes: number;
   /** Peak RSS of the speed run and of the follow-up run (one process each). */
   peakRss: number;
+  /** Why it could not be measured (llama.cpp refused the setting). */
+  error?: string;
 }
 
 /**
@@ -588,6 +590,7 @@ export async function runKvComparison(settings: LlamaSettings, log: (line: strin
     for (const variant of KV_VARIANTS) {
       const merged = { ...settings, ...variant.settings };
       const kept: KvComparisonRun[] = [];
+      try {
       for (let round = 1; round <= rounds; round++) {
         log(`kv: ${variant.name} (round ${round} of ${rounds})`);
         const speed = await runBaseline({ job: 'speed', settings: merged, warmupText, promptText, generateTokens: 64 });
@@ -610,6 +613,13 @@ export async function runKvComparison(settings: LlamaSettings, log: (line: strin
           peakRss: Math.max(speed.peak.peakRss, follow.peak.peakRss),
         };
         kept.push(run);
+      }
+      } catch (error) {
+        // llama.cpp refuses some combinations (e.g. a quantized V cache for this model): say so, measure the rest.
+        const message = error instanceof Error ? error.message : String(error);
+        log(`kv: ${variant.name} failed: ${message}`);
+        runs.push({ name: variant.name, promptTokensPerSecond: 0, generationTokensPerSecond: 0, followUpTtftMs: Number.NaN, stateFileBytes: 0, peakRss: 0, error: message });
+        continue;
       }
       // The best of the rounds for speed (noise only slows things down), the highest for memory.
       runs.push({

@@ -170,6 +170,22 @@ describe('saved KV states', () => {
     expect(a.reply.stats.evaluatedPromptTokens).toBe(a.reply.stats.promptTokens);
     expect((await readdir(dir)).length).toBe(2);
   });
+
+  it('never offers a state written with F16 keys to a context with Q8_0 keys (or back): another identity', async () => {
+    const dir = scratch('key-types');
+    const f16 = await start({ kvCacheDir: dir }); // the app's default: F16 keys
+    await converse(f16, 'a', 'apples');
+    await f16.dispose();
+    const q8 = await start({ kvCacheDir: dir, kvCacheKeyType: 'Q8_0' });
+    const a = await converse(q8, 'a', 'apples');
+    expect(a.reply.stats.evaluatedPromptTokens).toBe(a.reply.stats.promptTokens);
+    expect((await readdir(dir)).length).toBe(2);
+    await q8.dispose();
+    // The same key type again: its own state is found, and only the new tokens are read.
+    const again = await start({ kvCacheDir: dir, kvCacheKeyType: 'Q8_0' });
+    const b = await converse(again, 'a', 'apples');
+    expect(b.reply.stats.evaluatedPromptTokens).toBeLessThan(b.reply.stats.promptTokens);
+  });
 });
 
 async function stateFiles(dir: string): Promise<string[]> {
