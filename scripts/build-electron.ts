@@ -5,19 +5,15 @@
  */
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { BUNDLE_EXTERNALS as external, bundleEngineWorker } from './engine-worker-bundle';
+import { bundleEngineWorker, ESM_BUNDLE } from './engine-worker-bundle';
 
 await Promise.all([
   build({
     entryPoints: ['src-main/electron-main/main.ts'],
     outfile: 'dist/electron/main.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...ESM_BUNDLE,
     target: 'node22',
-    external,
     sourcemap: 'linked',
-    logLevel: 'warning',
   }),
   // The engine runs in an Electron utility process of its own (see src-main/electron-main/engine-process.ts).
   bundleEngineWorker('dist/electron/engine-worker.js'),
@@ -25,13 +21,9 @@ await Promise.all([
   build({
     entryPoints: ['src-main/node/host/startup/store-process.ts'],
     outfile: 'dist/electron/store-process.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...ESM_BUNDLE,
     target: 'node22',
-    external,
     sourcemap: 'linked',
-    logLevel: 'warning',
   }),
   build({
     entryPoints: ['src-main/electron-preload/preload.ts'],

@@ -4,6 +4,25 @@ import { build } from 'esbuild';
 export const BUNDLE_EXTERNALS = ['electron', 'better-sqlite3', 'node-llama-cpp', 'ws', 'vite'];
 
 /**
+ * The first lines of every ES-module bundle: a `require` for the CommonJS packages bundled into it (yazl, yauzl and
+ * stream-json `require('fs')` and friends), which esbuild's ES output otherwise refuses at load ("Dynamic require of
+ * "fs" is not supported") — the desktop app's main process would not start.
+ */
+export const ESM_REQUIRE_BANNER = {
+  js: "import { createRequire as __phiDeskCreateRequire } from 'node:module'; const require = __phiDeskCreateRequire(import.meta.url);",
+};
+
+/** How the app's ES-module bundles are made (the desktop app's main, engine and store processes; the benchmarks'). */
+export const ESM_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  external: BUNDLE_EXTERNALS,
+  banner: ESM_REQUIRE_BANNER,
+  logLevel: 'warning',
+} as const;
+
+/**
  * Bundles the engine worker (the process llama.cpp runs in) into one ES module at `outfile`: what the desktop app
  * ships (dist/electron/engine-worker.js), and what the benchmark measures.
  */
@@ -11,12 +30,8 @@ export async function bundleEngineWorker(outfile: string): Promise<void> {
   await build({
     entryPoints: ['src-main/node/engine/process/engine-worker.ts'],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
+    ...ESM_BUNDLE,
     target: 'node22',
-    external: BUNDLE_EXTERNALS,
     sourcemap: 'linked',
-    logLevel: 'warning',
   });
 }

@@ -26,7 +26,7 @@ import { DATABASE_FILE } from '../../../src-main/node/host/compose';
 import { ensureRendererBuilt } from '../../../src-main/node/host/renderer-build';
 import { createWebSocketTransport } from '../../../src-main/node/host/ws-transport';
 import { LATEST_SCHEMA_VERSION } from '../../../src-main/node/store/migrations';
-import { BUNDLE_EXTERNALS, bundleEngineWorker } from '../../../scripts/engine-worker-bundle';
+import { bundleEngineWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
 import { launchChromium } from '../../e2e/support/chromium';
 import { cachedHistory, PRE_SEARCH_SPEED_VERSION, type HistoryShape } from './bench-database';
 
@@ -117,7 +117,7 @@ export async function runStartupBench(options: { shape: HistoryShape; log: (line
 /** The host, the store's process and the engine worker bundled side by side (each finds the others beside it). */
 async function bundleHost(): Promise<string> {
   mkdirSync(BUNDLE_DIR, { recursive: true });
-  const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', external: BUNDLE_EXTERNALS, logLevel: 'warning' } as const;
+  const common = { ...ESM_BUNDLE, target: 'node20' } as const;
   await Promise.all([
     build({ ...common, entryPoints: [join(ROOT, 'tests/bench/store/startup-host.ts')], outfile: join(BUNDLE_DIR, 'startup-host.js') }),
     build({ ...common, entryPoints: [join(ROOT, 'src-main/node/host/startup/store-process.ts')], outfile: join(BUNDLE_DIR, 'store-process.js') }),
