@@ -97,6 +97,28 @@ export interface ComposeOptions {
   startup?: () => StartupState;
 }
 
+/** The facts `app.getInfo` answers with. */
+export function appInfoFor(options: Pick<ComposeOptions, 'version' | 'host'>, dataDir: string): AppInfo {
+  return { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir), processors: availableParallelism() };
+}
+
+/** The model manager on `options.engine`, its changes and downloads pushed to the windows. */
+export function createModelService(
+  options: Pick<ComposeOptions, 'models' | 'engine'>,
+  dataDir: string,
+  setting: ModelPathSetting,
+  push: (event: PushEvents) => void,
+): ModelService {
+  return new ModelService({
+    ...options.models,
+    dataDir,
+    engine: options.engine,
+    setting,
+    onChanged: (state) => push({ type: 'onModelsChanged', state }),
+    onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
+  });
+}
+
 /** Everything the app runs on, wired once; transports get `handlers` and subscribe to `onPush`. */
 export interface ComposedApp {
   readonly handlers: Handlers;
@@ -249,17 +271,10 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       models = options.earlyModels.service;
       options.earlyModels.attach(modelPath);
     } else {
-      models = new ModelService({
-        ...options.models,
-        dataDir,
-        engine,
-        setting: modelPath,
-        onChanged: (state) => push({ type: 'onModelsChanged', state }),
-        onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
-      });
+      models = createModelService(options, dataDir, modelPath, push);
     }
     offStatus = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
-    const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir), processors: availableParallelism() };
+    const info = appInfoFor(options, dataDir);
     let windowHost = options.windows ?? NO_WINDOWS;
     const windows = new WindowService(() => windowHost, store.conversations, () => settings.get());
     const history = new HistoryService(store, {

@@ -1,20 +1,18 @@
-import { availableParallelism } from 'node:os';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { RpcError, type MethodName, type PushEvents } from '../../../common/contract';
 import type { Handler, Handlers } from '../../../common/app-rpc';
 import { schemas } from '../../../common/schemas';
-import type { AppInfo, StartupState } from '../../../common/types';
+import type { StartupState } from '../../../common/types';
 import type { ChatEngine, LoadOptions } from '../../engine/port';
-import { logFileFor } from '../../logs/app-log';
-import { ModelService } from '../../services/model-service';
+import type { ModelService } from '../../services/model-service';
 import { toRpcError } from '../../services/rpc-errors';
 import { MIGRATION_JOURNAL_SUFFIX } from '../../store/migration-journal';
 import { LATEST_SCHEMA_VERSION } from '../../store/migrations';
 import { openStore, type Store } from '../../store/open-store';
 import { SALVAGE_JOURNAL_SUFFIX } from '../../store/salvage-journal';
 import { StoreError } from '../../store/store-error';
-import { composeApp, DATABASE_FILE, userFacingStoreError, type ComposedApp, type ComposeOptions } from '../compose';
+import { appInfoFor, composeApp, createModelService, DATABASE_FILE, userFacingStoreError, type ComposedApp, type ComposeOptions } from '../compose';
 import { DamageMarker } from '../damage-marker';
 import { acquireInstanceLock } from '../instance-lock';
 import { DISPOSE_GRACE_MS, endWithin } from '../shutdown';
@@ -99,17 +97,10 @@ export function startApp(options: StartAppOptions): StartingApp {
   };
   const tracker = new StartupTracker({ onChange: (startup) => push({ type: 'onStartupProgress', startup }) });
   const modelPath = new EarlyModelSetting();
-  const models = new ModelService({
-    ...options.models,
-    dataDir,
-    engine,
-    setting: modelPath,
-    onChanged: (state) => push({ type: 'onModelsChanged', state }),
-    onDownloadProgress: (download) => push({ type: 'onDownloadProgress', download }),
-  });
+  const models = createModelService(options, dataDir, modelPath, push);
   let offEarlyStatus: (() => void) | null = engine.onStatus((status) => push({ type: 'onEngineStatus', status }));
   let windowHost = options.windows ?? NO_WINDOWS;
-  const info: AppInfo = { name: 'Phi Desk', version: options.version, host: options.host, dataDir, logFile: logFileFor(dataDir), processors: availableParallelism() };
+  const info = appInfoFor(options, dataDir);
 
   // The model: the one named at launch at once; else the one chosen last time, once the file has said which.
   const progress = options.onLoadProgress ? { onProgress: options.onLoadProgress } : {};
