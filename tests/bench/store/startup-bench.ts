@@ -161,7 +161,9 @@ async function measureStart(name: StartupCase, hostScript: string, dataDir: stri
   const loadAtStart = loadavg()[0]!;
   const spawnedAt = Date.now();
   const since = (): number => Date.now() - spawnedAt;
-  const host = spawn(process.execPath, [hostScript, dataDir, RENDERER_DIR], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // PHI_DESK_BENCH_PROFILE=<dir>: a CPU profile of each host (for DevTools), to find what holds its event loop.
+  const profile = process.env.PHI_DESK_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PHI_DESK_BENCH_PROFILE}`] : [];
+  const host = spawn(process.execPath, [...profile, hostScript, dataDir, RENDERER_DIR], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const times: { listening?: number; ready?: number; checked?: number; loopDelayMaxMs?: number } = {};
   let url = '';
   const waiters: Array<() => void> = [];
