@@ -99,7 +99,8 @@ describe('export and import in the browser', () => {
     await a.historyDialog.getByRole('status').getByText('Imported 1 conversation (4 messages).').waitFor();
     await a.historyDialog.getByRole('button', { name: 'Close', exact: true }).click();
     await a.openConversation('Pack the blue umbrella');
-    expect(await a.messages()).toEqual(shown);
+    // The messages arrive a moment after the title is selected: wait for them (with retries) rather than read at once.
+    await expect.poll(() => a.messages()).toEqual(shown);
     expect(errors).toEqual([]);
   });
 
