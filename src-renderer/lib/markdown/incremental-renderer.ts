@@ -42,6 +42,8 @@ interface OpenBlock {
   spaces: 'kept' | 'trimmed' | null;
   /** Spaces at the end of `raw` that are not in the DOM (the block trims them): shown once a word follows them. */
   held: string;
+  /** `appendTo` is the text of a code span still open at the block's end (`` `brain ``): no markup counts in it. */
+  inCode?: boolean;
 }
 
 /**
@@ -229,9 +231,22 @@ export class MarkdownRenderer {
     const open = this.#open;
     if (!open?.appendTo) return false;
     if (open.kind === 'code') {
-      // Anything but a fence character, and not a line end (a block's last line end is not part of its code).
-      if (/[`~]|\n$/.test(added)) return false;
-      open.appendTo.appendData(added);
+      // Anything but a fence character. A line end at the end waits for the next line (a block's last line end is
+      // not part of its code), which may be the closing fence: that one is rendered.
+      const addition = open.held + added;
+      if (/[`~]/.test(addition)) return false;
+      const shown = addition.replace(/\n$/, '');
+      if (shown !== '') open.appendTo.appendData(shown);
+      open.held = addition.slice(shown.length);
+    } else if (open.inCode) {
+      // In an open code span everything is literal, up to its closing backtick; only a few characters are let in
+      // without a render: no backtick, line end or cell border, nothing the streaming tail might close (`*`, `$`…).
+      // Spaces at its end wait for what follows them: the streaming tail closes the span after the last word.
+      if (!CODE_SPAN_ADDITION.test(added)) return false;
+      const addition = open.held + added;
+      const shown = addition.replace(/ +$/, '');
+      if (shown !== '') open.appendTo.appendData(shown);
+      open.held = addition.slice(shown.length);
     } else {
       // Spaces at the end go in only where the block shows them; where it trims them they wait for the next word.
       const addition = open.held + added;
@@ -254,7 +269,9 @@ const NO_APPEND = { appendTo: null, spaces: null, held: '' } as const;
  * Where the open text block `raw`, rendered as `element`, can take more text: its last text node (see
  * {@link lastText}), and — when `raw` ends with spaces — whether the rendering kept them.
  */
-function appendTarget(element: HTMLElement, raw: string): Pick<OpenBlock, 'appendTo' | 'spaces' | 'held'> {
+function appendTarget(element: HTMLElement, raw: string): Pick<OpenBlock, 'appendTo' | 'spaces' | 'held' | 'inCode'> {
+  const code = openCodeSpanText(element, raw);
+  if (code) return { appendTo: code, spaces: 'trimmed', held: '', inCode: true };
   const words = raw.replace(/ +$/, '');
   if (words === raw) return { appendTo: lastText(element, raw), spaces: null, held: '' };
   const withSpaces = lastText(element, raw);
@@ -301,17 +318,50 @@ const PLAIN_END = new RegExp(`[${PLAIN}] *$`, 'u');
  * plain text (not in a link, code or formula), ending with the source's last character.
  */
 function lastText(element: HTMLElement, raw: string): Text | null {
-  let node: Node = element;
-  for (let child = node.lastChild; child; child = node.lastChild) {
-    // Past the line ends Marked writes after each element.
-    while (child instanceof Text && child.data.trim() === '' && child.previousSibling) child = child.previousSibling;
-    node = child;
-  }
+  const node = lastNode(element);
   if (!(node instanceof Text) || node.data === '' || !node.data.endsWith(raw.slice(-1))) return null;
   for (let parent = node.parentElement; parent && parent !== element; parent = parent.parentElement) {
     if (parent.matches('a, code, pre, .katex, .math-inline, .math-display')) return null;
   }
   return node;
+}
+
+/**
+ * The last node of `element`'s rendering: past the line ends Marked writes after each element, and past the empty
+ * cells a table row is padded with to its header's width (`| a | b` under four columns: the text goes on in `b`).
+ */
+function lastNode(element: HTMLElement): Node {
+  let node: Node = element;
+  for (let child = node.lastChild; child; child = node.lastChild) {
+    while (child.previousSibling && (isBlankText(child) || (child instanceof HTMLTableCellElement && child.textContent === ''))) {
+      child = child.previousSibling;
+    }
+    node = child;
+  }
+  return node;
+}
+
+function isBlankText(node: Node): boolean {
+  return node instanceof Text && node.data.trim() === '';
+}
+
+/** What may be added to an open code span without rendering it again (see {@link OpenBlock.inCode}). */
+const CODE_SPAN_ADDITION = /^[\p{L}\p{M}\p{N} ,.'"?!:\-(){}=/+#%&;]+$/u;
+
+/**
+ * The text of the code span `raw` ends in, still open (its closing backtick not written: the streaming tail closed
+ * it), when it is the last thing rendered and shows exactly what follows its single opening backtick, which does not
+ * start with a space (a span that starts and ends with one loses both).
+ */
+function openCodeSpanText(element: HTMLElement, raw: string): Text | null {
+  const node = lastNode(element);
+  const code = node.parentElement;
+  if (!(node instanceof Text) || code?.localName !== 'code' || code.closest('pre, a, .katex') || code.childNodes.length !== 1) return null;
+  const line = raw.slice(raw.lastIndexOf('\n') + 1);
+  const opener = line.lastIndexOf('`');
+  if (opener === -1 || line.charAt(opener - 1) === '`') return null;
+  const content = line.slice(opener + 1);
+  return content !== '' && !content.startsWith(' ') && node.data === content ? node : null;
 }
 
 /**

@@ -4,6 +4,8 @@ import { MarkdownRenderer } from '../../../../src-renderer/lib/markdown/incremen
 import type * as MarkdownModule from '../../../../src-renderer/lib/markdown/markdown';
 import { MARKDOWN_MEASURE } from '../../../../src-renderer/lib/markdown/render-timing';
 import { SAMPLE_REPLY } from './sample-reply';
+import { MarkdownWriter } from '../../../bench/ui/markdown-text';
+import { seededRandom, WordList } from '../../../bench/store/synthetic-text';
 
 // Rendering one block is a pure function of its tokens; jsdom makes it slow (KaTeX, DOMPurify). Memoised here so
 // the every-prefix comparisons below run in seconds: what they test — where blocks start and end, which are kept,
@@ -63,6 +65,30 @@ describe('the incremental Markdown renderer', () => {
     }
     expect(mismatches).toEqual([]);
   });
+});
+
+describe('the incremental Markdown renderer on a long generated reply', () => {
+  it('shows the same DOM as rendering at once after every delta, for the UI benchmark\'s kind of reply', () => {
+    // Headings, prose with emphasis, code spans, links and math, lists, task lists, tables (rows shorter than their
+    // header, code spans in cells), fenced code, quotes, displayed formulas: the fast paths' every case, cut anywhere.
+    const random = seededRandom(7);
+    const text = new MarkdownWriter(new WordList(random), random).reply(2_600);
+    for (const kind of [/^\| --- \|/m, /^\| .*`\w+`/m, /^- \S/m, /^```\w+$/m, /`\w+`/]) expect(text).toMatch(kind);
+    const mismatches: string[] = [];
+    for (const size of [4, 7]) {
+      const root = document.createElement('div');
+      const renderer = new MarkdownRenderer(root);
+      for (let end = size; end < text.length + size; end += size) {
+        const prefix = text.slice(0, end);
+        renderer.update(prefix, true);
+        if (root.innerHTML !== oneShot(prefix, true)) mismatches.push(`${size}: ${JSON.stringify(prefix.slice(-40))}`);
+      }
+      renderer.update(text, false);
+      if (root.innerHTML !== oneShot(text, false)) mismatches.push(`${size}: the finished text`);
+      expect(renderer.stats.appends).toBeGreaterThan(0);
+    }
+    expect(mismatches).toEqual([]);
+  }, 180_000);
 });
 
 /** Words and spaces in every kind of block that has text, for deltas that end in a space. */
@@ -177,6 +203,30 @@ describe('the work of one update', () => {
     expect(renderer.stats.appends).toBe(words.length);
     expect(root.querySelector('p')).toBe(paragraph);
     expect(root.innerHTML).toBe(oneShot(text, true));
+  });
+
+  it('adds words to a table row shorter than its header, and to an open code span, without parsing', () => {
+    const cases = [
+      // The row has one cell of four so far: Marked pads it with empty cells, and the words go on in the first.
+      { start: '| name | kind | size | note |\n| --- | --- | --- | --- |\n| bra', words: ['in', 'stor', 'm'] },
+      // A code span whose closing backtick is still to come: what follows is code, spaces and brackets included.
+      { start: 'Call `brain', words: ['Stor', 'm(', 'x, ', 'y)'] },
+      { start: '| name | kind |\n| --- | --- |\n| a | `brai', words: ['nSto', 'rm'] },
+    ];
+    for (const { start, words } of cases) {
+      const root = document.createElement('div');
+      const renderer = new MarkdownRenderer(root);
+      let text = start;
+      renderer.update(text, true);
+      const lexes = renderer.stats.lexes;
+      for (const word of words) {
+        text += word;
+        renderer.update(text, true);
+        expect(root.innerHTML, JSON.stringify(text)).toBe(oneShot(text, true));
+      }
+      expect(renderer.stats.lexes - lexes, start).toBe(0);
+      expect(renderer.stats.appends, start).toBe(words.length);
+    }
   });
 
   it('adds the lines of an open code block without parsing or highlighting them', () => {
