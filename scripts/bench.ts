@@ -6,7 +6,8 @@
  *   npm run bench                              # everything, Phi-2-shaped model, 100k conversations / 1M messages
  *   npm run bench -- --only engine|store|ui|history   # one part (history: export and import, issue 11)
  *   npm run bench -- --only memory             # only the baseline's memory with mmap off and on
- *   npm run bench -- --only kv                 # only the baseline's KV cache types (F16, Q8_0) compared
+ *   npm run bench -- --only kv                 # only the baseline's KV cache types (F16, Q8_0) compared, and
+ *                                              # how far Q8_0 keys move the next-token distributions
  *   npm run bench -- --quick                   # the tiny model, 100k messages, smaller UI sizes: checks the harness
  *   options: --model phi2|tiny|<file.gguf>  --threads N  --no-extras (skip the state-file and mmap comparisons)
  *            --conversations N --messages N --long N  --out <summary.json>
@@ -21,12 +22,14 @@ import { TINY_SHAPE } from '../tests/support/synthetic-model/synthetic-phi2';
 import { ensureBenchModel } from '../tests/bench/engine/bench-model';
 import {
   runEngineBench,
+  runKeyQuality,
   runKvComparison,
   runMmapComparison,
   type EngineBenchResult,
   type KvComparisonRun,
   type MmapComparison,
 } from '../tests/bench/engine/engine-bench';
+import type { KeyTypeQuality } from '../tests/bench/engine/kv-key-quality';
 import { readModelFacts, type ModelFacts } from '../tests/bench/engine/model-facts';
 import { engineRows, formatTable, historyRows, storeRows, uiNotes, uiRows, type ScenarioRow } from '../tests/bench/report';
 import { runStoreBench, type StoreBenchResult } from '../tests/bench/store/store-bench';
@@ -123,6 +126,10 @@ async function main(): Promise<number> {
       const kv = await runKvComparison(settings, log);
       summary.kvComparison = kv;
       log(`\n${kvNotes(kv)}`);
+      // What Q8_0 keys change in the model's output (random weights have no perplexity to measure).
+      const quality = await runKeyQuality(settings, log);
+      summary.kvKeyQuality = quality;
+      log(keyQualityNotes(quality));
       if (values.only === 'kv') return;
     }
     if (values.only === 'memory') {
@@ -204,6 +211,23 @@ function kvNotes(runs: KvComparisonRun[]): string {
         `follow-up TTFT ${Math.round(r.followUpTtftMs)} ms, peak RSS ${MiB(r.peakRss)}, state file ${MiB(r.stateFileBytes)}`,
     ),
   ].join('\n');
+}
+
+/** How far Q8_0 keys move the next-token distributions from F16 keys'. */
+function keyQualityNotes(q: KeyTypeQuality): string {
+  const exp = (value: number): string => value.toExponential(2);
+  const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
+  const broken =
+    q.nonFinitePositions > 0
+      ? `; NaN logits at ${q.nonFinitePositions} of them (llama.cpp without flash attention, heads not a multiple of 32 wide)`
+      : '';
+  return (
+    `Q8_0 keys against F16 keys, ${q.positions} next-token distributions over ${q.tokens} tokens${broken}: ` +
+    `top-1 agreement ${(q.top1Agreement * 100).toFixed(1)}%, KL mean ${exp(q.meanKl)} nats (deeper half ${exp(q.meanKlDeeperHalf)}), ` +
+    `max ${exp(q.maxKl)}; largest probability change ${exp(q.maxProbabilityDelta)}; logit change / logit spread ` +
+    `mean ${percent(q.meanRelativeLogitError)}, max ${percent(q.maxRelativeLogitError)}; ` +
+    `F16 entropy ${q.meanEntropy.toFixed(2)} nats (ln ${q.vocabularySize} = ${Math.log(q.vocabularySize).toFixed(2)})`
+  );
 }
 
 function engineNotes(result: EngineBenchResult, facts: ModelFacts): string {

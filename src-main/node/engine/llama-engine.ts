@@ -50,7 +50,10 @@ export interface LlamaEngineOptions {
   machineLoad?: () => number | null;
   /** The adaptive policy's knobs (tests shorten its waits). */
   threadPolicy?: Partial<AdaptiveThreadsOptions>;
-  /** The KV cache's key type (see `ModelLoaderOptions.kvCacheKeyType`): `F16` by default. */
+  /**
+   * The KV cache's key type (see `ModelLoaderOptions.kvCacheKeyType`): `F16` by default. `Q8_0` is used only on models
+   * whose attention heads are a multiple of 32 values wide (not Phi-2: see `usableKeyType`).
+   */
   kvCacheKeyType?: 'F16' | 'Q8_0';
   /**
    * Context tokens kept free for the reply (capped by the reply's `maxTokens`): the oldest turns are dropped until the

@@ -5,6 +5,7 @@ import type { EngineStatus, EngineThreads } from '../../common/types';
 import { chooseChatFormat, phi2ChatFormat, templateChatFormat, type ChatFormat } from './chat-format';
 import { contextWindowFor } from './context-window';
 import { ConversationStates } from './conversation-states';
+import { usableKeyType, type KvKeyType } from './kv-key-type';
 import { DEFAULT_KV_CACHE_BUDGET_BYTES, KvStateCache } from './kv-state-cache';
 import { acquireLlama, type LlamaLease } from './llama-runtime';
 import { inspectModelFile, type ModelFileInfo } from './model-file';
@@ -46,13 +47,13 @@ export interface ModelLoaderOptions {
    */
   batchSize?: number;
   /**
-   * The type of the KV cache's keys: `F16` (the default) or `Q8_0`. Measured on the Phi-2-shaped model (README,
-   * Performance), Q8_0 keys take 155 MiB less at peak and a state file 23% smaller, at the same speed; but a long
-   * conversation whose window had moved came back from a saved state with another window start (kv-state-cache.test.ts
-   * runs with Q8_0 then fails), so it is not the default until that is understood. A quantized V cache needs flash
-   * attention, which llama.cpp refused here and which makes a follow-up 3.6× slower.
+   * The type of the KV cache's keys: `F16` (the default) or `Q8_0`. Q8_0 keys are used only on models whose attention
+   * heads are a multiple of 32 values wide, F16 keys otherwise, with a warning (see `usableKeyType`): llama.cpp
+   * computes NaN logits with them on other widths — Phi-2's heads are 80 wide, so Phi-2 always gets F16 keys. Where
+   * they work, Q8_0 keys take ~23% less KV memory and move the next-token distributions very little (README,
+   * Performance). A quantized V cache needs flash attention, which makes a follow-up 3.6× slower here.
    */
-  kvCacheKeyType?: 'F16' | 'Q8_0';
+  kvCacheKeyType?: KvKeyType;
   /** Memory-map the model file (see `LlamaEngineOptions.useMmap`). */
   useMmap?: boolean;
   /** Folder for saved KV-cache states, and its disk budget (see `KvStateCache`). */
@@ -71,10 +72,6 @@ export class ModelLoader {
   private readonly recentErrors: string[] = [];
 
   constructor(private readonly options: ModelLoaderOptions) {}
-
-  private kvKeyType(): 'F16' | 'Q8_0' {
-    return this.options.kvCacheKeyType ?? 'F16';
-  }
 
   /** The thread setting of the next load (the engine applies it to a loaded model itself). */
   setThreads(threads: EngineThreads): void {
@@ -104,6 +101,8 @@ export class ModelLoader {
             'models and models that carry their chat template.',
         );
       }
+      const keyType = usableKeyType(this.options.kvCacheKeyType ?? 'F16', info);
+      if (keyType.fallback) this.options.onLog?.('warn', `${basename(path)}: ${keyType.fallback}`);
       if (signal.aborted) throw loadCancelled(signal);
       const llama = await this.getLlama();
       this.recentErrors.length = 0;
@@ -132,11 +131,11 @@ export class ModelLoader {
         flashAttention: false,
         threads: { ideal: threads.most, min: 1 },
         ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
-        experimentalKvCacheKeyType: this.kvKeyType(),
+        experimentalKvCacheKeyType: keyType.type,
         sequences: 1,
         createSignal: signal,
       });
-      const kv = await this.openStateCache(path, context.contextSize);
+      const kv = await this.openStateCache(path, context.contextSize, keyType.type);
       onProgress(1); // llama.cpp's own progress may still be in flight: end the bar at 100% before `ready`
       const format = formatKind === 'phi2' ? phi2ChatFormat(model) : templateChatFormat(model);
       const sequence = context.getSequence();
@@ -155,13 +154,13 @@ export class ModelLoader {
     await lease?.release();
   }
 
-  private async openStateCache(modelPath: string, contextSize: number): Promise<KvStateCache | null> {
+  private async openStateCache(modelPath: string, contextSize: number, keyType: KvKeyType): Promise<KvStateCache | null> {
     const dir = this.options.kvCacheDir;
     if (!dir) return null;
     const llama = await this.getLlama();
     // A saved state loads only into a context like the one that wrote it (llama.cpp may crash on another): the cache
     // type is part of its identity, so states written with F16 keys are not offered to a Q8_0 context.
-    const identity = `ctx=${contextSize};fa=0;k=${this.kvKeyType()};llama.cpp=${llama.llamaCppRelease.release}`;
+    const identity = `ctx=${contextSize};fa=0;k=${keyType};llama.cpp=${llama.llamaCppRelease.release}`;
     try {
       return await KvStateCache.open(dir, modelPath, identity, this.options.kvCacheBudgetBytes ?? DEFAULT_KV_CACHE_BUDGET_BYTES);
     } catch (error) {

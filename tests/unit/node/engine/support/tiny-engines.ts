@@ -32,10 +32,11 @@ export function useTinyEngines(folderPrefix: string) {
   });
 
   return {
-    async start(options: LlamaEngineOptions = {}): Promise<LlamaEngine> {
+    /** Loads the tiny model, or `model` (another synthetic model, say). */
+    async start(options: LlamaEngineOptions = {}, model: string = modelPath): Promise<LlamaEngine> {
       const engine = new LlamaEngine({ threads: 1, kvSaveDelayMs: 60_000, ...options });
       engines.push(engine);
-      await engine.load(modelPath);
+      await engine.load(model);
       return engine;
     },
     /** Keeps an engine made elsewhere in the file disposed after the test too. */
