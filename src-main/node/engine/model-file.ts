@@ -1,13 +1,15 @@
 import { plural } from '../../common/plural';
 import { FileOpenError, openRegularFile, type OpenRegularFile } from '../files/regular-file';
+import type { FileHandle } from 'node:fs/promises';
+import { GgufFormatError, isArraySummary, nestedUnder, readGgufMetadata, type GgufMetadata } from './gguf-metadata';
 import { EngineError } from './port';
 
 /**
  * A model file checked before it reaches llama.cpp, which answers most damage with a generic "failed to load model".
  * The file must be a regular file (opened without blocking, so a named pipe is refused at once), and its fixed header
- * must be sane: node-llama-cpp's GGUF reader trusts the counts there (a header claiming 2^40 tensors makes it spin
- * for ever), so they are checked against the file's size first. node-llama-cpp's reader (`readGgufFileInfo`) then
- * reads the metadata and tensor infos, and the tensors' extent is checked against the file's end.
+ * must be sane: its counts are checked against the file's size first (node-llama-cpp's reader, used before, trusted
+ * them: a header claiming 2^40 tensors made it spin for ever). The metadata and tensor infos are then read
+ * (gguf-metadata.ts), and the tensors' extent is checked against the file's end.
  */
 
 /** What the file says about a model. */
@@ -60,15 +62,14 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
     throw new EngineError('MODEL_INVALID', (error as Error).message, { cause: error });
   }
   const { handle, stats } = file;
-  let header: FixedHeader;
   try {
     const bytes = Buffer.alloc(Math.min(FIXED_HEADER_BYTES, stats.size));
     await handle.read(bytes, 0, bytes.length, 0);
-    header = checkFixedHeader(bytes, stats.size, path);
+    const header = checkFixedHeader(bytes, stats.size, path);
+    return await readModelInfo(handle, path, stats.size, header);
   } finally {
     await handle.close();
   }
-  return readModelInfo(path, stats.size, header);
 }
 
 /** Magic, version, tensor count and metadata count: the part of a GGUF header whose size is fixed. */
@@ -84,7 +85,7 @@ interface FixedHeader {
   metadataCount: number;
 }
 
-/** The guard before node-llama-cpp's reader: a GGUF file, version 2 or 3, with counts its size can hold. */
+/** The guard before the metadata is read: a GGUF file, version 2 or 3, with counts its size can hold. */
 function checkFixedHeader(bytes: Buffer, fileSize: number, path: string): FixedHeader {
   if (fileSize < FIXED_HEADER_BYTES) throw invalid(path, `it is only ${plural(fileSize, 'byte')}, too small for a GGUF header`);
   if (bytes.toString('latin1', 0, 4) !== 'GGUF') throw invalid(path, 'it is not a GGUF file');
@@ -108,38 +109,30 @@ function checkFixedHeader(bytes: Buffer, fileSize: number, path: string): FixedH
   return { version, tensorCount, metadataCount };
 }
 
-/** The metadata and tensor infos, read by node-llama-cpp from the local file (never the network). */
-async function readModelInfo(path: string, fileSize: number, header: FixedHeader): Promise<ModelFileInfo> {
-  // Loaded lazily: the host process checks files too (choosing a model, a finished download) and pays for the
-  // library only then.
-  const { readGgufFileInfo } = await import('node-llama-cpp');
-  let gguf: Awaited<ReturnType<typeof readGgufFileInfo>>;
+/** The metadata and tensor infos (see gguf-metadata.ts), checked for what the app and llama.cpp need. */
+async function readModelInfo(handle: FileHandle, path: string, fileSize: number, header: FixedHeader): Promise<ModelFileInfo> {
+  let gguf: GgufMetadata;
   try {
-    gguf = await readGgufFileInfo(path, {
-      sourceType: 'filesystem',
-      readTensorInfo: true,
-      logWarnings: false,
-      spliceSplitFiles: false,
-      ignoreKeys: ['tokenizer.ggml.merges', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores'],
-    });
+    gguf = await readGgufMetadata(handle, fileSize, header);
   } catch (error) {
-    throw invalid(path, `it is truncated or damaged (${(error as Error).message})`);
+    if (!(error instanceof GgufFormatError)) throw invalid(path, `it could not be read (${(error as Error).message})`);
+    throw invalid(path, `it is truncated or damaged (${error.message})`);
   }
-  const metadata = gguf.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
-  const general = metadata.general ?? {};
-  const architecture = typeof general.architecture === 'string' ? general.architecture : null;
-  if (architecture === null) throw invalid(path, 'it has no general.architecture');
-  const alignment = typeof general.alignment === 'number' ? general.alignment : 32;
-  if (alignment === 0 || (alignment & (alignment - 1)) !== 0) {
+  const value = (key: string): unknown => gguf.values.get(key);
+  const architecture = value('general.architecture');
+  if (typeof architecture !== 'string' || architecture === '') throw invalid(path, 'it has no general.architecture');
+  const alignmentValue = value('general.alignment');
+  const alignment = typeof alignmentValue === 'number' ? alignmentValue : 32;
+  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) {
     throw invalid(path, `general.alignment ${alignment} is not a power of two`);
   }
-  const tokenizer = metadata.tokenizer as { ggml?: { tokens?: unknown }; chat_template?: unknown } | undefined;
-  const tokens = tokenizer?.ggml?.tokens;
-  const vocabulary = Array.isArray(tokens) ? tokens.filter((token): token is string => typeof token === 'string') : null;
-  const architectureMetadata = metadata[architecture] ?? {};
+  const name = value('general.name');
+  const tokens = value('tokenizer.ggml.tokens');
+  const vocabulary = vocabularyOf(tokens);
+  const architectureMetadata = nestedUnder(gguf.values, architecture);
   const contextLength = architectureMetadata.context_length;
-  const dataOffset = gguf.infoEndOffset ?? 0;
-  const dataEnd = tensorDataEnd(gguf.tensorInfo ?? [], path);
+  const dataOffset = Math.ceil(gguf.infoEnd / alignment) * alignment;
+  const dataEnd = tensorDataEnd(gguf.tensors, path);
   if (header.tensorCount > 0 && dataOffset + dataEnd > fileSize) {
     throw invalid(
       path,
@@ -154,15 +147,23 @@ async function readModelInfo(path: string, fileSize: number, header: FixedHeader
     tensorCount: header.tensorCount,
     metadataCount: header.metadataCount,
     architecture,
-    name: typeof general.name === 'string' ? general.name : null,
-    hasChatTemplate: typeof tokenizer?.chat_template === 'string',
-    vocabularySize: vocabulary?.length ?? null,
-    longestTokenBytes: vocabulary ? vocabulary.reduce((longest, token) => Math.max(longest, Buffer.byteLength(token)), 0) : null,
+    name: typeof name === 'string' ? name : null,
+    hasChatTemplate: typeof value('tokenizer.chat_template') === 'string',
+    vocabularySize: vocabulary?.size ?? null,
+    longestTokenBytes: vocabulary?.longestBytes ?? null,
     contextLength: typeof contextLength === 'number' ? contextLength : null,
     alignment,
     dataOffset,
     architectureMetadata,
   };
+}
+
+/** The vocabulary's size and longest token, from `tokenizer.ggml.tokens` (kept for a short list, else summarised). */
+function vocabularyOf(tokens: unknown): { size: number; longestBytes: number } | null {
+  if (isArraySummary(tokens)) return tokens.longestStringBytes === null ? null : { size: tokens.arrayLength, longestBytes: tokens.longestStringBytes };
+  if (!Array.isArray(tokens)) return null;
+  const strings = tokens.filter((token): token is string => typeof token === 'string');
+  return { size: strings.length, longestBytes: strings.reduce((longest, token) => Math.max(longest, Buffer.byteLength(token)), 0) };
 }
 
 /**
@@ -179,7 +180,7 @@ const GGML_TYPE_SIZES: Partial<Record<number, readonly [number, number]>> = {
 }; // prettier-ignore
 
 /** Where the furthest tensor's data ends, relative to the data section. */
-function tensorDataEnd(tensors: readonly { name: string; dimensions: readonly (number | bigint)[]; ggmlType: number; offset: number | bigint }[], path: string): number {
+function tensorDataEnd(tensors: readonly { name: string; dimensions: readonly number[]; ggmlType: number; offset: number }[], path: string): number {
   let end = 0;
   for (const tensor of tensors) {
     const elements = tensor.dimensions.reduce<number>((product, dim) => product * Number(dim), 1);

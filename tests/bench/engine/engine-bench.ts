@@ -7,7 +7,8 @@ import { AppClient, type TimedReply, type Typist } from './app-client';
 import type { AppHostReady, AppHostRequest, AppHostResult } from './app-host-worker';
 import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-worker';
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
-import { bundleEngineWorker } from '../../../scripts/engine-worker-bundle';
+import { build } from 'esbuild';
+import { bundleEngineWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
 import { PromptTokenizer } from './prompt-texts';
 import { burnDuring, describeThreadChanges, phaseRates, sparkline, threadChangesFromLog, threadLine, type BurnWindow, type PhaseRates } from './contention';
 import { readFileSync } from 'node:fs';
@@ -175,10 +176,16 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
   const dataDir = mkdtempSync(join(tmpdir(), 'phi-desk-bench-data-'));
   const tokenizer = await PromptTokenizer.open(settings.modelPath);
   try {
-    // The engine process runs the bundle the desktop app ships, not the TypeScript source under tsx (inside the
-    // project, so that its packages resolve from node_modules).
+    // The engine process runs the bundle the desktop app ships, and the host is bundled as the desktop app bundles
+    // its main process: not the TypeScript source under tsx's loader, which adds ~40 MiB to each process (both
+    // inside the project, so that their packages resolve from node_modules).
     const engineEntry = resolve('.cache/bench/engine-worker.js');
-    await bundleEngineWorker(engineEntry);
+    await Promise.all([
+      bundleEngineWorker(engineEntry),
+      build({ ...ESM_BUNDLE, target: 'node20', entryPoints: ['tests/bench/engine/app-host-worker.ts'], outfile: APP_HOST_BUNDLE }),
+      // The process the host opens the store in, found next to the host's bundle.
+      build({ ...ESM_BUNDLE, target: 'node20', entryPoints: ['src-main/node/host/startup/store-process.ts'], outfile: resolve('.cache/bench/store-process.js') }),
+    ]);
     const hostRequest: AppHostRequest = { dataDir, modelPath: settings.modelPath, engineEntry };
     log('app: starting the browser host');
     const first = await startHost(hostRequest, log);
@@ -468,6 +475,9 @@ function replyFigures(reply: TimedReply, promptTokens: number): ReplyFigures {
   };
 }
 
+/** The app host worker, bundled (see runEngineBench). */
+const APP_HOST_BUNDLE = resolve('.cache/bench/app-host.js');
+
 interface RunningHost {
   ready: AppHostReady;
   /** Take a last memory reading and stop sampling. */
@@ -476,7 +486,7 @@ interface RunningHost {
 }
 
 async function startHost(request: AppHostRequest, log: (line: string) => void): Promise<RunningHost> {
-  const worker: Worker<AppHostResult> = startWorker('./app-host-worker.ts', request);
+  const worker: Worker<AppHostResult> = startWorker('./app-host-worker.ts', request, { bundle: APP_HOST_BUNDLE });
   const sampler = new TreeMemorySampler(worker.pid);
   const ready = await new Promise<AppHostReady>((resolve, reject) => {
     worker.onMessage((message) => {

@@ -34,10 +34,13 @@ export function stopAllWorkers(): void {
   running.clear();
 }
 
-/** Start `file` (a .ts module next to this one) with `request` as its one input. */
-export function startWorker<Reply>(file: string, request: Serializable): Worker<Reply> {
-  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+/**
+ * Start `file` (a .ts module next to this one) with `request` as its one input; or, with `bundle`, that module
+ * bundled into one JavaScript file (see bundleWorker), run by plain Node.
+ */
+export function startWorker<Reply>(file: string, request: Serializable, options: { bundle?: string } = {}): Worker<Reply> {
+  const child = fork(options.bundle ?? fileURLToPath(new URL(file, import.meta.url)), [], {
+    execArgv: options.bundle ? [] : ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'advanced',
   });

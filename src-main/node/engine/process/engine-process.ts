@@ -41,10 +41,21 @@ export interface ForkLauncherOptions {
 const STDERR_LINES = 20;
 
 /**
- * Environment for an engine process. `GGML_NO_BACKTRACE`: when an assert fails, ggml otherwise attaches gdb to print
- * a backtrace before aborting, which takes seconds (and the assert line itself is all the user needs).
+ * Environment for an engine process.
+ * - `GGML_NO_BACKTRACE`: when an assert fails, ggml otherwise attaches gdb to print a backtrace before aborting, which
+ *   takes seconds (and the assert line itself is all the user needs).
+ * - `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_` (glibc; ignored elsewhere): loading a model with mmap off,
+ *   llama.cpp reads each tensor through a temporary buffer of up to tens of MiB. glibc raises its mmap threshold to
+ *   the size of each such buffer freed, so the next ones come from the heap and stay mapped after they are freed.
+ *   Fixed thresholds of 128 KiB hand every large block back to the system when it is freed: the engine process's
+ *   peak is 31 MiB lower on the Phi-2-shaped model (2,325 → 2,294 MiB VmHWM through load, context and a first
+ *   reply), at no cost to speed (llama.cpp allocates its large buffers once).
  */
-export const ENGINE_PROCESS_ENV: Readonly<Record<string, string>> = { GGML_NO_BACKTRACE: '1' };
+export const ENGINE_PROCESS_ENV: Readonly<Record<string, string>> = {
+  GGML_NO_BACKTRACE: '1',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
 
 /**
  * A launcher that forks the engine worker as a Node child process: used by the browser host (`npm run serve`) and
