@@ -5,7 +5,7 @@
  */
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { bundleEngineWorker, ESM_BUNDLE } from './engine-worker-bundle';
+import { bundleBackupWorker, bundleEngineWorker, ESM_BUNDLE } from './engine-worker-bundle';
 
 await Promise.all([
   build({
@@ -25,6 +25,8 @@ await Promise.all([
     target: 'node22',
     sourcemap: 'linked',
   }),
+  // The daily backup is copied on a worker thread of the main process (see src-main/node/store/backup-thread.ts).
+  bundleBackupWorker('dist/electron/backup-worker.js'),
   build({
     entryPoints: ['src-main/electron-preload/preload.ts'],
     outfile: 'dist/electron/preload.cjs',
@@ -39,4 +41,4 @@ await Promise.all([
 // The tray icon (src-main/electron-main/main.ts loads it from beside the bundle, inside the packaged app).
 await mkdir('dist/electron', { recursive: true });
 await copyFile('resources/icon.png', 'dist/electron/tray-icon.png');
-console.log('Built dist/electron/main.js, engine-worker.js, store-process.js, preload.cjs and the tray icon');
+console.log('Built dist/electron/main.js, engine-worker.js, store-process.js, backup-worker.js, preload.cjs and the tray icon');

@@ -35,3 +35,19 @@ export async function bundleEngineWorker(outfile: string): Promise<void> {
     sourcemap: 'linked',
   });
 }
+
+/**
+ * Bundles the backup worker (the thread a backup is copied on while the app runs, see
+ * src-main/node/store/backup-thread.ts) into one ES module at `outfile`. The host finds it beside its own bundle, so
+ * it goes wherever a host is bundled: the desktop app's dist/electron/, the benchmark's bundles. Without it the
+ * backups are copied on the host's thread (slowly for a big history, and with a warning in the log).
+ */
+export async function bundleBackupWorker(outfile: string, target: 'node20' | 'node22' = 'node22'): Promise<void> {
+  await build({
+    entryPoints: ['src-main/node/store/backup-worker.ts'],
+    outfile,
+    ...ESM_BUNDLE,
+    target,
+    sourcemap: 'linked',
+  });
+}

@@ -90,6 +90,7 @@ if (!app.requestSingleInstanceLock()) {
         }),
         host: 'electron',
         version: app.getVersion(),
+        onLog: (level, message) => log.write(level, message),
         ...(nativeBinding ? { nativeBinding } : {}),
         launchStoreProcess: utilityStoreProcessLauncher(path.join(here, 'store-process.js')),
         models: { chooseFile: () => chooseModelFile(port?.mainWindow) },

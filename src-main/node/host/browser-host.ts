@@ -103,6 +103,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       engine,
       host: 'browser',
       version: APP_VERSION,
+      onLog: (level, message) => log.write(level, message),
       windows: pages,
       history: { transfers },
       ...(options.models ? { models: options.models } : {}),

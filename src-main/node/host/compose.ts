@@ -8,7 +8,7 @@ import { EngineLanes } from '../engine/engine-lanes';
 import type { ChatEngine } from '../engine/port';
 import type { RemoteTimeouts } from '../engine/remote/remote-http';
 import { RemoteServers } from '../engine/remote/remote-servers';
-import { logFileFor } from '../logs/app-log';
+import { logFileFor, type LogLevel } from '../logs/app-log';
 import { saveApiExchange } from '../openai/api-history';
 import { LocalApiService } from '../openai/local-api-service';
 import { FileSecretStore, SECRETS_FILE, type SecretStore } from '../secrets/secret-store';
@@ -49,6 +49,11 @@ export interface ComposeOptions {
   version: string;
   /** A better-sqlite3 addon built for Electron's ABI (the desktop app); Node's build from node_modules otherwise. */
   nativeBinding?: string;
+  /**
+   * The app's log, for what goes wrong unseen (a backup copied on the host's thread because its worker could not
+   * start); Node's process warnings by default.
+   */
+  onLog?: (level: LogLevel, message: string) => void;
   /** The model manager's host parts (file dialog, download overrides for tests). */
   models?: ModelHostOptions;
   /** The history export/import's host parts (the native save/open dialog). */
@@ -95,6 +100,12 @@ export interface ComposeOptions {
   earlyModels?: { service: ModelService; attach(setting: ModelPathSetting): void };
   /** Where the start stands, for `app.getStartup`; ready (nothing running) by default. */
   startup?: () => StartupState;
+}
+
+/** The store's warnings, to the app's log when there is one. */
+export function storeLog(options: Pick<ComposeOptions, 'onLog'>): Pick<OpenStoreOptions, 'onWarning'> {
+  const { onLog } = options;
+  return onLog ? { onWarning: (message) => onLog('warn', message) } : {};
 }
 
 /** The facts `app.getInfo` answers with. */
@@ -176,6 +187,7 @@ export function composeApp(options: ComposeOptions): ComposedApp {
       store = openStore(databaseFile, {
         ...options.store,
         ...binding,
+        ...storeLog(options),
         ...(knownDamage === null ? {} : { knownDamage }),
         markInterrupted: true,
       });

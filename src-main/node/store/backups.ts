@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { assertRegularFileSync } from '../files/regular-file';
+import { backupOnWorker, type BackupThreadOptions } from './backup-thread';
 import { MigrationJournal } from './migration-journal';
 import { LATEST_SCHEMA_VERSION, readSchemaVersion } from './migrations';
 import { SalvageJournal } from './salvage-journal';
@@ -16,8 +17,10 @@ import { StoreError, toStoreError } from './store-error';
  * looks like a good backup. Two ways to copy, both SQLite's own consistent snapshots of a live database:
  * - {@link backupDatabaseSync} uses `VACUUM INTO`, synchronous, for the backup before a migration (start-up is
  *   synchronous and must not migrate until the copy exists);
- * - {@link backupDatabase} uses the online backup API (better-sqlite3 `db.backup()`), which copies in steps between
- *   event-loop turns, for the daily backup while the app is in use.
+ * - {@link backupDatabase}, for the daily backup while the app is in use, copies on a worker thread of its own
+ *   (backup-worker.ts: its own read-only connection, SQLite's online backup API), so a copy of a big file never holds
+ *   up the thread that answers the windows; the online backup API in steps on the caller's connection when that
+ *   thread cannot be started.
  * Both keep rowids, which the search index relies on.
  */
 
@@ -98,19 +101,50 @@ function liveBytes(db: Database): number {
   return pages * (db.pragma('page_size', { simple: true }) as number);
 }
 
+/** Options of {@link backupDatabase}: where its thread comes from, and who hears that it could not be had. */
+export interface OnlineBackupOptions extends BackupOptions, BackupThreadOptions {
+  /**
+   * Told when the copy ran on the caller's thread after all because its worker could not be started (the backup
+   * itself is taken all the same). Default: a Node process warning.
+   */
+  onWarning?: (message: string) => void;
+}
+
 /**
- * Back up an open database with SQLite's online backup API, in steps, without blocking the event loop for long.
- * Writes made meanwhile by this connection are included (the copy restarts); the result is a consistent snapshot.
- * @throws StoreError as {@link backupDatabaseSync}.
+ * Back up an open database while the app uses it, without holding up the caller's thread: a worker thread copies a
+ * consistent snapshot of the file on a read-only connection of its own, renames it into place and prunes (see
+ * backup-worker.ts); writes made meanwhile are not in the copy. The caller's thread only plans the names and waits.
+ *
+ * Where that cannot be, the copy is made here as before, with the online backup API on `db`, in steps between
+ * event-loop turns (writes made meanwhile by this connection are included): when the worker cannot be started
+ * (`onWarning` is told), and when the database is not in WAL mode (a filesystem that refuses WAL), where the
+ * worker's long read would keep this connection from committing until the copy is done.
+ * @throws StoreError as {@link backupDatabaseSync}; `DB_CLOSED` when `signal` stops it (nothing is left behind).
  */
-export async function backupDatabase(db: Database, databaseFile: string, options: BackupOptions): Promise<BackupInfo> {
+export async function backupDatabase(db: Database, databaseFile: string, options: OnlineBackupOptions): Promise<BackupInfo> {
   const plan = planBackup(db, databaseFile, options);
   try {
+    options.onStart?.(plan.temporary, fileBytes(db));
+    if (db.pragma('journal_mode', { simple: true }) === 'wal') {
+      const offThread = await backupOnWorker(plan, options);
+      if ('done' in offThread) return offThread.done;
+      warn(options, `The backup ${plan.file} is taken on the app's own thread: its worker could not start (${offThread.notStarted}).`);
+    }
     await db.backup(plan.temporary);
     return completeBackup(plan);
   } catch (error) {
     return abandonBackup(plan, error);
   }
+}
+
+/** The size of the database's pages, free ones included (what the online backup API writes). */
+function fileBytes(db: Database): number {
+  return (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+}
+
+function warn(options: OnlineBackupOptions, message: string): void {
+  if (options.onWarning) options.onWarning(message);
+  else process.emitWarning(message, { code: 'PHI_DESK_BACKUP_ON_MAIN_THREAD' });
 }
 
 /**
@@ -205,7 +239,8 @@ export function restoreBackup(databaseFile: string, backupFile: string, options:
   }
 }
 
-interface BackupPlan {
+/** A backup about to be written: the database, where the copy goes (and under which name first), and what it is. */
+export interface BackupPlan {
   databaseFile: string;
   file: string;
   temporary: string;
@@ -231,8 +266,8 @@ function planBackup(db: Database, databaseFile: string, options: BackupOptions):
   return plan;
 }
 
-/** Rename the finished copy into place (atomic), then apply the retention. */
-function completeBackup(plan: BackupPlan): BackupInfo {
+/** Rename the finished copy into place (atomic), then apply the retention. Also run by the backup's worker. */
+export function completeBackup(plan: BackupPlan): BackupInfo {
   renameSync(plan.temporary, plan.file);
   pruneBackups(plan.databaseFile, plan.keep);
   const { file, createdAt, schemaVersion, reason } = plan;
@@ -240,8 +275,18 @@ function completeBackup(plan: BackupPlan): BackupInfo {
 }
 
 function abandonBackup(plan: BackupPlan, error: unknown): never {
-  rmSync(plan.temporary, { force: true });
-  throw toStoreError(error, `back up ${plan.databaseFile} to ${plan.file}`);
+  throw discardBackup(plan, error);
+}
+
+/** Remove what the copy wrote so far; returns the error as a StoreError naming the backup. Also run by the worker. */
+export function discardBackup(plan: BackupPlan, error: unknown): StoreError {
+  try {
+    rmSync(plan.temporary, { force: true });
+  } catch {
+    // The path cannot even be looked at (a file where the backups folder should be: ENOTDIR), so nothing was written
+    // there; the failure to report is the backup's own.
+  }
+  return toStoreError(error, `back up ${plan.databaseFile} to ${plan.file}`);
 }
 
 /** The database file name without its extension: `conversations` for `conversations.sqlite`. */

@@ -72,6 +72,11 @@ export interface OpenStoreOptions extends Omit<OpenDatabaseOptions, 'backupBefor
    */
   onProgress?: (progress: OpenProgress) => void;
   /**
+   * Told what the app's log should have though the user need not know: a daily or manual backup that had to be copied
+   * on this thread because its worker could not start (see `backupDatabase`). Default: a Node process warning.
+   */
+  onWarning?: (message: string) => void;
+  /**
    * The file was already prepared — recovered, migrated, checked for the budget — by {@link prepareStore}, in a
    * process of its own so the app kept answering: open it as it is, with what that preparation found.
    */
@@ -146,7 +151,8 @@ export interface Store {
   /** Every backup of this database, newest first. */
   listBackups(): BackupInfo[];
   /**
-   * Take a backup now (online, in steps), then keep the newest `backupsToKeep` (an app setting).
+   * Take a backup now (online, on a worker thread: see `backupDatabase`), then keep the newest `backupsToKeep` (an
+   * app setting). Closing the store stops it (`DB_CLOSED`, nothing left behind).
    * @throws StoreError `DB_READ_ONLY` when the database is known to be damaged (the copy would be damaged too, and
    * would push a good backup out).
    */
@@ -360,11 +366,21 @@ function assemble(
       : walk !== null
         ? finishInBackground(walk.finish(), path, health)
         : finishInBackground(check as Promise<IntegrityVerdict>, path, health);
+  // Closing the store ends a backup under way on its worker (see backupDatabase), rather than leave it copying.
+  const closing = new AbortController();
+  const { nativeBinding, onWarning } = options;
   /** A backup copies pages as they are: one of a damaged file would be damaged too, and push a good one out. */
   const backup = async (reason: Extract<BackupReason, 'daily' | 'manual'>, keep: number): Promise<BackupInfo> => {
     health.assertWritable();
     try {
-      return await backupDatabase(db, path, { reason, keep, now });
+      return await backupDatabase(db, path, {
+        reason,
+        keep,
+        now,
+        signal: closing.signal,
+        ...(nativeBinding ? { nativeBinding } : {}),
+        ...(onWarning ? { onWarning } : {}),
+      });
     } catch (error) {
       if (isStoreError(error, 'DB_CORRUPT')) health.reportDamage(error.message);
       throw error;
@@ -387,6 +403,7 @@ function assemble(
     },
     close: () => {
       walk?.stop();
+      closing.abort();
       for (const part of Object.values(parts)) part.close();
       closeDatabase(db);
     },

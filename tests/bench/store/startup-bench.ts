@@ -26,7 +26,7 @@ import { DATABASE_FILE } from '../../../src-main/node/host/compose';
 import { ensureRendererBuilt } from '../../../src-main/node/host/renderer-build';
 import { createWebSocketTransport } from '../../../src-main/node/host/ws-transport';
 import { LATEST_SCHEMA_VERSION } from '../../../src-main/node/store/migrations';
-import { bundleEngineWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
+import { bundleBackupWorker, bundleEngineWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
 import { launchChromium } from '../../e2e/support/chromium';
 import { cachedHistory, PRE_SEARCH_SPEED_VERSION, type HistoryShape } from './bench-database';
 
@@ -119,7 +119,10 @@ export async function runStartupBench(options: { shape: HistoryShape; log: (line
   return { messages: shape.messages, cases };
 }
 
-/** The host, the store's process and the engine worker bundled side by side (each finds the others beside it). */
+/**
+ * The host, the store's process, the engine worker and the backup worker bundled side by side (each finds the others
+ * beside it).
+ */
 async function bundleHost(): Promise<string> {
   mkdirSync(BUNDLE_DIR, { recursive: true });
   const common = { ...ESM_BUNDLE, target: 'node20' } as const;
@@ -127,6 +130,7 @@ async function bundleHost(): Promise<string> {
     build({ ...common, entryPoints: [join(ROOT, 'tests/bench/store/startup-host.ts')], outfile: join(BUNDLE_DIR, 'startup-host.js') }),
     build({ ...common, entryPoints: [join(ROOT, 'src-main/node/host/startup/store-process.ts')], outfile: join(BUNDLE_DIR, 'store-process.js') }),
     bundleEngineWorker(join(BUNDLE_DIR, 'engine-worker.js')),
+    bundleBackupWorker(join(BUNDLE_DIR, 'backup-worker.js'), 'node20'),
   ]);
   return join(BUNDLE_DIR, 'startup-host.js');
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
+import { bundleBackupWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
+import { checkBackup } from '../../../src-main/node/store/backups';
 
 // The desktop app's main process is one ES-module bundle (scripts/build-electron.ts), and so are the store's and the
 // engine's processes. CommonJS packages bundled into them (yazl, yauzl, stream-json: export and import) `require`
@@ -24,5 +25,22 @@ describe('the app’s ES-module bundles', () => {
     const probe = `import(${JSON.stringify(outfile)}).then((m) => console.log(typeof m.startBrowserHost))`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe]);
     expect(stdout.trim()).toBe('function');
+  }, 60_000);
+
+  it('include the backup worker, which a bundled host finds beside it and starts', async () => {
+    // The desktop app's main process starts dist/electron/backup-worker.js from beside its own bundle; so does this
+    // probe, bundled as a host is. Had it not found or started the worker, it would copy on its own thread and warn.
+    const folder = path.join(dir, 'backup');
+    mkdirSync(folder);
+    const probe = path.join(folder, 'backup-bundle-probe.js');
+    await Promise.all([
+      build({ ...ESM_BUNDLE, entryPoints: ['tests/unit/build/backup-bundle-probe.ts'], outfile: probe, target: 'node20' }),
+      bundleBackupWorker(path.join(folder, 'backup-worker.js'), 'node20'),
+    ]);
+    const { stdout } = await promisify(execFile)(process.execPath, [probe, folder]);
+    const { backup, warnings } = JSON.parse(stdout) as { backup: { file: string }; warnings: string[] };
+    expect(warnings).toEqual([]);
+    expect(path.dirname(path.dirname(backup.file))).toBe(folder);
+    expect(checkBackup(backup.file)).toMatchObject({ ok: true });
   }, 60_000);
 });

@@ -12,7 +12,16 @@ import { LATEST_SCHEMA_VERSION } from '../../store/migrations';
 import { openStore, type Store } from '../../store/open-store';
 import { SALVAGE_JOURNAL_SUFFIX } from '../../store/salvage-journal';
 import { StoreError } from '../../store/store-error';
-import { appInfoFor, composeApp, createModelService, DATABASE_FILE, userFacingStoreError, type ComposedApp, type ComposeOptions } from '../compose';
+import {
+  appInfoFor,
+  composeApp,
+  createModelService,
+  DATABASE_FILE,
+  storeLog,
+  userFacingStoreError,
+  type ComposedApp,
+  type ComposeOptions,
+} from '../compose';
 import { DamageMarker } from '../damage-marker';
 import { acquireInstanceLock } from '../instance-lock';
 import { DISPOSE_GRACE_MS, endWithin } from '../shutdown';
@@ -143,7 +152,12 @@ export function startApp(options: StartAppOptions): StartingApp {
   let ready: Promise<ComposedApp>;
   if (chooseOpening(databaseFile, options, knownDamage) === 'inline') {
     try {
-      const store = openStore(databaseFile, { ...storeOptions, markInterrupted: true, onProgress: (event) => tracker.progress(event) });
+      const store = openStore(databaseFile, {
+        ...storeOptions,
+        ...storeLog(options),
+        markInterrupted: true,
+        onProgress: (event) => tracker.progress(event),
+      });
       ready = Promise.resolve(compose(store, false));
     } catch (error) {
       tracker.dispose();
@@ -172,7 +186,7 @@ export function startApp(options: StartAppOptions): StartingApp {
       .then(({ checking, ...report }) => {
         if (stopping) throw new RpcError('ABORTED', 'The app was closed while it started.');
         const prepared = { ...report, checked: inProcess.checked };
-        return compose(openStore(databaseFile, { ...storeOptions, markInterrupted: true, prepared }), checking);
+        return compose(openStore(databaseFile, { ...storeOptions, ...storeLog(options), markInterrupted: true, prepared }), checking);
       })
       .catch((error: unknown) => {
         throw userFacingStoreError(error);
