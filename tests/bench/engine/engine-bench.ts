@@ -8,7 +8,7 @@ import type { AppHostReady, AppHostRequest, AppHostResult } from './app-host-wor
 import type { BaselineRequest, BaselineResult, LlamaSettings } from './baseline-worker';
 import { TreeMemorySampler, type TreeMemoryPeak } from './proc-memory';
 import { build } from 'esbuild';
-import { bundleEngineWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
+import { bundleBackupWorker, bundleEngineWorker, ESM_BUNDLE } from '../../../scripts/engine-worker-bundle';
 import { PromptTokenizer } from './prompt-texts';
 import { burnDuring, describeThreadChanges, phaseRates, sparkline, threadChangesFromLog, threadLine, type BurnWindow, type PhaseRates } from './contention';
 import { readFileSync } from 'node:fs';
@@ -183,8 +183,9 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<Engin
     await Promise.all([
       bundleEngineWorker(engineEntry),
       build({ ...ESM_BUNDLE, target: 'node20', entryPoints: ['tests/bench/engine/app-host-worker.ts'], outfile: APP_HOST_BUNDLE }),
-      // The process the host opens the store in, found next to the host's bundle.
+      // The process the host opens the store in and the daily backup's thread, found next to the host's bundle.
       build({ ...ESM_BUNDLE, target: 'node20', entryPoints: ['src-main/node/host/startup/store-process.ts'], outfile: resolve('.cache/bench/store-process.js') }),
+      bundleBackupWorker(resolve('.cache/bench/backup-worker.js'), 'node20'),
     ]);
     const hostRequest: AppHostRequest = { dataDir, modelPath: settings.modelPath, engineEntry };
     log('app: starting the browser host');
