@@ -86,6 +86,8 @@ describe('the GGUF metadata reader', () => {
         Buffer.concat([ggufString('test.short'), u32(9), u32(4), u64(3n), u32(7), u32(8), u32(9)]),
         Buffer.concat([ggufString('test.words'), u32(9), u32(8), u64(BigInt(words.length)), ...words.map(ggufString)]),
         Buffer.concat([ggufString('test.numbers'), u32(9), u32(6), u64(3000n), Buffer.alloc(3000 * 4)]),
+        // 2.4 MB of strings: read across the reader's 1 MiB steps, a string cut by each step's end.
+        Buffer.concat([ggufString('test.big'), u32(9), u32(8), u64(2000n), ...Array.from({ length: 2000 }, (_, index) => ggufString((index === 1999 ? 'z' : 'y').repeat(index === 1999 ? 4000 : 1200)))]),
         Buffer.concat([ggufString('test.after'), u32(7), Buffer.from([1])]),
       ]),
     );
@@ -93,6 +95,7 @@ describe('the GGUF metadata reader', () => {
     expect(values.get('test.short')).toEqual([7, 8, 9]);
     expect(values.get('test.words')).toEqual({ arrayLength: 5000, longestStringBytes: Buffer.byteLength('the-longest-entry-é') });
     expect(values.get('test.numbers')).toEqual({ arrayLength: 3000, longestStringBytes: null });
+    expect(values.get('test.big')).toEqual({ arrayLength: 2000, longestStringBytes: 4000 });
     expect(values.get('test.after')).toBe(true);
   });
 
