@@ -6,6 +6,7 @@ import type {
   AppSettings,
   BranchPosition,
   Conversation,
+  ConversationListCursor,
   ContextMeasure,
   ConversationDetail,
   Draft,
@@ -69,6 +70,18 @@ export interface Methods {
    * archived ones. All of them in one call (10,000 take some 30–50 ms and 2.4 MB of JSON).
    */
   'conversations.list': { params: MethodParams['conversations.list']; result: Conversation[]; events: never };
+
+  /**
+   * The same list a page at a time (`limit`, default 1,000): each answer is small, so a host with a long history
+   * (100,000 conversations, ~30 MB as one list) answers everyone else between pages. `next` is where the following
+   * page starts; `null` after the last. A conversation that moves between two calls may be met twice or missed — its
+   * change is pushed (`conversations.changed`), and the window asks again.
+   */
+  'conversations.listPage': {
+    params: MethodParams['conversations.listPage'];
+    result: { conversations: Conversation[]; next: ConversationListCursor | null };
+    events: never;
+  };
 
   /**
    * Start an empty conversation (title "New conversation" unless given). `source: 'quick'` marks one started in the

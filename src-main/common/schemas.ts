@@ -38,6 +38,8 @@ export const CONTEXT_WINDOW_TOKENS = 2048;
 const bounded = (min: number, max: number) => v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
 const integer = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const Timestamp = integer(0, 8.64e15);
+/** The most conversations one `conversations.listPage` answer holds (~0.3 MB of JSON per 1,000). */
+export const MAX_LIST_PAGE = 5_000;
 
 export const GenerationSettingsSchema = v.strictObject({
   temperature: bounded(0, 2),
@@ -246,6 +248,14 @@ export const schemas = {
   'settings.get': Empty,
   'settings.update': v.strictObject({ patch: AppSettingsPatchSchema }),
   'conversations.list': v.strictObject({ archived: v.optional(v.boolean()) }),
+  'conversations.listPage': v.strictObject({
+    archived: v.optional(v.boolean()),
+    /** Where the previous page ended (its `next`); omitted or `null` for the first page. */
+    after: v.optional(
+      v.nullable(v.strictObject({ pinned: integer(0, 1), updatedAt: Timestamp, createdAt: Timestamp, id: Id })),
+    ),
+    limit: v.optional(integer(1, MAX_LIST_PAGE)),
+  }),
   'conversations.create': v.strictObject({
     title: v.optional(Title),
     source: v.optional(ConversationSourceSchema),

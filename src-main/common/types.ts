@@ -46,6 +46,15 @@ export interface ReplyStats {
   model?: string;
 }
 
+/** Where a page of the conversation list ended: the next page begins after this row (`conversations.listPage`). */
+export interface ConversationListCursor {
+  /** 1 for a pinned conversation, else 0. */
+  pinned: number;
+  updatedAt: number;
+  createdAt: number;
+  id: string;
+}
+
 export interface Conversation {
   id: string;
   title: string;

@@ -1,5 +1,8 @@
 import type { AppClient } from '../../src-main/common/app-rpc';
-import type { Conversation } from '../../src-main/common/types';
+import type { Conversation, ConversationListCursor } from '../../src-main/common/types';
+
+/** Conversations per page asked of the host (~0.3 MB of JSON). */
+const LIST_PAGE = 1_000;
 
 /**
  * The sidebar's conversations: the ones not archived (pinned first, then most recently updated) and the archived
@@ -40,14 +43,36 @@ export class ConversationListState {
    */
   async refresh(): Promise<boolean> {
     const version = ++this.#version;
-    const [conversations, archived] = await Promise.all([
-      this.#client.call('conversations.list', {}),
-      this.#client.call('conversations.list', { archived: true }),
-    ]);
-    if (version !== this.#version) return false;
+    const [conversations, archived] = await Promise.all([this.#fetchAll(false, version), this.#fetchAll(true, version)]);
+    if (conversations === null || archived === null || version !== this.#version) return false;
     this.conversations = conversations;
     this.archived = archived;
     return true;
+  }
+
+  /**
+   * One list, a page at a time (`conversations.listPage`): a long history comes as many small answers, so the host
+   * answers everything else between them. A conversation met twice (it moved between two pages) is kept once.
+   * `null` when a later refresh overtook this one.
+   */
+  async #fetchAll(archived: boolean, version: number): Promise<Conversation[] | null> {
+    const list: Conversation[] = [];
+    const seen = new Set<string>();
+    let after: ConversationListCursor | null = null;
+    do {
+      const page: { conversations: Conversation[]; next: ConversationListCursor | null } = await this.#client.call(
+        'conversations.listPage',
+        { archived, after, limit: LIST_PAGE },
+      );
+      if (version !== this.#version) return null;
+      for (const conversation of page.conversations) {
+        if (seen.has(conversation.id)) continue;
+        seen.add(conversation.id);
+        list.push(conversation);
+      }
+      after = page.next;
+    } while (after !== null);
+    return list;
   }
 
   /** Put a new or changed conversation in the list it now belongs to (the next refresh settles its order). */

@@ -55,6 +55,7 @@ export function appHandlers(services: AppServices): Handlers {
       return settings.update(params);
     },
     'conversations.list': (params) => conversations.list(params),
+    'conversations.listPage': (params) => conversations.listPage(params),
     'conversations.create': (params) => conversations.create(params),
     'conversations.get': (params) => conversations.get(params),
     'conversations.rename': (params) => conversations.rename(params),

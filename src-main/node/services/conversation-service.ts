@@ -23,6 +23,8 @@ export const REVEAL_AFTER = 100;
  * database, pages of 2,000 took up to ~100 ms each (the start-up bench's profile), which the host could not answer in.
  */
 export const LIST_PAGE_SIZE = 500;
+/** Conversations per `conversations.listPage` answer unless the window asks for another count. */
+export const DEFAULT_LIST_PAGE = 1_000;
 
 export interface ConversationStores {
   conversations: ConversationStore;
@@ -118,6 +120,16 @@ export class ConversationService {
       if (after) await yieldToEvents();
     } while (after);
     return list;
+  }
+
+  /** One page of the list (see `conversations.listPage`). */
+  listPage({ archived, after, limit }: MethodParams['conversations.listPage']): { conversations: Conversation[]; next: ConversationListCursor | null } {
+    const page = this.#stores.conversations.listConversationsPage({
+      ...(archived === undefined ? {} : { archived }),
+      after: after ?? null,
+      limit: limit ?? DEFAULT_LIST_PAGE,
+    });
+    return { conversations: page.conversations, next: page.next };
   }
 
   create({ title, source, engine }: MethodParams['conversations.create']): Conversation {

@@ -31,13 +31,7 @@ export interface ListConversationsOptions {
   archived?: boolean;
 }
 
-/** Where a page of the conversation list ended: the next page begins after this row (see `listConversationsPage`). */
-export interface ConversationListCursor {
-  pinned: number;
-  updatedAt: number;
-  createdAt: number;
-  id: string;
-}
+export type { ConversationListCursor } from '../../common/types';
 
 /** One page of the current branch, for {@link MessageTree.listMessagesPage}. */
 export interface MessagePage {

@@ -41,6 +41,7 @@ function makeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'app.getStartup': notImplemented,
     'engine.getStatus': notImplemented,
     'conversations.list': () => [conversation('c1')],
+    'conversations.listPage': () => ({ conversations: [conversation('c1')], next: null }),
     'conversations.create': (params) => conversation('new', params.title ?? 'New chat'),
     'conversations.get': ({ id }) => {
       throw new RpcError('NOT_FOUND', `No conversation ${id}.`);

@@ -66,6 +66,23 @@ describe('ConversationListState', () => {
     expect(list.conversations.map((c) => c.title)).toEqual(['Older']);
   });
 
+  it('reads a long list a page at a time (small answers), every conversation once, pinned first', async () => {
+    const { client } = session.harness;
+    const made: string[] = [];
+    for (let index = 0; index < 2_050; index++) made.push((await client.call('conversations.create', { title: `Chat ${index}` })).id);
+    await client.call('conversations.update', { id: made[5]!, pinned: true });
+    const call = vi.spyOn(client, 'call');
+    const list = new ConversationListState(client);
+    expect(await list.refresh()).toBe(true);
+    const pages = call.mock.calls.filter(([method]) => method === 'conversations.listPage');
+    expect(pages.length).toBeGreaterThanOrEqual(4); // 2,050 in pages of 1,000, and the archived list
+    expect(call.mock.calls.some(([method]) => method === 'conversations.list')).toBe(false);
+    expect(list.conversations).toHaveLength(2_050);
+    expect(new Set(list.conversations.map((c) => c.id))).toEqual(new Set(made));
+    expect(list.conversations[0]!.id).toBe(made[5]);
+    call.mockRestore();
+  });
+
   it('shows the newest of two overlapping refreshes, never the older answer', async () => {
     const { client } = session.harness;
     const list = new ConversationListState(client);
