@@ -60,7 +60,8 @@ export class ConversationListState {
    */
   async #fetchAll(archived: boolean, version: number): Promise<Conversation[] | null> {
     const list: Conversation[] = [];
-    const seen = new Set<string>();
+    /** Ids already in `list` (local to this fetch, never shown: a plain record, not reactive state). */
+    const seen: Record<string, true> = Object.create(null) as Record<string, true>;
     let after: ConversationListCursor | null = null;
     do {
       const page: { conversations: Conversation[]; next: ConversationListCursor | null } = await this.#client.call(
@@ -69,8 +70,8 @@ export class ConversationListState {
       );
       if (version !== this.#version) return null;
       for (const conversation of page.conversations) {
-        if (seen.has(conversation.id)) continue;
-        seen.add(conversation.id);
+        if (seen[conversation.id]) continue;
+        seen[conversation.id] = true;
         list.push(conversation);
       }
       after = page.next;
