@@ -38,8 +38,9 @@ async function failure(promise: Promise<unknown>): Promise<FileOpenError> {
 describe('opening a file the user named', () => {
   it('refuses a named pipe at once, without a writer, naming what it is', async () => {
     const pipe = fifo();
-    for (const attempt of [openRegularFile(pipe), readRegularFile(pipe, 1024)]) {
-      const error = await failure(attempt);
+    // Each started only when awaited: started together, the second could fail before anything handled it.
+    for (const attempt of [() => openRegularFile(pipe), () => readRegularFile(pipe, 1024)]) {
+      const error = await failure(attempt());
       expect(error.problem).toBe('NOT_REGULAR');
       expect(error.message).toBe(`${pipe} is not a regular file (a named pipe).`);
     }
