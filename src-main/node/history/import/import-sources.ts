@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { fromFdPromise, type ZipFile } from 'yauzl';
+import { Readable } from 'node:stream';
+import { fromRandomAccessReaderPromise, RandomAccessReader, type ZipFile } from 'yauzl';
 import { RpcError } from '../../../common/contract';
 import { FileOpenError, openRegularFile } from '../../files/regular-file';
 
@@ -67,7 +68,11 @@ export async function openImportFiles(files: readonly ImportFileRef[]): Promise<
       handles.push(opened.handle);
       const { handle, stats } = opened;
       if (await isZip(handle)) {
-        const zip = await fromFdPromise(handle.fd, { lazyEntries: true, autoClose: false, strictFileNames: false }).catch(
+        const zip = await fromRandomAccessReaderPromise(new HandleReader(handle), stats.size, {
+          lazyEntries: true,
+          autoClose: false,
+          strictFileNames: false,
+        }).catch(
           (error: unknown) => {
             throw refuse(`${label} is not a zip that can be read (${(error as Error).message}).`, 'INVALID');
           },
@@ -133,6 +138,47 @@ async function* readChunks(handle: FileHandle): AsyncGenerator<Buffer> {
     if (bytesRead === 0) return;
     position += bytesRead;
     yield bytesRead === READ_CHUNK ? buffer : buffer.subarray(0, bytesRead);
+  }
+}
+
+/**
+ * The zip's bytes read through the handle this module owns and closes. Not yauzl's `fromFd`: its reader closes the
+ * bare descriptor itself (`fs.close(fd)`) when the zip is closed or its last entry stream ends, whatever `autoClose`
+ * says, so the descriptor was closed twice — once there and once by `handle.close()`. Whichever came second either
+ * failed (`EBADF`, thrown from yauzl's reader with no one listening: it took a test run down) or, if the number had
+ * been handed out again in between (an entry stream still open when an import is cancelled), closed another file:
+ * the database's, say. This reader never closes anything; `close()` is yauzl's no-op.
+ */
+class HandleReader extends RandomAccessReader {
+  constructor(private readonly handle: FileHandle) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const handle = this.handle;
+    let position = start;
+    return new Readable({
+      highWaterMark: READ_CHUNK,
+      read(this: Readable, size: number): void {
+        const wanted = Math.min(size, READ_CHUNK, end - position);
+        if (wanted <= 0) {
+          this.push(null);
+          return;
+        }
+        const buffer = Buffer.allocUnsafe(wanted);
+        handle.read(buffer, 0, wanted, position).then(
+          ({ bytesRead }) => {
+            if (bytesRead === 0) {
+              this.destroy(new Error('The zip file ended early: it changed while it was being read.'));
+              return;
+            }
+            position += bytesRead;
+            this.push(bytesRead === wanted ? buffer : buffer.subarray(0, bytesRead));
+          },
+          (error: unknown) => this.destroy(error as Error),
+        );
+      },
+    });
   }
 }
 
