@@ -143,6 +143,47 @@ describe('a long conversation', () => {
     expect(errors).toEqual([]);
   });
 
+  it('flung a screen per frame, shows the rows it passes as plain text, and their buttons once the scroll slows', async () => {
+    const chat = await ChatPage.open(page, app!.url);
+    await chat.openConversation('Long history');
+    await numbered(chat, MESSAGES).waitFor();
+    // A fling up, a screen per frame, for a dozen frames (within the loaded newest page); what the rows on screen
+    // show is read in the page at its last frame, before anything can slow it.
+    const during = await chat.scroller.evaluate(async (scroller) => {
+      const nextFrame = (): Promise<void> =>
+        new Promise((resolve) =>
+          (globalThis as unknown as { requestAnimationFrame(callback: () => void): number }).requestAnimationFrame(() => resolve()),
+        );
+      for (let frame = 0; frame < 12; frame++) {
+        await nextFrame();
+        scroller.scrollTop -= scroller.clientHeight;
+      }
+      await nextFrame();
+      const view = scroller.getBoundingClientRect();
+      return [...scroller.querySelectorAll('li[data-message-id]')]
+        .filter((item) => {
+          const rect = item.getBoundingClientRect();
+          return rect.bottom > view.top && rect.top < view.bottom;
+        })
+        .map((item) => ({
+          text: item.querySelector('.text')?.textContent ?? '',
+          buttons: item.querySelectorAll('button').length,
+          plain: item.querySelector('.text > .markdown.pending') !== null,
+        }));
+    });
+    expect(during.length).toBeGreaterThan(0);
+    // Every row on screen was made during the fling: its text is there, as written, without its buttons yet.
+    for (const row of during) {
+      expect(row.text).toMatch(/^Message \d+/);
+      expect(row).toMatchObject({ buttons: 0, plain: true });
+    }
+    // The scroll has stopped: the same rows get their actions.
+    const shown = Number(/^Message (\d+)/.exec(during[0]!.text)?.[1]);
+    await numbered(chat, shown).getByRole('button', { name: 'Copy', exact: true }).waitFor();
+    await expect.poll(() => numbered(chat, shown).locator('.markdown.pending').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('reaches earlier messages from the keyboard (Home in the message list)', async () => {
     const chat = await ChatPage.open(page, app!.url);
     await chat.openConversation('Long history');
