@@ -202,8 +202,9 @@ describe('Markdown in the chat window', () => {
 });
 
 describe('a Markdown reply while it streams', () => {
-  // Two characters every 4 ms: the page sees the reply in many small steps, cut everywhere.
-  const s = useScriptedSession({ deltaChars: 2, deltaDelayMs: 4 });
+  // Two characters every 10 ms: the page sees the reply in many small steps, cut everywhere (at 4 ms a slow moment
+  // of a CI machine let the page take in up to a dozen deltas at once, and it was seen in only 11 steps).
+  const s = useScriptedSession({ deltaChars: 2, deltaDelayMs: 10 });
 
   const STREAMED = `Here is **the plan** for _today_, in 日本語 and with emoji 🎉🌊:
 
